@@ -1,0 +1,48 @@
+/* Shared by the files of src/http/ only. */
+#ifndef HCWATCH_HTTP_HTTP_INT_H
+#define HCWATCH_HTTP_HTTP_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <event2/http.h>
+#include <openssl/ssl.h>
+
+#include "http/server.h"
+
+#define HTTP_REQUEST_ID_LEN 17
+
+struct http_server {
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp *https;
+	struct evhttp_bound_socket *bound;
+	struct evhttp_bound_socket *bound_tls;
+	SSL_CTX *ssl_ctx;
+	const struct config *cfg;
+	const struct keyring *keys;
+	struct writer *writer;
+
+	uint32_t rid_prefix;
+	uint32_t rid_seq;
+	size_t inflight;
+	bool draining;
+	void (*on_drained)(void *arg);
+	void *on_drained_arg;
+	struct event *drained_ev;
+};
+
+/** A new id for a request: 16 hex digits, unique per process start. */
+void http_request_id(struct http_server *srv, char out[HTTP_REQUEST_ID_LEN]);
+/** Sends a small HTML page: title and text are trusted text, escaped anyway. */
+void http_reply_page(struct http_server *srv, struct evhttp_request *req, int status,
+    const char *title, const char *text, const char *request_id);
+/** Headers every response carries (request id, no caching, no sniffing; close while draining). */
+void http_common_headers(struct http_server *srv, struct evhttp_request *req,
+    const char *request_id);
+/** A request that waited for the database has been answered (or its client left). */
+void http_job_finished(struct http_server *srv);
+
+void h_bind(struct http_server *srv, struct evhttp_request *req);
+
+#endif

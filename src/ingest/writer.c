@@ -1,0 +1,288 @@
+#include "ingest/writer.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "core/log.h"
+#include "store/migrate.h"
+#include "util/clock.h"
+#include "util/xalloc.h"
+
+#define WRITER_HEALTH_INTERVAL_S 1
+/* While the database is down, try it at most this often; answer 503 meanwhile. */
+#define WRITER_RETRY_US 250000
+
+struct writer {
+	struct writer_config cfg;
+	char *conninfo;
+	struct store *store;
+	pthread_t thread;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct writer_job *head, *tail;	/* queued */
+	size_t queued;
+	bool stopping;
+	struct writer_job *done_head, *done_tail;	/* settled, for the loop */
+
+	struct event *done_ev;
+	atomic_bool ready;
+	bool reported_down;
+	int64_t conn_failed_at;	/* monotonic us of the last failed attempt, or 0 */
+};
+
+static void *writer_main(void *arg);
+static void settle(struct writer *w, struct writer_job *batch);
+static void record_batch(struct writer *w, struct writer_job *batch, size_t n);
+static void check_health(struct writer *w);
+static void on_done(evutil_socket_t fd, short what, void *arg);
+static void run_done(struct writer *w);
+
+struct writer *
+writer_start(struct event_base *base, const struct writer_config *cfg)
+{
+	struct writer *w = xcalloc(1, sizeof(*w));
+
+	w->cfg = *cfg;
+	w->conninfo = xstrdup(cfg->conninfo);
+	w->cfg.conninfo = w->conninfo;
+	w->store = store_open(w->conninfo, cfg->connect_timeout, cfg->statement_timeout);
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->cond, NULL);
+	w->done_ev = event_new(base, -1, 0, on_done, w);
+	atomic_init(&w->ready, false);
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+		log_error("cannot start the database writer thread");
+		abort();
+	}
+	return w;
+}
+
+bool
+writer_submit(struct writer *w, struct writer_job *job)
+{
+	bool ok = false;
+
+	job->next = NULL;
+	pthread_mutex_lock(&w->lock);
+	if (!w->stopping && w->queued < (size_t)w->cfg.queue_max) {
+		if (w->tail)
+			w->tail->next = job;
+		else
+			w->head = job;
+		w->tail = job;
+		w->queued++;
+		ok = true;
+		pthread_cond_signal(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return ok;
+}
+
+bool
+writer_ready(const struct writer *w)
+{
+	return atomic_load(&((struct writer *)w)->ready);
+}
+
+/* Hands settled jobs to the event loop. */
+static void
+settle(struct writer *w, struct writer_job *batch)
+{
+	struct writer_job *last = batch;
+
+	if (batch == NULL)
+		return;
+	while (last->next)
+		last = last->next;
+	pthread_mutex_lock(&w->lock);
+	if (w->done_tail)
+		w->done_tail->next = batch;
+	else
+		w->done_head = batch;
+	w->done_tail = last;
+	pthread_mutex_unlock(&w->lock);
+	event_active(w->done_ev, 0, 0);
+}
+
+static void
+record_batch(struct writer *w, struct writer_job *batch, size_t n)
+{
+	struct store_callback **cbs = xmalloc(n * sizeof(*cbs));
+	char err[STORE_ERR_LEN];
+	struct writer_job *j;
+	enum store_result r;
+	size_t i = 0;
+
+	for (j = batch; j; j = j->next)
+		cbs[i++] = j->cb;
+	if (w->conn_failed_at && clock_mono_us() - w->conn_failed_at < WRITER_RETRY_US) {
+		r = STORE_CONN_FAILED;
+		snprintf(err, sizeof(err), "still unreachable");
+	} else {
+		r = store_callbacks_record(w->store, cbs, n, err, sizeof(err));
+		w->conn_failed_at = r == STORE_CONN_FAILED ? clock_mono_us() : 0;
+	}
+	if (r == STORE_OK) {
+		for (j = batch; j; j = j->next)
+			j->status = WRITER_STORED;
+		log_debug("recorded %zu callbacks in one commit", n);
+		if (w->reported_down) {
+			log_info("database reachable again");
+			w->reported_down = false;
+		}
+	} else if (r == STORE_CONN_FAILED) {
+		for (j = batch; j; j = j->next)
+			j->status = WRITER_UNAVAILABLE;
+		atomic_store(&w->ready, false);
+		if (!w->reported_down)
+			log_error("database unavailable, answering 503 until it returns: %s", err);
+		w->reported_down = true;
+	} else if (n > 1) {
+		/*
+		 * The server refused the batch: a concurrent writer took one of its
+		 * keys, or one callback holds data it will not take. Record them one by
+		 * one so that a single bad callback fails alone.
+		 */
+		log_warn("batch of %zu callbacks refused (%s); recording them one by one", n, err);
+		for (j = batch; j; j = j->next) {
+			struct writer_job *next = j->next;
+
+			j->next = NULL;
+			record_batch(w, j, 1);
+			j->next = next;
+		}
+	} else {
+		batch->status = WRITER_FAILED;
+		rlog_error(batch->cb->request_id, "database refused the callback: %s", err);
+	}
+	free(cbs);
+}
+
+static void
+check_health(struct writer *w)
+{
+	char err[STORE_ERR_LEN];
+	struct migrate_status st;
+	bool ok = store_ping(w->store, err, sizeof(err)) == STORE_OK &&
+	    migrate_status(w->store, &st, err, sizeof(err));
+
+	if (ok && st.pending > 0) {
+		snprintf(err, sizeof(err), "%d migration(s) pending, first %04d; run hcwatch migrate",
+		    st.pending, st.first_pending);
+		ok = false;
+	}
+	if (!ok && !w->reported_down)
+		log_error("database not ready: %s", err);
+	if (ok && w->reported_down)
+		log_info("database reachable again");
+	w->reported_down = !ok;
+	atomic_store(&w->ready, ok);
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+	sigset_t all;
+
+	/* Signals belong to the event loop thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	check_health(w);
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		struct writer_job *batch, *j;
+		size_t n = 0;
+
+		if (w->head == NULL) {
+			struct timespec until;
+			int rc;
+
+			if (w->stopping)
+				break;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_sec += WRITER_HEALTH_INTERVAL_S;
+			rc = pthread_cond_timedwait(&w->cond, &w->lock, &until);
+			if (rc != 0 && w->head == NULL && !w->stopping) {
+				pthread_mutex_unlock(&w->lock);
+				check_health(w);
+				pthread_mutex_lock(&w->lock);
+			}
+			continue;
+		}
+		/* Take what is queued now, up to batch_max: this is the group. */
+		batch = j = w->head;
+		n = 1;
+		while (j->next && n < (size_t)w->cfg.batch_max) {
+			j = j->next;
+			n++;
+		}
+		w->head = j->next;
+		if (w->head == NULL)
+			w->tail = NULL;
+		j->next = NULL;
+		w->queued -= n;
+		pthread_mutex_unlock(&w->lock);
+
+		record_batch(w, batch, n);
+		settle(w, batch);
+
+		pthread_mutex_lock(&w->lock);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static void
+run_done(struct writer *w)
+{
+	struct writer_job *j;
+
+	pthread_mutex_lock(&w->lock);
+	j = w->done_head;
+	w->done_head = w->done_tail = NULL;
+	pthread_mutex_unlock(&w->lock);
+	while (j) {
+		struct writer_job *next = j->next;
+
+		j->on_done(j);
+		j = next;
+	}
+}
+
+static void
+on_done(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	run_done(arg);
+}
+
+void
+writer_stop(struct writer *w)
+{
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->lock);
+	w->stopping = true;
+	pthread_cond_signal(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	run_done(w);
+	event_free(w->done_ev);
+	store_close(w->store);
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	free(w->conninfo);
+	free(w);
+}

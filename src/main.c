@@ -1,0 +1,459 @@
+/*
+ * hcwatch: command line, start-up order, the event loop, and shutdown in
+ * reverse order.
+ *
+ * Threads: the main thread runs the libevent loop (HTTP, signals, timers);
+ * the writer thread owns the database connection that records callbacks.
+ */
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <jansson.h>
+#include <libxml/parser.h>
+#include <libxml/xmlversion.h>
+#include <openssl/crypto.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "http/server.h"
+#include "ingest/writer.h"
+#include "store/migrate.h"
+#include "store/store.h"
+#include "util/xalloc.h"
+#include "verify/keys.h"
+
+/* After the last answer is queued, how long the loop keeps running to write it out. */
+#define FLUSH_DELAY_MS 200
+
+struct app {
+	const char *config_path;
+	struct config *cfg;
+	struct keyring *keys;
+	struct event_base *base;
+	struct writer *writer;
+	struct http_server *srv;
+	struct event *sig_hup, *sig_term, *sig_int, *shutdown_timer;
+	bool stopping;
+};
+
+static void usage(FILE *out);
+static void print_versions(FILE *out);
+static const char *config_dir(const char *path, char *out, size_t outlen);
+static struct keyring *load_keys(const struct config *cfg, const char *path, char *err,
+    size_t errlen);
+static bool setup_logging(const struct config *cfg);
+static int cmd_check_config(const char *path);
+static int cmd_migrate(const char *path);
+static int cmd_serve(const char *path);
+static bool check_migrations(const struct config *cfg);
+static void on_sighup(evutil_socket_t sig, short what, void *arg);
+static void on_sigterm(evutil_socket_t sig, short what, void *arg);
+static void on_drained(void *arg);
+static void on_shutdown_timeout(evutil_socket_t fd, short what, void *arg);
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	    "usage: hcwatch [-c FILE] COMMAND\n"
+	    "\n"
+	    "commands:\n"
+	    "  serve          receive Huawei Cloud callbacks (the service)\n"
+	    "  migrate        apply pending database migrations, then exit\n"
+	    "  check-config   load and validate the configuration, print it (secrets masked)\n"
+	    "  version        print the versions of hcwatch and its libraries\n"
+	    "\n"
+	    "options:\n"
+	    "  -c, --config FILE   configuration file (default: $HCWATCH_CONFIG, else built-in\n"
+	    "                      defaults); HCWATCH_<SECTION>_<KEY> variables override it\n"
+	    "  -t, --test          same as check-config\n"
+	    "  -V, --version       same as version\n"
+	    "  -h, --help          this text\n");
+}
+
+static void
+print_versions(FILE *out)
+{
+	int pq = store_libpq_version();
+
+	fprintf(out, "hcwatch %s\n", HCWATCH_VERSION);
+	fprintf(out, "libevent %s\n", event_get_version());
+	fprintf(out, "%s\n", OpenSSL_version(OPENSSL_VERSION));
+	fprintf(out, "libpq %d.%d\n", pq / 10000, pq % 10000);
+	fprintf(out, "jansson %s\n", jansson_version_str());
+	fprintf(out, "libcurl %s\n", curl_version_info(CURLVERSION_NOW)->version);
+	fprintf(out, "libxml2 %s\n", LIBXML_DOTTED_VERSION);
+}
+
+static const char *
+config_dir(const char *path, char *out, size_t outlen)
+{
+	char tmp[4096];
+
+	if (path == NULL)
+		return NULL;
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	snprintf(out, outlen, "%s", dirname(tmp));
+	return out;
+}
+
+static struct keyring *
+load_keys(const struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	char dir[4096];
+
+	if (!cfg->bind_enabled)
+		return NULL;
+	return keyring_load(cfg->bind_certificates, config_dir(path, dir, sizeof(dir)), err, errlen);
+}
+
+static bool
+setup_logging(const struct config *cfg)
+{
+	char err[CONFIG_ERR_LEN];
+
+	if (!log_setup((enum log_level)cfg->log_level, (enum log_format)cfg->log_format,
+	    cfg->log_file, err, sizeof(err))) {
+		log_error("[log] file: %s", err);
+		return false;
+	}
+	return true;
+}
+
+static int
+cmd_check_config(const char *path)
+{
+	char err[CONFIG_ERR_LEN];
+	struct config *cfg = config_load(path, err, sizeof(err));
+	struct keyring *keys;
+
+	if (cfg == NULL) {
+		fprintf(stderr, "hcwatch: %s\n", err);
+		return 1;
+	}
+	keys = load_keys(cfg, path, err, sizeof(err));
+	if (cfg->bind_enabled && keys == NULL) {
+		fprintf(stderr, "hcwatch: [bind] certificates: %s\n", err);
+		config_free(cfg);
+		return 1;
+	}
+	config_dump(cfg, stdout);
+	printf("\n# configuration ok");
+	if (keys) {
+		printf("; %zu signing key(s):", keyring_count(keys));
+		for (size_t i = 0; i < keyring_count(keys); i++)
+			printf("\n#   %s", keyring_label(keys, i));
+	}
+	printf("\n");
+	keyring_free(keys);
+	config_free(cfg);
+	return 0;
+}
+
+static int
+cmd_migrate(const char *path)
+{
+	char err[STORE_ERR_LEN];
+	struct config *cfg = config_load(path, err, sizeof(err));
+	struct store *st;
+	int applied = 0, rc = 1;
+
+	if (cfg == NULL) {
+		fprintf(stderr, "hcwatch: %s\n", err);
+		return 1;
+	}
+	if (!setup_logging(cfg))
+		goto out;
+	st = store_open(cfg->database_url, cfg->connect_timeout, 0);
+	if (!migrate_apply(st, &applied, err, sizeof(err))) {
+		log_error("migrate: %s", err);
+	} else {
+		log_info("migrate: %d migration(s) applied; schema has all %zu", applied,
+		    migrations_embedded_count);
+		rc = 0;
+	}
+	store_close(st);
+out:
+	config_free(cfg);
+	return rc;
+}
+
+/*
+ * serve refuses to start on a database whose migrations are pending, unless
+ * told to apply them. An unreachable database does not stop it: /readyz says
+ * so until the database is there.
+ */
+static bool
+check_migrations(const struct config *cfg)
+{
+	char err[STORE_ERR_LEN];
+	struct store *st = store_open(cfg->database_url, cfg->connect_timeout, 0);
+	struct migrate_status ms;
+	bool ok = false;
+
+	if (!store_ensure_connected(st, err, sizeof(err))) {
+		log_warn("%s; starting anyway, /readyz answers 503 until it is reachable", err);
+		ok = true;
+		goto out;
+	}
+	if (!migrate_status(st, &ms, err, sizeof(err))) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (ms.unknown > 0)
+		log_warn("the database has %d migration(s) newer than this hcwatch; is an older "
+		    "binary running against a newer schema?", ms.unknown);
+	if (ms.pending > 0 && !cfg->auto_migrate) {
+		log_error("%d database migration(s) pending, first %04d: run `hcwatch migrate`, or "
+		    "set [database] auto_migrate = true", ms.pending, ms.first_pending);
+		goto out;
+	}
+	if (ms.pending > 0) {
+		int applied;
+
+		if (!migrate_apply(st, &applied, err, sizeof(err))) {
+			log_error("auto_migrate: %s", err);
+			goto out;
+		}
+	}
+	ok = true;
+out:
+	store_close(st);
+	return ok;
+}
+
+static void
+on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	struct app *app = arg;
+	char err[CONFIG_ERR_LEN];
+	struct config *next;
+	struct keyring *keys;
+
+	(void)sig;
+	(void)what;
+	log_reopen();
+	next = config_load(app->config_path, err, sizeof(err));
+	if (next == NULL) {
+		log_error("reload failed, keeping the running configuration: %s", err);
+		return;
+	}
+	config_keep_fixed(app->cfg, next);
+	keys = load_keys(next, app->config_path, err, sizeof(err));
+	if (next->bind_enabled && keys == NULL) {
+		log_error("reload failed, keeping the running configuration: [bind] certificates: %s",
+		    err);
+		config_free(next);
+		return;
+	}
+	if (!setup_logging(next)) {
+		config_free(next);
+		keyring_free(keys);
+		return;
+	}
+	server_reload(app->srv, next, keys);
+	keyring_free(app->keys);
+	config_free(app->cfg);
+	app->cfg = next;
+	app->keys = keys;
+	log_info("configuration reloaded from %s (%zu signing key(s))",
+	    app->config_path ? app->config_path : "the environment", keys ? keyring_count(keys) : 0);
+}
+
+static void
+on_drained(void *arg)
+{
+	struct app *app = arg;
+	struct timeval flush = { 0, FLUSH_DELAY_MS * 1000 };
+
+	log_info("drained: every accepted request answered; exiting");
+	event_base_loopexit(app->base, &flush);
+}
+
+static void
+on_shutdown_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct app *app = arg;
+
+	(void)fd;
+	(void)what;
+	log_warn("shutdown_timeout reached with %zu request(s) still waiting for the database",
+	    server_inflight(app->srv));
+	event_base_loopexit(app->base, NULL);
+}
+
+static void
+on_sigterm(evutil_socket_t sig, short what, void *arg)
+{
+	struct app *app = arg;
+	struct timeval tv = { app->cfg->shutdown_timeout, 0 };
+
+	(void)what;
+	if (app->stopping) {
+		log_warn("second %s: exiting now", sig == SIGINT ? "SIGINT" : "SIGTERM");
+		event_base_loopexit(app->base, NULL);
+		return;
+	}
+	app->stopping = true;
+	log_info("%s: no longer accepting connections; draining %zu request(s)",
+	    sig == SIGINT ? "SIGINT" : "SIGTERM", server_inflight(app->srv));
+	app->shutdown_timer = evtimer_new(app->base, on_shutdown_timeout, app);
+	evtimer_add(app->shutdown_timer, &tv);
+	server_drain(app->srv, on_drained, app);
+}
+
+static int
+cmd_serve(const char *path)
+{
+	struct app app;
+	char err[CONFIG_ERR_LEN];
+	struct writer_config wc;
+	int rc = 1;
+
+	memset(&app, 0, sizeof(app));
+	app.config_path = path;
+	app.cfg = config_load(path, err, sizeof(err));
+	if (app.cfg == NULL) {
+		fprintf(stderr, "hcwatch: %s\n", err);
+		return 1;
+	}
+	/* Initialise subsystems; the order matters, and teardown below is its reverse. */
+	if (!setup_logging(app.cfg))
+		goto out;
+	app.keys = load_keys(app.cfg, path, err, sizeof(err));
+	if (app.cfg->bind_enabled && app.keys == NULL) {
+		log_error("[bind] certificates: %s", err);
+		goto out;
+	}
+	if (!check_migrations(app.cfg))
+		goto out;
+
+	signal(SIGPIPE, SIG_IGN);
+	/* The writer thread wakes the loop with event_active(): libevent must lock. */
+	if (evthread_use_pthreads() != 0) {
+		log_error("libevent has no pthreads support");
+		goto out;
+	}
+	app.base = event_base_new();
+	wc.conninfo = app.cfg->database_url;
+	wc.connect_timeout = app.cfg->connect_timeout;
+	wc.statement_timeout = app.cfg->statement_timeout;
+	wc.batch_max = app.cfg->batch_max;
+	wc.queue_max = app.cfg->queue_max;
+	app.writer = writer_start(app.base, &wc);
+	app.srv = server_start(app.base, app.cfg, app.keys, app.writer, err, sizeof(err));
+	if (app.srv == NULL) {
+		log_error("%s", err);
+		goto out;
+	}
+	app.sig_hup = evsignal_new(app.base, SIGHUP, on_sighup, &app);
+	app.sig_term = evsignal_new(app.base, SIGTERM, on_sigterm, &app);
+	app.sig_int = evsignal_new(app.base, SIGINT, on_sigterm, &app);
+	event_add(app.sig_hup, NULL);
+	event_add(app.sig_term, NULL);
+	event_add(app.sig_int, NULL);
+
+	{
+		int pq = store_libpq_version();
+
+		log_info("process up: hcwatch %s listening on %s%s%s, bind endpoint %s; libevent %s, "
+		    "%s, libpq %d.%d, jansson %s, libcurl %s, libxml2 %s", HCWATCH_VERSION,
+		    app.cfg->listen, app.cfg->tls_listen[0] ? " and TLS on " : "", app.cfg->tls_listen,
+		    app.cfg->bind_enabled ? app.cfg->bind_path : "disabled", event_get_version(),
+		    OpenSSL_version(OPENSSL_VERSION), pq / 10000, pq % 10000, jansson_version_str(),
+		    curl_version_info(CURLVERSION_NOW)->version, LIBXML_DOTTED_VERSION);
+	}
+	event_base_dispatch(app.base);
+	rc = 0;
+out:
+	/* Reverse order: stop the writer (answers what is left), then HTTP, then the loop. */
+	writer_stop(app.writer);
+	server_free(app.srv);
+	if (app.shutdown_timer)
+		event_free(app.shutdown_timer);
+	if (app.sig_hup)
+		event_free(app.sig_hup);
+	if (app.sig_term)
+		event_free(app.sig_term);
+	if (app.sig_int)
+		event_free(app.sig_int);
+	if (app.base)
+		event_base_free(app.base);
+	keyring_free(app.keys);
+	config_free(app.cfg);
+	if (rc == 0)
+		log_info("stopped");
+	log_shutdown();
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "test", no_argument, NULL, 't' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = getenv("HCWATCH_CONFIG");
+	const char *cmd = NULL;
+	int c, rc;
+
+	if (path && !*path)
+		path = NULL;
+	/* GNU getopt permutes, so "hcwatch serve -c FILE" works as well. */
+	while ((c = getopt_long(argc, argv, "c:tVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			cmd = "check-config";
+			break;
+		case 'V':
+			cmd = "version";
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (cmd == NULL && optind < argc)
+		cmd = argv[optind++];
+	if (cmd == NULL || optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	xmlInitParser();
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (strcmp(cmd, "serve") == 0) {
+		rc = cmd_serve(path);
+	} else if (strcmp(cmd, "migrate") == 0) {
+		rc = cmd_migrate(path);
+	} else if (strcmp(cmd, "check-config") == 0) {
+		rc = cmd_check_config(path);
+	} else if (strcmp(cmd, "version") == 0) {
+		print_versions(stdout);
+		rc = 0;
+	} else {
+		fprintf(stderr, "hcwatch: unknown command \"%s\"\n\n", cmd);
+		usage(stderr);
+		rc = 2;
+	}
+	curl_global_cleanup();
+	xmlCleanupParser();
+	return rc;
+}

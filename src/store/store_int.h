@@ -1,0 +1,23 @@
+/* Shared between the files of src/store/ only. */
+#ifndef HCWATCH_STORE_STORE_INT_H
+#define HCWATCH_STORE_STORE_INT_H
+
+#include <libpq-fe.h>
+
+#include "store/store.h"
+
+struct store {
+	char *conninfo;
+	int connect_timeout_s;
+	int statement_timeout_ms;
+	PGconn *conn;
+	bool prepared;
+};
+
+/** Copies the server's message into err, without its trailing newline. */
+void store_set_error(struct store *s, const PGresult *res, const char *what, char *err,
+    size_t errlen);
+/** After a failed call: was it the connection? Drops a broken one. */
+enum store_result store_classify_failure(struct store *s);
+
+#endif

@@ -1,0 +1,217 @@
+/* Configuration: defaults, the file, the environment, and errors that name key and line. */
+#include "test_util.h"
+
+#include <unistd.h>
+
+#include "core/config.h"
+
+static char conf_path[256];
+
+static const char *
+write_conf(const char *text)
+{
+	FILE *fp;
+
+	snprintf(conf_path, sizeof(conf_path), "/tmp/hcwatch-test-config-%d.conf", (int)getpid());
+	fp = fopen(conf_path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+	return conf_path;
+}
+
+/* Loads text, expects failure, and checks that err contains every needle. */
+static void
+expect_error(const char *text, const char *n1, const char *n2)
+{
+	char err[CONFIG_ERR_LEN] = "";
+	struct config *cfg = config_load(write_conf(text), err, sizeof(err));
+
+	if (cfg != NULL)
+		fail_msg("accepted: %s", text);
+	if (strstr(err, n1) == NULL || (n2 && strstr(err, n2) == NULL))
+		fail_msg("error \"%s\" lacks \"%s\" / \"%s\"", err, n1, n2 ? n2 : "");
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	setenv("HCWATCH_BIND_CERTIFICATES", "/dev/null", 1);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	unlink(conf_path);
+	return 0;
+}
+
+static void
+test_defaults(void **state)
+{
+	char err[CONFIG_ERR_LEN];
+	struct config *cfg = config_load(NULL, err, sizeof(err));
+
+	(void)state;
+	assert_non_null(cfg);
+	assert_string_equal(cfg->listen, "127.0.0.1:8080");
+	assert_string_equal(cfg->bind_path, "/huawei/bind");
+	assert_string_equal(cfg->bind_signed_string, "A");
+	assert_int_equal(cfg->max_body_size, 65536);
+	assert_false(cfg->auto_migrate);
+	assert_int_equal(cfg->log_level, LOG_INFO);
+	config_free(cfg);
+}
+
+static void
+test_file_and_env(void **state)
+{
+	char err[CONFIG_ERR_LEN];
+	struct config *cfg;
+	char longval[600];
+
+	(void)state;
+	/* Values longer than inih's default 200-byte line must survive. */
+	memset(longval, 'x', sizeof(longval) - 1);
+	longval[sizeof(longval) - 1] = '\0';
+	{
+		char text[2048];
+
+		snprintf(text, sizeof(text),
+		    "; comment\n# another\n[server]\nlisten = :9000\ntimeout = 5\n\n"
+		    "[database]\nurl = host=/tmp dbname=%s\nauto_migrate = yes\n"
+		    "[log]\nlevel = debug\nformat = json\n"
+		    "[bind]\nsigned_string = A, B\nsuccess_url = https://partner.example/ok?x=1\n",
+		    longval);
+		setenv("HCWATCH_SERVER_TIMEOUT", "7", 1);
+		cfg = config_load(write_conf(text), err, sizeof(err));
+		unsetenv("HCWATCH_SERVER_TIMEOUT");
+	}
+	assert_non_null(cfg);
+	assert_string_equal(cfg->listen, ":9000");
+	assert_int_equal(cfg->timeout, 7);	/* the environment wins */
+	assert_true(cfg->auto_migrate);
+	assert_int_equal(cfg->log_level, LOG_DEBUG);
+	assert_int_equal(cfg->log_format, LOG_FORMAT_JSON);
+	assert_non_null(strstr(cfg->database_url, longval));
+	assert_string_equal(cfg->bind_success_url, "https://partner.example/ok?x=1");
+	config_free(cfg);
+}
+
+static void
+test_errors_name_key_and_line(void **state)
+{
+	(void)state;
+	expect_error("[server]\n\nnope = 1\n", ":3: [server] nope", "unknown key");
+	expect_error("[nosuch]\nlisten = 1\n", ":2: [nosuch] listen", "unknown key");
+	expect_error("[server]\ntimeout = 5\ntimeout = 6\n", ":3: [server] timeout", "more than once");
+	expect_error("[server]\ntimeout = five\n", ":2: [server] timeout", "whole number");
+	expect_error("[server]\ntimeout = 0\n", ":2:", "out of range (1 to 3600)");
+	expect_error("[server]\nlisten = nohostport\n", ":2: [server] listen", "host:port");
+	expect_error("[server]\nlisten = :99999\n", ":2:", "host:port");
+	expect_error("[database]\nauto_migrate = maybe\n", ":2:", "true or false");
+	expect_error("[log]\nlevel = loud\n", ":2: [log] level", "error, warn, info, debug");
+	expect_error("[bind]\nsigned_string = A,A\n", ":2: [bind] signed_string", "each once");
+	expect_error("[bind]\nsigned_string = D\n", ":2:", "A, B or C");
+	expect_error("[bind]\nsuccess_url = javascript:alert(1)\n", ":2: [bind] success_url", "http");
+	expect_error("[bind]\npath = relative\n", ":2: [bind] path", "absolute");
+	expect_error("[server]\nthis line has no equals sign\n", ":2:", "syntax");
+	expect_error("[server]\ntls_listen = :8443\n", "tls_cert_file", NULL);
+}
+
+static void
+test_cross_checks_and_env_errors(void **state)
+{
+	char err[CONFIG_ERR_LEN];
+
+	(void)state;
+	unsetenv("HCWATCH_BIND_CERTIFICATES");
+	assert_null(config_load(NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "[bind] certificates"));
+	setenv("HCWATCH_BIND_ENABLED", "false", 1);
+	{
+		struct config *cfg = config_load(NULL, err, sizeof(err));
+
+		assert_non_null(cfg);
+		config_free(cfg);
+	}
+	unsetenv("HCWATCH_BIND_ENABLED");
+	setenv("HCWATCH_BIND_CERTIFICATES", "/dev/null", 1);
+	setenv("HCWATCH_DATABASE_BATCH_MAX", "0", 1);
+	assert_null(config_load(NULL, err, sizeof(err)));
+	assert_non_null(strstr(err, "HCWATCH_DATABASE_BATCH_MAX"));
+	unsetenv("HCWATCH_DATABASE_BATCH_MAX");
+	assert_null(config_load("/nonexistent/hcwatch.conf", err, sizeof(err)));
+	assert_non_null(strstr(err, "cannot open"));
+}
+
+static void
+test_reload_keeps_fixed_keys(void **state)
+{
+	char err[CONFIG_ERR_LEN];
+	struct config *cur, *next;
+
+	(void)state;
+	cur = config_load(write_conf("[server]\nlisten = :1000\n[log]\nlevel = info\n"), err,
+	    sizeof(err));
+	next = config_load(write_conf("[server]\nlisten = :2000\n[log]\nlevel = debug\n"
+	    "[database]\nurl = dbname=other password=hunter2\n"), err, sizeof(err));
+	assert_non_null(cur);
+	assert_non_null(next);
+	assert_int_equal(config_keep_fixed(cur, next), 2);
+	assert_string_equal(next->listen, ":1000");
+	assert_string_equal(next->database_url, "dbname=hcwatch");
+	assert_int_equal(next->log_level, LOG_DEBUG);	/* reloadable: taken */
+	config_free(cur);
+	config_free(next);
+}
+
+static void
+test_secrets_masked(void **state)
+{
+	char out[512];
+	char err[CONFIG_ERR_LEN];
+	struct config *cfg;
+	char *dump = NULL;
+	size_t len = 0;
+	FILE *mem;
+
+	(void)state;
+	config_mask_conninfo("postgresql://hc:s3cret@db.example:5432/hcwatch", out, sizeof(out));
+	assert_null(strstr(out, "s3cret"));
+	assert_non_null(strstr(out, "password=****"));
+	config_mask_conninfo("host=db password='a b' dbname=x", out, sizeof(out));
+	assert_null(strstr(out, "a b"));
+	config_mask_conninfo("host='unterminated", out, sizeof(out));
+	assert_non_null(strstr(out, "unparseable"));
+
+	cfg = config_load(write_conf("[database]\nurl = dbname=x password=topsecret\n"), err,
+	    sizeof(err));
+	assert_non_null(cfg);
+	mem = open_memstream(&dump, &len);
+	config_dump(cfg, mem);
+	fclose(mem);
+	assert_null(strstr(dump, "topsecret"));
+	assert_non_null(strstr(dump, "password=****"));
+	assert_non_null(strstr(dump, "dbname=x"));
+	free(dump);
+	config_free(cfg);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_file_and_env),
+		cmocka_unit_test(test_errors_name_key_and_line),
+		cmocka_unit_test(test_cross_checks_and_env_errors),
+		cmocka_unit_test(test_reload_keeps_fixed_keys),
+		cmocka_unit_test(test_secrets_masked),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
