@@ -1,0 +1,71 @@
+import itertools
+import os
+import shutil
+import tempfile
+
+import pytest
+
+from harness import Database, Hcwatch, Keys, Postgres
+
+_db_counter = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg():
+    cluster = Postgres()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture(scope="session")
+def workdir():
+    d = tempfile.mkdtemp(prefix="hcwatch-test-")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def keys(workdir):
+    return Keys(workdir, "huawei")
+
+
+@pytest.fixture(scope="session")
+def other_keys(workdir):
+    return Keys(workdir, "other")
+
+
+@pytest.fixture
+def db(pg):
+    name = pg.create_db(f"t{os.getpid()}_{next(_db_counter)}")
+    d = Database(pg, name)
+    yield d
+    d.close()
+
+
+@pytest.fixture
+def make_hcwatch(workdir, db, keys):
+    """Builds a migrated hcwatch on a fresh database; stops every one at the end."""
+    made = []
+
+    def make(settings=None, migrate=True, start=True):
+        s = {"bind": {"certificates": keys.metadata,
+                      "success_url": "https://partner.example/bound"}}
+        for section, kv in (settings or {}).items():
+            s.setdefault(section, {}).update(kv)
+        h = Hcwatch(workdir, db.url, s)
+        made.append(h)
+        if migrate:
+            r = h.run("migrate")
+            assert r.returncode == 0, r.stderr
+        if start:
+            h.start()
+        return h
+
+    yield make
+    for h in made:
+        h.kill()
+
+
+@pytest.fixture
+def hcwatch(make_hcwatch):
+    return make_hcwatch()
