@@ -15,12 +15,11 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/keyvalq_struct.h>
-#include <openssl/evp.h>
 
 #include "core/config.h"
 #include "core/log.h"
 #include "ingest/writer.h"
-#include "util/b64.h"
+#include "util/sha256.h"
 #include "util/clock.h"
 #include "util/xalloc.h"
 #include "verify/bindreq.h"
@@ -41,7 +40,7 @@ struct bind_job {
 	struct bind_notice notice;
 	enum bind_reason reason;
 	char detail[BIND_DETAIL_LEN];
-	char body_key[65];
+	char body_key[SHA256_HEX_LEN];
 	int64_t started_us;
 };
 
@@ -70,8 +69,6 @@ read_request(struct bind_job *bj, struct evhttp_request *req)
 	struct evbuffer *in = evhttp_request_get_input_buffer(req);
 	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
 	size_t len = evbuffer_get_length(in);
-	unsigned char md[32];
-	unsigned int mdlen = 0;
 
 	if (evcon) {
 		char *host = NULL;
@@ -86,8 +83,7 @@ read_request(struct bind_job *bj, struct evhttp_request *req)
 	evbuffer_copyout(in, bj->body, len);
 	bj->body[len] = '\0';
 	bj->body_len = len;
-	EVP_Digest(bj->body, len, md, &mdlen, EVP_sha256(), NULL);
-	hex_encode(md, mdlen, bj->body_key);
+	sha256_hex(bj->body, len, bj->body_key);
 }
 
 static enum bind_reason

@@ -4,28 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "core/log.h"
 #include "store/store_int.h"
-#include "util/b64.h"
+#include "util/sha256.h"
 
 /* pg_advisory_lock key shared by every hcwatch that migrates this database ("hcwm"). */
 #define MIGRATE_LOCK_KEY "1751349101"
 
-static void checksum(const char *sql, char out[65]);
+static void checksum(const char *sql, char out[SHA256_HEX_LEN]);
 static bool exec_simple(struct store *s, const char *sql, int nparams, const char *const *params,
     const char *what, char *err, size_t errlen);
 static const struct migration *find_embedded(int version);
 
 static void
-checksum(const char *sql, char out[65])
+checksum(const char *sql, char out[SHA256_HEX_LEN])
 {
-	unsigned char md[32];
-	unsigned int n = 0;
-
-	EVP_Digest(sql, strlen(sql), md, &n, EVP_sha256(), NULL);
-	hex_encode(md, n, out);
+	sha256_hex(sql, strlen(sql), out);
 }
 
 static bool
@@ -87,7 +81,7 @@ migrate_status(struct store *s, struct migrate_status *st, char *err, size_t err
 		for (int i = 0; i < PQntuples(res); i++) {
 			int v = atoi(PQgetvalue(res, i, 0));
 			const struct migration *m = find_embedded(v);
-			char sum[65];
+			char sum[SHA256_HEX_LEN];
 
 			if (m == NULL) {
 				st->unknown++;
@@ -142,7 +136,7 @@ migrate_apply(struct store *s, int *applied, char *err, size_t errlen)
 
 	for (size_t i = 0; i < migrations_embedded_count && st.pending > 0; i++) {
 		const struct migration *m = &migrations_embedded[i];
-		char sum[65], version[16];
+		char sum[SHA256_HEX_LEN], version[16];
 		const char *params[3] = { version, m->name, sum };
 		PGresult *res;
 		bool done;

@@ -20,7 +20,10 @@ struct stmt {
  * snapshot and commit together, so the batch is one transaction and one WAL
  * flush however many callbacks it holds. A verified callback is 'accepted' the
  * first time its key is seen (in the table or earlier in the batch) and
- * 'duplicate' after; the unique index callback_events_accepted_once makes a
+ * 'duplicate' after. That test is a scalar subquery with LIMIT 1 rather than
+ * EXISTS because the generic plan of a prepared statement would otherwise hash
+ * every accepted row of the table for each batch. The unique index
+ * callback_events_accepted_once makes a
  * concurrent writer's batch fail rather than accept twice, and the caller
  * retries it.
  */
@@ -34,8 +37,8 @@ static const char sql_callbacks_record[] =
 	"), classified AS ("
 	"  SELECT inp.*, CASE"
 	"    WHEN NOT inp.verified THEN 'rejected'"
-	"    WHEN EXISTS (SELECT 1 FROM callback_events e WHERE e.channel = inp.channel"
-	"                 AND e.idempotency_key = inp.idem_key AND e.status = 'accepted') THEN 'duplicate'"
+	"    WHEN (SELECT true FROM callback_events e WHERE e.channel = inp.channel"
+	"          AND e.idempotency_key = inp.idem_key AND e.status = 'accepted' LIMIT 1) THEN 'duplicate'"
 	"    WHEN inp.ord = min(inp.ord) FILTER (WHERE inp.verified)"
 	"                   OVER (PARTITION BY inp.channel, inp.idem_key) THEN 'accepted'"
 	"    ELSE 'duplicate' END AS status"

@@ -5,10 +5,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-
 #include "util/b64.h"
 #include "util/buf.h"
+#include "util/sha256.h"
 #include "util/xalloc.h"
 
 static const char *const reason_codes[] = {
@@ -240,13 +239,7 @@ bind_verify(const struct keyring *keys, const char *rules, const struct form *f,
 		out->bind_action = json_is_string(action) ? xstrdup(json_string_value(action)) :
 		    json_dumps(action, JSON_ENCODE_ANY | JSON_COMPACT);
 	}
-	{
-		unsigned char md[32];
-		unsigned int mdlen = 0;
-
-		EVP_Digest(request, strlen(request), md, &mdlen, EVP_sha256(), NULL);
-		hex_encode(md, mdlen, out->idem_key);
-	}
+	sha256_hex(request, strlen(request), out->idem_key);
 	out->payload = payload;
 	payload = NULL;
 	out->bind_request = request;

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "util/sha256.h"
 #include "verify/form.h"
 #include "verify/keys.h"
 
@@ -42,7 +43,7 @@ struct bind_notice {
 	json_t *payload;	/* new reference: the decoded JSON object, unknown fields kept */
 	char rule;		/* signed-string rule that matched: 'A', 'B' or 'C' */
 	int key_index;		/* keyring index of the key that verified it */
-	char idem_key[65];	/* hex SHA-256 of bind_request: a browser refresh repeats it */
+	char idem_key[SHA256_HEX_LEN];	/* hex SHA-256 of bind_request: a browser refresh repeats it */
 	/* borrowed from payload; NULL when absent */
 	const char *domain_id;
 	const char *domain_name;

@@ -9,11 +9,13 @@
 #include <libxml/tree.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "core/log.h"
 #include "util/b64.h"
 #include "util/buf.h"
+#include "util/sha256.h"
 #include "util/xalloc.h"
 
 #define MD_NS "urn:oasis:names:tc:SAML:2.0:metadata"
@@ -22,6 +24,7 @@
 
 struct keyring {
 	EVP_PKEY **keys;
+	EVP_PKEY_CTX **verify;	/* per key, set up once for RSA PKCS#1 v1.5 over SHA-256 */
 	char **labels;
 	size_t n;
 };
@@ -70,6 +73,7 @@ add_key(struct keyring *kr, EVP_PKEY *pkey, X509 *cert, const char *path, size_t
     size_t errlen)
 {
 	char subject[256] = "public key";
+	EVP_PKEY_CTX *vctx;
 	struct buf label;
 
 	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
@@ -83,11 +87,26 @@ add_key(struct keyring *kr, EVP_PKEY *pkey, X509 *cert, const char *path, size_t
 			log_warn("certificate %s#%zu (%s) has expired; it is still used to verify, as "
 			    "Huawei may keep signing with it", path, idx + 1, subject);
 	}
+	/*
+	 * Setting the context up is most of the cost of a verification under
+	 * OpenSSL 3; done once here, each request only hashes and verifies.
+	 */
+	vctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	if (vctx == NULL || EVP_PKEY_verify_init(vctx) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(vctx, RSA_PKCS1_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(vctx, sha256_md()) != 1) {
+		EVP_PKEY_CTX_free(vctx);
+		snprintf(err, errlen, "%s: key %zu cannot be set up for RSA-SHA256 verification",
+		    path, idx + 1);
+		return false;
+	}
 	buf_init(&label);
 	buf_appendf(&label, "%s#%zu (%s)", path, idx + 1, subject);
 	kr->keys = xrealloc(kr->keys, (kr->n + 1) * sizeof(*kr->keys));
+	kr->verify = xrealloc(kr->verify, (kr->n + 1) * sizeof(*kr->verify));
 	kr->labels = xrealloc(kr->labels, (kr->n + 1) * sizeof(*kr->labels));
 	kr->keys[kr->n] = pkey;
+	kr->verify[kr->n] = vctx;
 	kr->labels[kr->n] = buf_release(&label);
 	kr->n++;
 	return true;
@@ -249,9 +268,11 @@ keyring_free(struct keyring *kr)
 	if (kr == NULL)
 		return;
 	for (size_t i = 0; i < kr->n; i++) {
+		EVP_PKEY_CTX_free(kr->verify[i]);
 		EVP_PKEY_free(kr->keys[i]);
 		free(kr->labels[i]);
 	}
+	free(kr->verify);
 	free(kr->keys);
 	free(kr->labels);
 	free(kr);
@@ -273,16 +294,11 @@ int
 keyring_verify_rsa_sha256(const struct keyring *kr, const unsigned char *msg, size_t msglen,
     const unsigned char *sig, size_t siglen)
 {
-	for (size_t i = 0; i < kr->n; i++) {
-		EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-		int rc = 0;
+	unsigned char digest[32];
 
-		if (ctx == NULL)
-			return -1;
-		if (EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, kr->keys[i]) == 1)
-			rc = EVP_DigestVerify(ctx, sig, siglen, msg, msglen);
-		EVP_MD_CTX_free(ctx);
-		if (rc == 1)
+	sha256(msg, msglen, digest);
+	for (size_t i = 0; i < kr->n; i++) {
+		if (EVP_PKEY_verify(kr->verify[i], sig, siglen, digest, sizeof(digest)) == 1)
 			return (int)i;
 	}
 	return -1;

@@ -30,7 +30,8 @@ size_t keyring_count(const struct keyring *kr);
 const char *keyring_label(const struct keyring *kr, size_t i);
 /**
  * Verifies an RSA PKCS#1 v1.5 SHA-256 signature over msg with each key in
- * turn. Returns the index of the key that accepted it, or -1.
+ * turn. Returns the index of the key that accepted it, or -1. A keyring's
+ * verification contexts are reused: use it from one thread at a time.
  */
 int keyring_verify_rsa_sha256(const struct keyring *kr, const unsigned char *msg, size_t msglen,
     const unsigned char *sig, size_t siglen);

@@ -62,8 +62,19 @@ def make_hcwatch(workdir, db, keys):
         return h
 
     yield make
+    # A clean exit is part of every test: under ASan a leak or error changes the exit code.
+    failures = []
     for h in made:
+        if h.proc is not None and h.proc.poll() is None:
+            rc = h.stop()
+            if rc != 0:
+                failures.append(f"hcwatch exited {rc}:\n{h.logtext()[-4000:]}")
+        elif h.proc is not None and h.proc.returncode not in (0, 1):
+            failures.append(f"hcwatch died with {h.proc.returncode}:\n{h.logtext()[-4000:]}")
+        if h.proc is not None and ("Sanitizer" in h.logtext() or "runtime error" in h.logtext()):
+            failures.append(f"sanitizer report:\n{h.logtext()[-4000:]}")
         h.kill()
+    assert not failures, "\n".join(failures)
 
 
 @pytest.fixture
