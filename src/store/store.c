@@ -27,6 +27,15 @@ struct stmt {
  * concurrent writer's batch fail rather than accept twice, and the caller
  * retries it.
  */
+/* What a later notification changes on an existing customer row (alias c). */
+#define CUSTOMER_UPDATE \
+	"    xaccount_id = COALESCE(EXCLUDED.xaccount_id, c.xaccount_id)," \
+	"    xuser_id = COALESCE(EXCLUDED.xuser_id, c.xuser_id)," \
+	"    bind_action = COALESCE(EXCLUDED.bind_action, c.bind_action)," \
+	"    first_bound_at = LEAST(c.first_bound_at, EXCLUDED.first_bound_at)," \
+	"    last_callback_at = GREATEST(c.last_callback_at, EXCLUDED.last_callback_at)," \
+	"    updated_at = now()"
+
 static const char sql_callbacks_record[] =
 	"WITH inp AS ("
 	"  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x("
@@ -60,12 +69,7 @@ static const char sql_callbacks_record[] =
 	"  ORDER BY customer_id, ord DESC"
 	"  ON CONFLICT (customer_id) DO UPDATE SET"
 	"    account_name = COALESCE(EXCLUDED.account_name, c.account_name),"
-	"    xaccount_id = COALESCE(EXCLUDED.xaccount_id, c.xaccount_id),"
-	"    xuser_id = COALESCE(EXCLUDED.xuser_id, c.xuser_id),"
-	"    bind_action = COALESCE(EXCLUDED.bind_action, c.bind_action),"
-	"    first_bound_at = LEAST(c.first_bound_at, EXCLUDED.first_bound_at),"
-	"    last_callback_at = GREATEST(c.last_callback_at, EXCLUDED.last_callback_at),"
-	"    updated_at = now()"
+	CUSTOMER_UPDATE
 	"  RETURNING 1"
 	"), by_name AS ("
 	"  INSERT INTO customers AS c (account_name, xaccount_id, xuser_id, bind_action,"
@@ -75,12 +79,7 @@ static const char sql_callbacks_record[] =
 	"  FROM classified WHERE status = 'accepted' AND customer_id IS NULL"
 	"  ORDER BY account_name, ord DESC"
 	"  ON CONFLICT (account_name) WHERE customer_id IS NULL DO UPDATE SET"
-	"    xaccount_id = COALESCE(EXCLUDED.xaccount_id, c.xaccount_id),"
-	"    xuser_id = COALESCE(EXCLUDED.xuser_id, c.xuser_id),"
-	"    bind_action = COALESCE(EXCLUDED.bind_action, c.bind_action),"
-	"    first_bound_at = LEAST(c.first_bound_at, EXCLUDED.first_bound_at),"
-	"    last_callback_at = GREATEST(c.last_callback_at, EXCLUDED.last_callback_at),"
-	"    updated_at = now()"
+	CUSTOMER_UPDATE
 	"  RETURNING 1"
 	")"
 	"SELECT ord, status FROM classified ORDER BY ord";
