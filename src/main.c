@@ -345,9 +345,14 @@ cmd_serve(const char *path)
 		struct event_config *ec = event_config_new();
 
 		/* Fewer epoll_ctl calls: evhttp toggles read and write interest per request. */
-		event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-		app.base = event_base_new_with_config(ec);
+		if (ec)
+			event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+		app.base = ec ? event_base_new_with_config(ec) : NULL;
 		event_config_free(ec);
+	}
+	if (app.base == NULL) {
+		log_error("cannot create the libevent event loop");
+		goto out;
 	}
 	wc.conninfo = app.cfg->database_url;
 	wc.connect_timeout = app.cfg->connect_timeout;

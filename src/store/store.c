@@ -15,18 +15,6 @@ struct stmt {
 	int nparams;
 };
 
-/*
- * Records a batch of callbacks in one statement. Data-modifying CTEs share one
- * snapshot and commit together, so the batch is one transaction and one WAL
- * flush however many callbacks it holds. A verified callback is 'accepted' the
- * first time its key is seen (in the table or earlier in the batch) and
- * 'duplicate' after. That test is a scalar subquery with LIMIT 1 rather than
- * EXISTS because the generic plan of a prepared statement would otherwise hash
- * every accepted row of the table for each batch. The unique index
- * callback_events_accepted_once makes a
- * concurrent writer's batch fail rather than accept twice, and the caller
- * retries it.
- */
 /* What a later notification changes on an existing customer row (alias c). */
 #define CUSTOMER_UPDATE \
 	"    xaccount_id = COALESCE(EXCLUDED.xaccount_id, c.xaccount_id)," \
@@ -36,6 +24,17 @@ struct stmt {
 	"    last_callback_at = GREATEST(c.last_callback_at, EXCLUDED.last_callback_at)," \
 	"    updated_at = now()"
 
+/*
+ * Records a batch of callbacks in one statement. Data-modifying CTEs share one
+ * snapshot and commit together, so the batch is one transaction and one WAL
+ * flush however many callbacks it holds. A verified callback is 'accepted' the
+ * first time its key is seen (in the table or earlier in the batch) and
+ * 'duplicate' after. That test is a scalar subquery with LIMIT 1 rather than
+ * EXISTS because the generic plan of a prepared statement would otherwise hash
+ * every accepted row of the table for each batch. The unique index
+ * callback_events_accepted_once makes a concurrent writer's batch fail rather
+ * than accept twice, and the caller retries it.
+ */
 static const char sql_callbacks_record[] =
 	"WITH inp AS ("
 	"  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x("

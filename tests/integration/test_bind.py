@@ -1,11 +1,10 @@
 """The binding-result notification end to end: real hcwatch, real PostgreSQL, hcwatch-sim as the browser."""
 
 import socket
-import threading
 
 import pytest
 
-from harness import Hcwatch, sim_bind, sim_body
+from harness import run_concurrently, sim_bind, sim_body, wait_until
 
 
 def url(h):
@@ -54,16 +53,7 @@ def test_replay_is_idempotent(hcwatch, db, keys):
 def test_same_notification_twice_in_one_batch(hcwatch, db, keys):
     """Duplicates that arrive together, and so commit together, still count once."""
     body = sim_body(keys.key, "--domain-id", "twin")
-    results = []
-
-    def post():
-        results.append(hcwatch.post_form(body).status)
-
-    threads = [threading.Thread(target=post) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = run_concurrently(lambda: hcwatch.post_form(body).status, [()] * 8)
     assert results == [303] * 8
     assert customers(db) == 1
     statuses = sorted(e[0] for e in events(db))
@@ -167,21 +157,9 @@ def test_success_page_without_redirect(make_hcwatch, db, keys):
 def test_concurrent_callbacks_share_commits(hcwatch, db, keys):
     """Many callbacks at once: every one answered 303 and stored, in fewer transactions than rows."""
     bodies = sim_body(keys.key, "--domain-id", "many-", "--count", "200").splitlines()
-    statuses = []
-    lock = threading.Lock()
-
-    def worker(chunk):
-        for b in chunk:
-            s = hcwatch.post_form(b).status
-            with lock:
-                statuses.append(s)
-
-    threads = [threading.Thread(target=worker, args=(bodies[i::32],)) for i in range(32)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert statuses == [303] * 200
+    chunks = run_concurrently(lambda chunk: [hcwatch.post_form(b).status for b in chunk],
+                              [(bodies[i::32],) for i in range(32)])
+    assert sum(chunks, []) == [303] * 200
     assert customers(db) == 200
     assert db.scalar("SELECT count(*) FROM callback_events WHERE status = 'accepted'") == 200
     # Rows committed by one transaction share xmin: group commit at work.
@@ -197,7 +175,6 @@ def test_client_gone_before_answer(hcwatch, db, keys):
         s = socket.create_connection(("127.0.0.1", hcwatch.port))
         s.sendall(req)
         s.close()
-    from harness import wait_until
     wait_until(lambda: db.scalar("SELECT count(*) FROM callback_events") == 20, 10, "20 events")
     assert customers(db) == 1
     assert hcwatch.request("GET", "/healthz").status == 200
