@@ -32,3 +32,43 @@ clock_format_rfc3339(int64_t wall_us, char *out, size_t outlen)
 	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 	    (int)(wall_us % 1000000));
 }
+
+/* Howard Hinnant's days_from_civil: proleptic Gregorian, valid for any year we meet. */
+int64_t
+clock_from_utc(int year, int month, int day, int hour, int min, int sec)
+{
+	int64_t y = year - (month <= 2);
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	int64_t days = era * 146097 + doe - 719468;
+
+	return days * 86400 + hour * 3600 + min * 60 + sec;
+}
+
+void
+clock_format_utc_s(int64_t epoch_s, char *out, size_t outlen)
+{
+	time_t secs = (time_t)epoch_s;
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+bool
+clock_parse_utc_s(const char *s, int64_t *epoch_s)
+{
+	int y, mo, d, h, mi, sec, n = 0;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
+	    n != 20 || s[20] != '\0')
+		return false;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || h < 0 ||
+	    mi < 0 || sec < 0)
+		return false;
+	*epoch_s = clock_from_utc(y, mo, d, h, mi, sec);
+	return true;
+}

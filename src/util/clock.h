@@ -2,6 +2,7 @@
 #ifndef HCWATCH_UTIL_CLOCK_H
 #define HCWATCH_UTIL_CLOCK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,5 +14,14 @@ int64_t clock_mono_us(void);
 void clock_format_rfc3339(int64_t wall_us, char *out, size_t outlen);
 
 #define CLOCK_RFC3339_LEN 32
+
+/** Seconds since the epoch of a UTC calendar time (no time zone database involved). */
+int64_t clock_from_utc(int year, int month, int day, int hour, int min, int sec);
+/** Huawei's UTC form "YYYY-MM-DDTHH:MM:SSZ" (seconds); out needs 21 bytes. */
+void clock_format_utc_s(int64_t epoch_s, char *out, size_t outlen);
+/** Parses "YYYY-MM-DDTHH:MM:SSZ"; false on anything else. */
+bool clock_parse_utc_s(const char *s, int64_t *epoch_s) __attribute__((warn_unused_result));
+
+#define CLOCK_UTC_S_LEN 21
 
 #endif
