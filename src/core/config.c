@@ -10,6 +10,7 @@
 #include <ini.h>
 #include <libpq-fe.h>
 
+#include "poller/hwc_quota.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
@@ -33,9 +34,12 @@ static bool check_hostport_or_empty(const char *value, char *err, size_t errlen)
 static bool check_path(const char *value, char *err, size_t errlen);
 static bool check_signed_string(const char *value, char *err, size_t errlen);
 static bool check_url_or_empty(const char *value, char *err, size_t errlen);
+static bool check_url(const char *value, char *err, size_t errlen);
+static bool check_rate_overrides(const char *value, char *err, size_t errlen);
 
 static const char *const level_choices[] = { "error", "warn", "info", "debug", NULL };
 static const char *const format_choices[] = { "text", "json", NULL };
+static const char *const auth_choices[] = { "aksk", "token", NULL };
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -66,6 +70,38 @@ static const struct cf_key cf_keys[] = {
 	{ "bind", "certificates", CF_STR, OFF(bind_certificates), 0, 0, "", true, false, NULL, NULL },
 	{ "bind", "signed_string", CF_STR, OFF(bind_signed_string), 0, 0, "A", true, false, NULL, check_signed_string },
 	{ "bind", "success_url", CF_STR, OFF(bind_success_url), 0, 0, "", true, false, NULL, check_url_or_empty },
+
+	/* The poller's threads read these without locks: none of them reloads. */
+	{ "huawei", "endpoint", CF_STR, OFF(hw_endpoint), 0, 0, "https://bss.myhuaweicloud.com", false, false, NULL, check_url },
+	{ "huawei", "iam_endpoint", CF_STR, OFF(hw_iam_endpoint), 0, 0, "https://iam.myhuaweicloud.com", false, false, NULL, check_url },
+	{ "huawei", "auth", CF_ENUM, OFF(hw_auth), 0, 0, "aksk", false, false, auth_choices, NULL },
+	{ "huawei", "access_key", CF_STR, OFF(hw_access_key), 0, 0, "", false, false, NULL, NULL },
+	{ "huawei", "secret_key", CF_STR, OFF(hw_secret_key), 0, 0, "", false, true, NULL, NULL },
+	{ "huawei", "iam_user", CF_STR, OFF(hw_iam_user), 0, 0, "", false, false, NULL, NULL },
+	{ "huawei", "iam_password", CF_STR, OFF(hw_iam_password), 0, 0, "", false, true, NULL, NULL },
+	{ "huawei", "iam_domain", CF_STR, OFF(hw_iam_domain), 0, 0, "", false, false, NULL, NULL },
+	{ "huawei", "domain_id", CF_STR, OFF(hw_domain_id), 0, 0, "", false, false, NULL, NULL },
+	{ "huawei", "ca_file", CF_STR, OFF(hw_ca_file), 0, 0, "", false, false, NULL, NULL },
+	{ "huawei", "connect_timeout", CF_INT, OFF(hw_connect_timeout), 1, 600, "5", false, false, NULL, NULL },
+	{ "huawei", "timeout", CF_INT, OFF(hw_timeout), 1, 3600, "30", false, false, NULL, NULL },
+	{ "huawei", "max_response_size", CF_INT, OFF(hw_max_response_size), 1024, 1 << 30, "16777216", false, false, NULL, NULL },
+	{ "huawei", "rate_limit", CF_INT, OFF(hw_rate_limit), 1, 100000, "10", false, false, NULL, NULL },
+	{ "huawei", "rate_limit_overrides", CF_STR, OFF(hw_rate_limit_overrides), 0, 0, "", false, false, NULL, check_rate_overrides },
+	{ "huawei", "retry_max", CF_INT, OFF(hw_retry_max), 0, 100, "6", false, false, NULL, NULL },
+	{ "huawei", "retry_base_ms", CF_INT, OFF(hw_retry_base_ms), 1, 600000, "1000", false, false, NULL, NULL },
+	{ "huawei", "retry_max_ms", CF_INT, OFF(hw_retry_max_ms), 1, 3600000, "30000", false, false, NULL, NULL },
+
+	{ "poller", "enabled", CF_BOOL, OFF(poll_enabled), 0, 1, "false", false, false, NULL, NULL },
+	{ "poller", "customers_interval", CF_INT, OFF(poll_customers_interval), 1, 604800, "600", false, false, NULL, NULL },
+	{ "poller", "balances_interval", CF_INT, OFF(poll_balances_interval), 1, 604800, "1800", false, false, NULL, NULL },
+	{ "poller", "resources_interval", CF_INT, OFF(poll_resources_interval), 1, 604800, "3600", false, false, NULL, NULL },
+	{ "poller", "partner_interval", CF_INT, OFF(poll_partner_interval), 1, 604800, "3600", false, false, NULL, NULL },
+	{ "poller", "resources_horizon_days", CF_INT, OFF(poll_resources_horizon_days), 1, 3650, "60", false, false, NULL, NULL },
+	{ "poller", "resources_expired", CF_BOOL, OFF(poll_resources_expired), 0, 1, "true", false, false, NULL, NULL },
+	{ "poller", "only_main_resource", CF_BOOL, OFF(poll_only_main_resource), 0, 1, "true", false, false, NULL, NULL },
+	{ "poller", "resources_page_size", CF_INT, OFF(poll_resources_page_size), 1, 500, "100", false, false, NULL, NULL },
+	{ "poller", "concurrency", CF_INT, OFF(poll_concurrency), 1, 64, "4", false, false, NULL, NULL },
+	{ "poller", "leader_check", CF_INT, OFF(poll_leader_check), 1, 3600, "5", false, false, NULL, NULL },
 };
 
 #define N_KEYS (sizeof(cf_keys) / sizeof(cf_keys[0]))
@@ -196,6 +232,39 @@ check_url_or_empty(const char *value, char *err, size_t errlen)
 	return false;
 }
 
+static bool
+check_url(const char *value, char *err, size_t errlen)
+{
+	if (*value == '\0') {
+		snprintf(err, errlen, "a URL is required");
+		return false;
+	}
+	return check_url_or_empty(value, err, errlen);
+}
+
+static bool
+check_rate_overrides(const char *value, char *err, size_t errlen)
+{
+	return hwc_quota_check_overrides(value, err, errlen);
+}
+
+bool
+config_huawei_credentials(const struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->hw_auth == CONFIG_HW_AUTH_AKSK) {
+		if (!cfg->hw_access_key[0] || !cfg->hw_secret_key[0]) {
+			snprintf(err, errlen, "[huawei] access_key and secret_key are required with "
+			    "auth = aksk");
+			return false;
+		}
+	} else if (!cfg->hw_iam_user[0] || !cfg->hw_iam_password[0] || !cfg->hw_iam_domain[0]) {
+		snprintf(err, errlen, "[huawei] iam_user, iam_password and iam_domain are required "
+		    "with auth = token");
+		return false;
+	}
+	return true;
+}
+
 static const struct cf_key *
 find_key(const char *section, const char *name)
 {
@@ -317,6 +386,8 @@ validate_all(const struct config *cfg, char *err, size_t errlen)
 		    "are required");
 		return false;
 	}
+	if (cfg->poll_enabled && !config_huawei_credentials(cfg, err, errlen))
+		return false;
 	if (cfg->bind_enabled && !cfg->bind_certificates[0]) {
 		snprintf(err, errlen, "[bind] certificates: at least one certificate file (PEM, or "
 		    "Huawei's SP metadata.xml) is required while [bind] enabled = true");

@@ -49,7 +49,42 @@ struct config {
 	char *bind_certificates;
 	char *bind_signed_string;
 	char *bind_success_url;
+
+	/* [huawei] */
+	char *hw_endpoint;
+	char *hw_iam_endpoint;
+	int hw_auth;		/* enum config_hw_auth */
+	char *hw_access_key;
+	char *hw_secret_key;
+	char *hw_iam_user;
+	char *hw_iam_password;
+	char *hw_iam_domain;
+	char *hw_domain_id;
+	char *hw_ca_file;
+	int hw_connect_timeout;
+	int hw_timeout;
+	int hw_max_response_size;
+	int hw_rate_limit;
+	char *hw_rate_limit_overrides;
+	int hw_retry_max;
+	int hw_retry_base_ms;
+	int hw_retry_max_ms;
+
+	/* [poller] */
+	bool poll_enabled;
+	int poll_customers_interval;
+	int poll_balances_interval;
+	int poll_resources_interval;
+	int poll_partner_interval;
+	int poll_resources_horizon_days;
+	bool poll_resources_expired;
+	bool poll_only_main_resource;
+	int poll_resources_page_size;
+	int poll_concurrency;
+	int poll_leader_check;
 };
+
+enum config_hw_auth { CONFIG_HW_AUTH_AKSK, CONFIG_HW_AUTH_TOKEN };
 
 /**
  * Loads defaults, then path (NULL: none), then the environment, and validates
@@ -68,6 +103,9 @@ int config_keep_fixed(const struct config *cur, struct config *next);
 void config_dump(const struct config *cfg, FILE *out);
 /** Copies conninfo into out with any password replaced by "****". */
 void config_mask_conninfo(const char *conninfo, char *out, size_t outlen);
+/** Whether the [huawei] credentials for the configured auth method are all set; err says which is missing. */
+bool config_huawei_credentials(const struct config *cfg, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
 /** Splits "host:port", "[v6]:port" or ":port" (host "0.0.0.0"). */
 bool config_split_hostport(const char *s, char *host, size_t hostlen, int *port)
 	__attribute__((warn_unused_result));

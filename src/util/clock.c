@@ -72,3 +72,24 @@ clock_parse_utc_s(const char *s, int64_t *epoch_s)
 	*epoch_s = clock_from_utc(y, mo, d, h, mi, sec);
 	return true;
 }
+
+bool
+clock_sleep_us(int64_t us, const atomic_bool *stop)
+{
+	int64_t end = clock_mono_us() + us, now;
+
+	while ((now = clock_mono_us()) < end) {
+		int64_t step = end - now;
+		struct timespec ts;
+
+		if (stop && atomic_load(stop))
+			return false;
+		/* Wake often enough that a stop request is seen within 100 ms. */
+		if (step > 100000)
+			step = 100000;
+		ts.tv_sec = (time_t)(step / 1000000);
+		ts.tv_nsec = (long)(step % 1000000) * 1000;
+		nanosleep(&ts, NULL);
+	}
+	return !(stop && atomic_load(stop));
+}

@@ -2,6 +2,7 @@
 #ifndef HCWATCH_UTIL_CLOCK_H
 #define HCWATCH_UTIL_CLOCK_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,8 @@ void clock_format_rfc3339(int64_t wall_us, char *out, size_t outlen);
 
 #define CLOCK_RFC3339_LEN 32
 
+/** Sleeps us microseconds in short steps; false, early, once *stop (may be NULL) is true. */
+bool clock_sleep_us(int64_t us, const atomic_bool *stop);
 /** Seconds since the epoch of a UTC calendar time (no time zone database involved). */
 int64_t clock_from_utc(int year, int month, int day, int hour, int min, int sec);
 /** Huawei's UTC form "YYYY-MM-DDTHH:MM:SSZ" (seconds); out needs 21 bytes. */

@@ -1,0 +1,198 @@
+#include "net/http_client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "util/xalloc.h"
+
+struct http_client {
+	CURL *curl;
+	struct http_client_opts opts;
+	char *ca_file;
+	char errbuf[CURL_ERROR_SIZE];
+	bool too_large;
+};
+
+struct sink {
+	struct http_client *c;
+	struct http_response *resp;
+};
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg);
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg);
+
+struct http_client *
+http_client_new(const struct http_client_opts *opts)
+{
+	struct http_client *c = xcalloc(1, sizeof(*c));
+
+	c->opts = *opts;
+	c->ca_file = opts->ca_file && *opts->ca_file ? xstrdup(opts->ca_file) : NULL;
+	c->opts.ca_file = c->ca_file;
+	c->curl = curl_easy_init();
+	if (c->curl == NULL)
+		abort();
+	return c;
+}
+
+void
+http_client_free(struct http_client *c)
+{
+	if (c == NULL)
+		return;
+	curl_easy_cleanup(c->curl);
+	free(c->ca_file);
+	free(c);
+}
+
+void
+http_response_init(struct http_response *r)
+{
+	r->status = 0;
+	buf_init(&r->body);
+	buf_init(&r->headers);
+}
+
+void
+http_response_cleanup(struct http_response *r)
+{
+	if (r == NULL)
+		return;
+	buf_cleanup(&r->body);
+	buf_cleanup(&r->headers);
+	r->status = 0;
+}
+
+const char *
+http_response_as_string(const struct http_response *r)
+{
+	return r->body.data ? r->body.data : "";
+}
+
+bool
+http_response_header(const struct http_response *r, const char *name, char *out, size_t outlen)
+{
+	size_t nlen = strlen(name);
+	const char *p = r->headers.data;
+
+	while (p && *p) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+
+		if (len > nlen && p[nlen] == ':' && strncasecmp(p, name, nlen) == 0) {
+			const char *v = p + nlen + 1;
+			const char *end = p + len;
+
+			while (v < end && (*v == ' ' || *v == '\t'))
+				v++;
+			while (end > v && (end[-1] == '\r' || end[-1] == ' ' || end[-1] == '\t'))
+				end--;
+			if ((size_t)(end - v) >= outlen)
+				return false;
+			memcpy(out, v, (size_t)(end - v));
+			out[end - v] = '\0';
+			return true;
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+	return false;
+}
+
+static size_t
+on_body(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct sink *s = arg;
+	size_t n = size * nmemb;
+
+	if (s->resp->body.len + n > s->c->opts.max_response) {
+		s->c->too_large = true;
+		return 0;	/* makes libcurl stop with CURLE_WRITE_ERROR */
+	}
+	buf_append(&s->resp->body, ptr, n);
+	return n;
+}
+
+static size_t
+on_header(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct sink *s = arg;
+	size_t n = size * nmemb;
+
+	/* A new status line (after 100 Continue, say): keep only the final response's headers. */
+	if (n >= 5 && strncmp(ptr, "HTTP/", 5) == 0)
+		buf_reset(&s->resp->headers);
+	if (s->resp->headers.len + n > 64 * 1024)
+		return 0;
+	buf_append(&s->resp->headers, ptr, n);
+	return n;
+}
+
+bool
+http_client_request(struct http_client *c, const char *method, const char *url,
+    const char *const *headers, const void *body, size_t body_len, struct http_response *resp,
+    char *err, size_t errlen)
+{
+	struct curl_slist *list = NULL;
+	struct sink sink = { c, resp };
+	CURL *h = c->curl;
+	CURLcode rc;
+	bool ok = false;
+
+	buf_reset(&resp->body);
+	buf_reset(&resp->headers);
+	buf_append(&resp->body, "", 0);
+	resp->status = 0;
+	c->too_large = false;
+	c->errbuf[0] = '\0';
+	for (size_t i = 0; headers && headers[i]; i++)
+		list = curl_slist_append(list, headers[i]);
+	/* No "Expect: 100-continue" round trip for small JSON bodies. */
+	list = curl_slist_append(list, "Expect:");
+
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->ca_file)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "hcwatch/" HCWATCH_VERSION);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
+	if (strcmp(method, "GET") == 0) {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	} else {
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, body ? (const char *)body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+	}
+
+	rc = curl_easy_perform(h);
+	if (rc != CURLE_OK) {
+		if (c->too_large)
+			snprintf(err, errlen, "%s %s: response larger than %zu bytes", method, url,
+			    c->opts.max_response);
+		else
+			snprintf(err, errlen, "%s %s: %s", method, url,
+			    c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+		goto out;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	ok = true;
+out:
+	curl_slist_free_all(list);
+	return ok;
+}

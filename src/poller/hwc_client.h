@@ -1,0 +1,74 @@
+/*
+ * The Huawei Cloud BSS client: signing (or an IAM token), the per-API quota,
+ * retries with backoff and jitter, and the classification of answers,
+ * including Huawei's "HTTP 200 with an error_code".
+ *
+ * A struct hwc_client is shared by the poller's threads: it holds the
+ * settings, the cached IAM token (under a lock) and the counters. Each thread
+ * makes calls through its own struct hwc_session (one libcurl handle).
+ */
+#ifndef HCWATCH_POLLER_HWC_CLIENT_H
+#define HCWATCH_POLLER_HWC_CLIENT_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/config.h"
+#include "poller/hwc_quota.h"
+
+enum hwc_status {
+	HWC_OK,
+	HWC_THROTTLED,		/* 429, APIGW.0308, APIG.0308, CBC.0250 */
+	HWC_UNAVAILABLE,	/* 5xx, no answer, or an unreadable body: worth retrying */
+	HWC_AUTH,		/* 401 or 403: a configuration error, not retried */
+	HWC_FAILED,		/* any other error, including HTTP 200 with an error_code */
+	HWC_STOPPED,		/* the caller asked to stop while waiting */
+};
+
+struct hwc_error {
+	long http_status;	/* 0 when no answer arrived */
+	char code[64];		/* error_code, or "" */
+	char message[400];	/* error_msg / error_message, or what went wrong */
+};
+
+struct hwc_stats {
+	atomic_long calls;	/* requests sent, retries included */
+	atomic_long retries;
+	atomic_long throttled;	/* 429 answers received */
+	atomic_long failures;	/* calls that gave up */
+};
+
+struct hwc_client;
+struct hwc_session;
+
+/**
+ * Classifies one answer. On HWC_OK, *out receives the parsed body (new
+ * reference; an empty body gives an empty object). Otherwise e says why.
+ */
+enum hwc_status hwc_classify(long http_status, const char *body, size_t len, json_t **out,
+    struct hwc_error *e);
+/** A short name for a status, for logs and summaries. */
+const char *hwc_status_name(enum hwc_status st);
+
+/** Copies what it needs from cfg and applies the quota settings. */
+struct hwc_client *hwc_client_new(const struct config *cfg, const atomic_bool *stop, char *err,
+    size_t errlen) __attribute__((warn_unused_result));
+void hwc_client_free(struct hwc_client *c);
+struct hwc_stats *hwc_client_stats(struct hwc_client *c);
+
+struct hwc_session *hwc_session_new(struct hwc_client *c);
+void hwc_session_free(struct hwc_session *s);
+
+/**
+ * One API call, with quota, signing and retries. path is the API path,
+ * query the raw query string or NULL, body a JSON document or NULL (no body).
+ * On HWC_OK, *out receives the answer (new reference).
+ */
+enum hwc_status hwc_call(struct hwc_session *s, enum hwc_api api, const char *method,
+    const char *path, const char *query, const json_t *body, json_t **out, struct hwc_error *e);
+
+#endif
