@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "http/server.h"
 #include "ingest/writer.h"
+#include "poller/poller.h"
 #include "store/migrate.h"
 #include "store/store.h"
 #include "util/xalloc.h"
@@ -39,6 +40,7 @@ struct app {
 	struct event_base *base;
 	struct writer *writer;
 	struct http_server *srv;
+	struct poller *poller;
 	struct event *sig_hup, *sig_term, *sig_int, *shutdown_timer;
 	bool stopping;
 };
@@ -52,6 +54,7 @@ static bool setup_logging(const struct config *cfg);
 static int cmd_check_config(const char *path);
 static int cmd_migrate(const char *path);
 static int cmd_serve(const char *path);
+static int cmd_poll(const char *path, bool once, const char *job);
 static bool check_migrations(const struct config *cfg);
 static void on_sighup(evutil_socket_t sig, short what, void *arg);
 static void on_sigterm(evutil_socket_t sig, short what, void *arg);
@@ -67,6 +70,9 @@ usage(FILE *out)
 	    "commands:\n"
 	    "  serve          receive Huawei Cloud callbacks (the service)\n"
 	    "  migrate        apply pending database migrations, then exit\n"
+	    "  poll --once [--job NAME]\n"
+	    "                 run the poller's jobs once (customers, balances, resources,\n"
+	    "                 partner; all of them in that order without --job), then exit\n"
 	    "  check-config   load and validate the configuration, print it (secrets masked)\n"
 	    "  version        print the versions of hcwatch and its libraries\n"
 	    "\n"
@@ -74,6 +80,8 @@ usage(FILE *out)
 	    "  -c, --config FILE   configuration file (default: $HCWATCH_CONFIG, else built-in\n"
 	    "                      defaults); HCWATCH_<SECTION>_<KEY> variables override it\n"
 	    "  -t, --test          same as check-config\n"
+	    "      --once          with poll: one cycle, then exit\n"
+	    "      --job NAME      with poll: only this job\n"
 	    "  -V, --version       same as version\n"
 	    "  -h, --help          this text\n");
 }
@@ -365,6 +373,13 @@ cmd_serve(const char *path)
 		log_error("%s", err);
 		goto out;
 	}
+	if (app.cfg->poll_enabled) {
+		app.poller = poller_start(app.cfg, err, sizeof(err));
+		if (app.poller == NULL) {
+			log_error("poller: %s", err);
+			goto out;
+		}
+	}
 	app.sig_hup = evsignal_new(app.base, SIGHUP, on_sighup, &app);
 	app.sig_term = evsignal_new(app.base, SIGTERM, on_sigterm, &app);
 	app.sig_int = evsignal_new(app.base, SIGINT, on_sigterm, &app);
@@ -376,16 +391,18 @@ cmd_serve(const char *path)
 		int pq = store_libpq_version();
 
 		log_info("process up: hcwatch %s listening on %s%s%s, bind endpoint %s; libevent %s, "
-		    "%s, libpq %d.%d, jansson %s, libcurl %s, libxml2 %s", HCWATCH_VERSION,
+		    "%s, libpq %d.%d, jansson %s, libcurl %s, libxml2 %s; poller %s", HCWATCH_VERSION,
 		    app.cfg->listen, app.cfg->tls_listen[0] ? " and TLS on " : "", app.cfg->tls_listen,
 		    app.cfg->bind_enabled ? app.cfg->bind_path : "disabled", event_get_version(),
 		    OpenSSL_version(OPENSSL_VERSION), pq / 10000, pq % 10000, jansson_version_str(),
-		    curl_version_info(CURLVERSION_NOW)->version, LIBXML_DOTTED_VERSION);
+		    curl_version_info(CURLVERSION_NOW)->version, LIBXML_DOTTED_VERSION,
+		    app.cfg->poll_enabled ? "enabled" : "disabled");
 	}
 	event_base_dispatch(app.base);
 	rc = 0;
 out:
-	/* Reverse order: stop the writer (answers what is left), then HTTP, then the loop. */
+	/* Reverse order: the poller, the writer (answers what is left), HTTP, the loop. */
+	poller_stop(app.poller);
 	writer_stop(app.writer);
 	server_free(app.srv);
 	if (app.shutdown_timer)
@@ -406,6 +423,85 @@ out:
 	return rc;
 }
 
+/*
+ * One cycle, in the foreground. It takes the poller lock like serve does, so
+ * that it never doubles the calls of a running instance against the quota.
+ */
+static int
+cmd_poll(const char *path, bool once, const char *job)
+{
+	char err[CONFIG_ERR_LEN], instance[300];
+	struct config *cfg = NULL;
+	struct hwc_client *hw = NULL;
+	struct store *lock = NULL;
+	bool leader = false, all_ok = true;
+	int only = -1, rc = 1;
+
+	if (!once) {
+		fprintf(stderr, "hcwatch: poll needs --once (the schedule runs inside serve, with "
+		    "[poller] enabled = true)\n");
+		return 2;
+	}
+	if (job && (only = poll_job_from_name(job)) < 0) {
+		fprintf(stderr, "hcwatch: --job: expected customers, balances, resources or partner, "
+		    "got \"%s\"\n", job);
+		return 2;
+	}
+	cfg = config_load(path, err, sizeof(err));
+	if (cfg == NULL) {
+		fprintf(stderr, "hcwatch: %s\n", err);
+		return 1;
+	}
+	if (!setup_logging(cfg))
+		goto out;
+	if (!config_huawei_credentials(cfg, err, sizeof(err))) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (!check_migrations(cfg))
+		goto out;
+	hw = hwc_client_new(cfg, err, sizeof(err));
+	if (hw == NULL) {
+		log_error("%s", err);
+		goto out;
+	}
+	lock = store_open(cfg->database_url, cfg->connect_timeout, 0);
+	if (store_leader_try(lock, &leader, err, sizeof(err)) != STORE_OK) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (!leader) {
+		log_error("another hcwatch instance holds the poller lock and polls on its own "
+		    "schedule; its results are in poll_runs");
+		goto out;
+	}
+	poll_instance_name(instance, sizeof(instance));
+	printf("%-10s %-8s %8s %8s %8s %10s %8s %8s %8s\n", "job", "status", "seconds", "calls",
+	    "retries", "throttled", "items", "events", "errors");
+	for (int j = 0; j < POLL_JOB_COUNT; j++) {
+		struct poll_summary sum;
+
+		if (only >= 0 && j != only)
+			continue;
+		poll_run_job(cfg, hw, instance, (enum poll_job)j, NULL, &sum);
+		printf("%-10s %-8s %8.1f %8ld %8ld %10ld %8ld %8d %8ld\n", poll_job_name(j),
+		    sum.status, sum.seconds, sum.counts.calls, sum.counts.retries,
+		    sum.counts.throttled, sum.counts.items, sum.events, sum.counts.errors);
+		if (sum.detail[0])
+			printf("           first error: %s\n", sum.detail);
+		fflush(stdout);
+		if (strcmp(sum.status, "ok") != 0)
+			all_ok = false;
+	}
+	rc = all_ok ? 0 : 1;
+out:
+	store_close(lock);
+	hwc_client_free(hw);
+	config_free(cfg);
+	log_shutdown();
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -414,8 +510,12 @@ main(int argc, char **argv)
 		{ "test", no_argument, NULL, 't' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "once", no_argument, NULL, 'O' },
+		{ "job", required_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *job = NULL;
+	bool once = false;
 	const char *path = getenv("HCWATCH_CONFIG");
 	const char *cmd = NULL;
 	int c, rc;
@@ -437,6 +537,12 @@ main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'O':
+			once = true;
+			break;
+		case 'J':
+			job = optarg;
+			break;
 		default:
 			usage(stderr);
 			return 2;
@@ -453,6 +559,8 @@ main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (strcmp(cmd, "serve") == 0) {
 		rc = cmd_serve(path);
+	} else if (strcmp(cmd, "poll") == 0) {
+		rc = cmd_poll(path, once, job);
 	} else if (strcmp(cmd, "migrate") == 0) {
 		rc = cmd_migrate(path);
 	} else if (strcmp(cmd, "check-config") == 0) {

@@ -487,6 +487,23 @@ config_free(struct config *cfg)
 	free(cfg);
 }
 
+struct config *
+config_copy(const struct config *cfg)
+{
+	struct config *c = xmalloc(sizeof(*c));
+
+	memcpy(c, cfg, sizeof(*c));
+	for (size_t i = 0; i < N_KEYS; i++) {
+		if (cf_keys[i].type == CF_STR) {
+			char **f = (char **)((char *)c + cf_keys[i].offset);
+
+			*f = xstrdup(*f);
+		}
+	}
+	c->source = cfg->source ? xstrdup(cfg->source) : NULL;
+	return c;
+}
+
 static void
 format_value(const struct config *cfg, const struct cf_key *k, struct buf *out)
 {

@@ -94,6 +94,8 @@ enum config_hw_auth { CONFIG_HW_AUTH_AKSK, CONFIG_HW_AUTH_TOKEN };
 struct config *config_load(const char *path, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 void config_free(struct config *cfg);
+/** A deep copy, for a thread that must keep its settings across reloads. */
+struct config *config_copy(const struct config *cfg);
 /**
  * For every key that cannot change while running and differs in next, logs a
  * warning and puts cur's value back into next. Returns how many were kept.

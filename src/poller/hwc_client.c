@@ -18,7 +18,6 @@
 #define TOKEN_MAX_LEN (16 * 1024)
 
 struct hwc_client {
-	const atomic_bool *stop;
 	char *endpoint;		/* scheme://host[:port] of BSS */
 	char *base_path;	/* any path prefix of the endpoint, without a trailing '/' */
 	char *host;		/* the Host value that is signed */
@@ -39,6 +38,8 @@ struct hwc_client {
 
 struct hwc_session {
 	struct hwc_client *c;
+	const atomic_bool *stop;
+	struct hwc_stats stats;
 	struct http_client *http;
 	unsigned int seed;
 };
@@ -49,8 +50,8 @@ static bool is_throttle_code(const char *code);
 static enum hwc_status get_token(struct hwc_session *s, char **token, struct hwc_error *e);
 static void drop_token(struct hwc_client *c, const char *token);
 static enum hwc_status send_once(struct hwc_session *s, const char *method,
-    const char *path, const char *query, const char *body, json_t **out, struct hwc_error *e,
-    int64_t *retry_after_us);
+    const char *path, const char *query, const char *body, json_t **out, struct buf *raw,
+    struct hwc_error *e, int64_t *retry_after_us);
 static int64_t backoff_us(struct hwc_session *s, int attempt);
 
 const char *
@@ -184,12 +185,11 @@ split_endpoint(struct hwc_client *c, const char *url, char *err, size_t errlen)
 }
 
 struct hwc_client *
-hwc_client_new(const struct config *cfg, const atomic_bool *stop, char *err, size_t errlen)
+hwc_client_new(const struct config *cfg, char *err, size_t errlen)
 {
 	struct hwc_client *c = xcalloc(1, sizeof(*c));
 	char path[2048];
 
-	c->stop = stop;
 	pthread_mutex_init(&c->token_mu, NULL);
 	if (!split_endpoint(c, cfg->hw_endpoint, err, errlen))
 		goto fail;
@@ -247,15 +247,28 @@ hwc_client_stats(struct hwc_client *c)
 }
 
 struct hwc_session *
-hwc_session_new(struct hwc_client *c)
+hwc_session_new(struct hwc_client *c, const atomic_bool *stop)
 {
 	struct hwc_session *s = xcalloc(1, sizeof(*s));
 
 	s->c = c;
+	s->stop = stop;
 	s->http = http_client_new(&c->http);
 	s->seed = (unsigned int)(clock_mono_us() ^ (int64_t)(uintptr_t)s);
 	return s;
 }
+
+const struct hwc_stats *
+hwc_session_stats(const struct hwc_session *s)
+{
+	return &s->stats;
+}
+
+/* Counts in the session and in the client. */
+#define COUNT(s, field) do { \
+	atomic_fetch_add(&(s)->stats.field, 1); \
+	atomic_fetch_add(&(s)->c->stats.field, 1); \
+} while (0)
 
 void
 hwc_session_free(struct hwc_session *s)
@@ -293,11 +306,11 @@ get_token(struct hwc_session *s, char **token, struct hwc_error *e)
 	    "password", c->iam_password, "domain", "name", c->iam_domain,
 	    "scope", "domain", "name", c->iam_domain);
 	doc = json_dumps(body, JSON_COMPACT);
-	if (!hwc_quota_acquire(HWC_API_IAM_TOKEN, c->stop)) {
+	if (!hwc_quota_acquire(HWC_API_IAM_TOKEN, s->stop)) {
 		st = HWC_STOPPED;
 		goto out;
 	}
-	atomic_fetch_add(&c->stats.calls, 1);
+	COUNT(s, calls);
 	if (!http_client_request(s->http, "POST", c->iam_url, headers, doc, strlen(doc), &resp, err,
 	    sizeof(err))) {
 		memset(e, 0, sizeof(*e));
@@ -356,7 +369,7 @@ drop_token(struct hwc_client *c, const char *token)
 
 static enum hwc_status
 send_once(struct hwc_session *s, const char *method, const char *path,
-    const char *query, const char *body, json_t **out, struct hwc_error *e,
+    const char *query, const char *body, json_t **out, struct buf *raw, struct hwc_error *e,
     int64_t *retry_after_us)
 {
 	struct hwc_client *c = s->c;
@@ -433,7 +446,7 @@ send_once(struct hwc_session *s, const char *method, const char *path,
 		nh++;
 	}
 
-	atomic_fetch_add(&c->stats.calls, 1);
+	COUNT(s, calls);
 	if (!http_client_request(s->http, method, url.data, headers, body, blen, &resp, err,
 	    sizeof(err))) {
 		memset(e, 0, sizeof(*e));
@@ -442,8 +455,12 @@ send_once(struct hwc_session *s, const char *method, const char *path,
 		goto out;
 	}
 	st = hwc_classify(resp.status, resp.body.data, resp.body.len, out, e);
+	if (st == HWC_OK && raw) {
+		buf_reset(raw);
+		buf_append(raw, resp.body.data, resp.body.len);
+	}
 	if (st == HWC_THROTTLED)
-		atomic_fetch_add(&c->stats.throttled, 1);
+		COUNT(s, throttled);
 	if ((st == HWC_THROTTLED || st == HWC_UNAVAILABLE) &&
 	    http_response_header(&resp, "Retry-After", retry_after, sizeof(retry_after))) {
 		long secs = strtol(retry_after, NULL, 10);
@@ -479,7 +496,7 @@ backoff_us(struct hwc_session *s, int attempt)
 
 enum hwc_status
 hwc_call(struct hwc_session *s, enum hwc_api api, const char *method, const char *path,
-    const char *query, const json_t *body, json_t **out, struct hwc_error *e)
+    const char *query, const json_t *body, json_t **out, struct buf *raw, struct hwc_error *e)
 {
 	struct hwc_client *c = s->c;
 	char *doc = body ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -490,11 +507,11 @@ hwc_call(struct hwc_session *s, enum hwc_api api, const char *method, const char
 	for (int attempt = 0;; attempt++) {
 		int64_t retry_after;
 
-		if (!hwc_quota_acquire(api, c->stop)) {
+		if (!hwc_quota_acquire(api, s->stop)) {
 			st = HWC_STOPPED;
 			break;
 		}
-		st = send_once(s, method, path, query, doc, out, e, &retry_after);
+		st = send_once(s, method, path, query, doc, out, raw, e, &retry_after);
 		if (st == HWC_OK || st == HWC_STOPPED)
 			break;
 		/* An expired token is renewed once; a second refusal is the credentials. */
@@ -506,17 +523,17 @@ hwc_call(struct hwc_session *s, enum hwc_api api, const char *method, const char
 		if ((st == HWC_THROTTLED || st == HWC_UNAVAILABLE) && attempt < c->retry_max) {
 			int64_t wait = retry_after > 0 ? retry_after : backoff_us(s, attempt + 1);
 
-			atomic_fetch_add(&c->stats.retries, 1);
+			COUNT(s, retries);
 			log_debug("poller: %s %s: %s (%ld %s %s), retry %d in %lld ms",
 			    hwc_api_name(api), path, hwc_status_name(st), e->http_status, e->code,
 			    e->message, attempt + 1, (long long)(wait / 1000));
-			if (!clock_sleep_us(wait, c->stop)) {
+			if (!clock_sleep_us(wait, s->stop)) {
 				st = HWC_STOPPED;
 				break;
 			}
 			continue;
 		}
-		atomic_fetch_add(&c->stats.failures, 1);
+		COUNT(s, failures);
 		break;
 	}
 	free(doc);

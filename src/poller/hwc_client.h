@@ -19,6 +19,7 @@
 
 #include "core/config.h"
 #include "poller/hwc_quota.h"
+#include "util/buf.h"
 
 enum hwc_status {
 	HWC_OK,
@@ -55,20 +56,25 @@ enum hwc_status hwc_classify(long http_status, const char *body, size_t len, jso
 const char *hwc_status_name(enum hwc_status st);
 
 /** Copies what it needs from cfg and applies the quota settings. */
-struct hwc_client *hwc_client_new(const struct config *cfg, const atomic_bool *stop, char *err,
-    size_t errlen) __attribute__((warn_unused_result));
+struct hwc_client *hwc_client_new(const struct config *cfg, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
 void hwc_client_free(struct hwc_client *c);
 struct hwc_stats *hwc_client_stats(struct hwc_client *c);
 
-struct hwc_session *hwc_session_new(struct hwc_client *c);
+/** Waits (quota, backoff) end early, with HWC_STOPPED, once *stop is true. */
+struct hwc_session *hwc_session_new(struct hwc_client *c, const atomic_bool *stop);
+/** This session's own counters (the client's count every session). */
+const struct hwc_stats *hwc_session_stats(const struct hwc_session *s);
 void hwc_session_free(struct hwc_session *s);
 
 /**
  * One API call, with quota, signing and retries. path is the API path,
  * query the raw query string or NULL, body a JSON document or NULL (no body).
- * On HWC_OK, *out receives the answer (new reference).
+ * On HWC_OK, *out receives the answer (new reference) and raw, when not
+ * NULL, its text as received (for exact decimals).
  */
 enum hwc_status hwc_call(struct hwc_session *s, enum hwc_api api, const char *method,
-    const char *path, const char *query, const json_t *body, json_t **out, struct hwc_error *e);
+    const char *path, const char *query, const json_t *body, json_t **out, struct buf *raw,
+    struct hwc_error *e);
 
 #endif

@@ -120,6 +120,7 @@ store_classify_failure(struct store *s)
 		PQfinish(s->conn);
 		s->conn = NULL;
 		s->prepared = false;
+		s->poll_prepared = 0;
 		return STORE_CONN_FAILED;
 	}
 	return STORE_QUERY_FAILED;
@@ -159,6 +160,7 @@ store_ensure_connected(struct store *s, char *err, size_t errlen)
 		return true;
 	PQfinish(s->conn);
 	s->prepared = false;
+	s->poll_prepared = 0;
 	snprintf(timeout, sizeof(timeout), "%d", s->connect_timeout_s);
 	/* expand_dbname: the configured URL or conninfo string, then our settings. */
 	s->conn = PQconnectdbParams(keys, vals, 1);

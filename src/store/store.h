@@ -74,6 +74,71 @@ enum store_result store_ping(struct store *s, char *err, size_t errlen);
  */
 enum store_result store_callbacks_record(struct store *s, struct store_callback *const *cbs,
     size_t n, char *err, size_t errlen);
+/*
+ * The poller's side. Huawei's answers are passed as the raw JSON text they
+ * arrived as, so that PostgreSQL reads amounts as exact decimals.
+ */
+
+struct store_run_counts {
+	long calls, retries, throttled, items, errors;
+};
+
+/**
+ * Takes the poller lock (a session-level advisory lock) if it is free; on
+ * this store's connection, which must then stay open while leading.
+ */
+enum store_result store_leader_try(struct store *s, bool *leader, char *err, size_t errlen);
+enum store_result store_poll_run_start(struct store *s, const char *job, const char *instance,
+    int64_t *run_id, char *err, size_t errlen);
+/** status: "ok", "partial" or "failed". */
+enum store_result store_poll_run_finish(struct store *s, int64_t run_id, const char *status,
+    const struct store_run_counts *counts, const char *detail, char *err, size_t errlen);
+/** When job last finished ok or partial, in seconds since the epoch; 0 if never. */
+enum store_result store_poll_last_finished(struct store *s, const char *job, int64_t *at,
+    char *err, size_t errlen);
+/**
+ * Applies one ListSubCustomers answer: links customers known only from a
+ * binding notification (by xaccount_id or account name), upserts, and
+ * records association, type and frozen changes as customer_events.
+ */
+enum store_result store_customers_apply_page(struct store *s, int64_t run_id, const char *answer,
+    int *items, int *events, char *err, size_t errlen);
+/** After a complete listing: customers listed before but not in run_id are gone. */
+enum store_result store_customers_mark_gone(struct store *s, int64_t run_id, int *gone,
+    char *err, size_t errlen);
+/** IDs of the customers currently associated (resale ones only, if asked); caller frees. */
+enum store_result store_customers_active(struct store *s, bool resale_only, char ***ids,
+    size_t *n, char *err, size_t errlen);
+/** Referral customers have no balance at the partner: say so, never 0. */
+enum store_result store_balances_mark_referral(struct store *s, int *marked, char *err,
+    size_t errlen);
+/**
+ * Applies one ListCustomersBalancesDetail answer for the customers in
+ * requested (a JSON array of IDs): a snapshot each, the latest figures on the
+ * customer, and 'not_returned' for those left out.
+ */
+enum store_result store_balances_apply(struct store *s, int64_t run_id, const char *answer,
+    const char *requested, int *items, int *missing, char *err, size_t errlen);
+enum store_result store_partner_balances_apply(struct store *s, int64_t run_id,
+    const char *answer, int *items, char *err, size_t errlen);
+/** Applies one ListPayPerUseCustomerResources answer for customer_id, with events. */
+enum store_result store_resources_apply_page(struct store *s, int64_t run_id,
+    const char *customer_id, const char *answer, int *items, int *events, char *err,
+    size_t errlen);
+/**
+ * Resources of customer_id that this run should have seen and did not:
+ * not gone, not closed, not beyond the horizon, and (unless expired ones
+ * are queried) in use. Caller frees.
+ */
+enum store_result store_resources_unseen(struct store *s, int64_t run_id,
+    const char *customer_id, int horizon_days, bool expired_queried, char ***ids, size_t *n,
+    char *err, size_t errlen);
+/** Marks gone those of ids (a JSON array) still unseen in run_id. */
+enum store_result store_resources_mark_gone(struct store *s, int64_t run_id,
+    const char *customer_id, const char *ids, int *gone, char *err, size_t errlen);
+/** Frees a list from store_customers_active or store_resources_unseen. */
+void store_free_ids(char **ids, size_t n);
+
 /** Server and libpq versions, for the "process up" line. */
 int store_libpq_version(void);
 

@@ -2,6 +2,8 @@
 #ifndef HCWATCH_STORE_STORE_INT_H
 #define HCWATCH_STORE_STORE_INT_H
 
+#include <stdint.h>
+
 #include <libpq-fe.h>
 
 #include "store/store.h"
@@ -12,6 +14,7 @@ struct store {
 	int statement_timeout_ms;
 	PGconn *conn;
 	bool prepared;
+	uint32_t poll_prepared;	/* q_poll.c: one bit per statement */
 };
 
 /** Copies the server's message into err, without its trailing newline. */

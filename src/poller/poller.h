@@ -1,0 +1,58 @@
+/*
+ * The poller: four sync jobs that keep PostgreSQL in step with Huawei's
+ * partner APIs (customers, their balances, their yearly/monthly resources,
+ * the partner's own balance), and the schedule that runs them.
+ *
+ * Threads: in `serve`, one scheduler thread holds the poller lock (a
+ * PostgreSQL advisory lock, so one poller across all instances) and starts
+ * each job on its own thread when it is due; a job fans its calls out over
+ * [poller] concurrency worker threads, each with its own libcurl handle and
+ * database connection. Answers are applied page by page, so memory does not
+ * grow with the number of customers.
+ */
+#ifndef HCWATCH_POLLER_POLLER_H
+#define HCWATCH_POLLER_POLLER_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/config.h"
+#include "poller/hwc_client.h"
+#include "store/store.h"
+
+enum poll_job { POLL_CUSTOMERS, POLL_BALANCES, POLL_RESOURCES, POLL_PARTNER, POLL_JOB_COUNT };
+
+#define POLL_DETAIL_LEN 640
+
+struct poll_summary {
+	const char *status;		/* "ok", "partial", "failed" or "stopped" */
+	struct store_run_counts counts;
+	int events;
+	double seconds;
+	char detail[POLL_DETAIL_LEN];	/* the first error, or "" */
+};
+
+const char *poll_job_name(enum poll_job job);
+/** The job called name, or -1. */
+int poll_job_from_name(const char *name);
+
+/**
+ * Runs one job to the end, recorded in poll_runs. The caller holds the
+ * poller lock. stop ends it early (status "stopped").
+ */
+void poll_run_job(const struct config *cfg, struct hwc_client *hw, const char *instance,
+    enum poll_job job, const atomic_bool *stop, struct poll_summary *out);
+
+/** "host:pid", for poll_runs.instance and the logs. */
+void poll_instance_name(char *out, size_t outlen);
+
+struct poller;
+
+/** Starts the scheduler thread; it polls only while it holds the poller lock. */
+struct poller *poller_start(const struct config *cfg, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/** Stops the jobs at their next wait, joins every thread, releases the lock. */
+void poller_stop(struct poller *p);
+
+#endif
