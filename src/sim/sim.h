@@ -4,5 +4,6 @@
 
 int sim_bind(int argc, char **argv);
 int sim_metadata(int argc, char **argv);
+int sim_serve(int argc, char **argv);
 
 #endif

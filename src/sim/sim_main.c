@@ -18,13 +18,16 @@ main(int argc, char **argv)
 		fprintf(argc < 2 ? stderr : stdout,
 		    "usage: hcwatch-sim COMMAND [options]\n\n"
 		    "  bind      post a signed account-binding notification, as a customer's browser does\n"
-		    "  metadata  write an SP metadata.xml that carries a signing certificate\n\n"
+		    "  metadata  write an SP metadata.xml that carries a signing certificate\n"
+		    "  serve     Huawei's BSS and IAM APIs, for the poller\n\n"
 		    "hcwatch-sim COMMAND --help for a command's options\n");
 		return argc < 2 ? 2 : 0;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (strcmp(argv[1], "bind") == 0) {
 		rc = sim_bind(argc - 1, argv + 1);
+	} else if (strcmp(argv[1], "serve") == 0) {
+		rc = sim_serve(argc - 1, argv + 1);
 	} else if (strcmp(argv[1], "metadata") == 0) {
 		rc = sim_metadata(argc - 1, argv + 1);
 	} else {

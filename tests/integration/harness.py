@@ -276,3 +276,71 @@ def sim_body(key, *args):
     out = subprocess.run([SIM, "bind", "--print", "--key", key, *args], capture_output=True,
                          text=True, check=True, timeout=60)
     return out.stdout.strip()
+
+
+SIM_AK = "HCWATCHSIMACCESSKEY0"
+SIM_SK = "hcwatch-sim-secret-key-0000000000000000"
+
+
+class HuaweiSim:
+    """hcwatch-sim serve: Huawei's BSS and IAM APIs on a free port."""
+
+    def __init__(self, workdir, *args):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.logpath = os.path.join(workdir, f"sim-{self.port}.log")
+        self.log = open(self.logpath, "ab")
+        self.proc = subprocess.Popen([SIM, "serve", "--listen", f"127.0.0.1:{self.port}", *args],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+        def up():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"hcwatch-sim exited {self.proc.returncode}")
+            try:
+                return self.admin("GET", "stats") is not None
+            except OSError:
+                return False
+        wait_until(up, 20, "hcwatch-sim serve")
+
+    def admin(self, method, what, body=None):
+        import json
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            data = json.dumps(body).encode() if body is not None else None
+            c.request(method, f"/_sim/{what}", body=data,
+                      headers={"Content-Type": "application/json"} if data else {})
+            r = c.getresponse()
+            payload = r.read()
+            if r.status != 200:
+                raise AssertionError(f"/_sim/{what}: {r.status} {payload!r}")
+            return json.loads(payload)
+        finally:
+            c.close()
+
+    def stats(self):
+        return self.admin("GET", "stats")
+
+    def dataset(self):
+        return self.admin("GET", "dataset")
+
+    def mutate(self, *ops):
+        return self.admin("POST", "mutate", list(ops))
+
+    def faults(self, **kw):
+        return self.admin("POST", "faults", kw)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+        self.log.close()
+        return self.proc.returncode
+
+
+def huawei_settings(sim, **poller):
+    """The [huawei] and [poller] sections that point hcwatch at the simulator."""
+    p = {"concurrency": "4"}
+    p.update({k: str(v) for k, v in poller.items()})
+    return {"huawei": {"endpoint": sim.url, "iam_endpoint": sim.url, "access_key": SIM_AK,
+                       "secret_key": SIM_SK, "retry_base_ms": "50", "retry_max_ms": "400"},
+            "poller": p}
