@@ -3,17 +3,21 @@
 #   - a private PostgreSQL cluster (var/pg), reused on the next run;
 #   - a demo signing key and SP metadata.xml made by hcwatch-sim (var/keys),
 #     standing in for Huawei's;
+#   - hcwatch-sim serve on port 9480, standing in for Huawei's partner APIs
+#     with 50 generated customers;
 #   - var/hcwatch.conf, which you may edit; it is kept on the next run;
-# then migrates, serves, and posts one signed binding notification with
-# hcwatch-sim so that there is something to see. Ctrl-C stops everything.
+# then migrates, serves (with the poller on, pointed at the simulator), and
+# posts one signed binding notification with hcwatch-sim so that there is
+# something to see. Ctrl-C stops everything.
 #
-# Set HCWATCH_DATABASE_URL to use your own PostgreSQL instead, and
-# HCWATCH_PORT to listen elsewhere than 8080.
+# Set HCWATCH_DATABASE_URL to use your own PostgreSQL instead, HCWATCH_PORT
+# to listen elsewhere than 8080, HCWATCH_SIM_PORT to move the simulator.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 VAR="$ROOT/var"
 PORT=${HCWATCH_PORT:-8080}
+SIM_PORT=${HCWATCH_SIM_PORT:-9480}
 
 sh scripts/bootstrap.sh
 cmake -S . -B build/run -DCMAKE_BUILD_TYPE=Release -DHCWATCH_TESTS=OFF >/dev/null
@@ -37,6 +41,10 @@ cleanup() {
 	if [ -n "${hc_pid:-}" ] && kill -0 "$hc_pid" 2>/dev/null; then
 		kill -TERM "$hc_pid" 2>/dev/null || true
 		wait "$hc_pid" 2>/dev/null || true
+	fi
+	if [ -n "${sim_pid:-}" ]; then
+		kill -TERM "$sim_pid" 2>/dev/null || true
+		wait "$sim_pid" 2>/dev/null || true
 	fi
 	if [ -n "$pg_started" ]; then
 		as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null 2>&1 || true
@@ -81,8 +89,26 @@ listen = 127.0.0.1:$PORT
 [bind]
 ; hcwatch-sim's demo key. In production: Huawei's SP metadata.xml.
 certificates = keys/metadata.xml
+
+[huawei]
+; hcwatch-sim serve and its demo access key. In production: your partner
+; account's access key, at https://bss.myhuaweicloud.com.
+endpoint = http://127.0.0.1:$SIM_PORT
+iam_endpoint = http://127.0.0.1:$SIM_PORT
+access_key = HCWATCHSIMACCESSKEY0
+secret_key = hcwatch-sim-secret-key-0000000000000000
+
+[poller]
+enabled = true
+customers_interval = 60
+balances_interval = 120
+resources_interval = 300
+partner_interval = 300
 CONF
 fi
+
+"$SIM" serve --listen "127.0.0.1:$SIM_PORT" --customers 50 --resources-per 5 &
+sim_pid=$!
 
 "$HCWATCH" -c "$VAR/hcwatch.conf" migrate
 "$HCWATCH" -c "$VAR/hcwatch.conf" serve &
@@ -107,6 +133,7 @@ hcwatch is running.
   health / readiness:        http://127.0.0.1:$PORT/healthz  http://127.0.0.1:$PORT/readyz
   configuration:             $VAR/hcwatch.conf
   database:                  psql "$HCWATCH_DATABASE_URL"
+  Huawei (simulated):        http://127.0.0.1:$SIM_PORT  (hcwatch-sim serve, 50 customers)
 
 What happened: hcwatch-sim signed a binding notification for customer $demo_id with the
 demo key and posted it as a browser would; hcwatch answered "$answer".
@@ -114,6 +141,13 @@ demo key and posted it as a browser would; hcwatch answered "$answer".
   psql "$HCWATCH_DATABASE_URL" -c "SELECT received_at, status, reason FROM callback_events ORDER BY id DESC LIMIT 5"
 Send another:  $SIM bind --url http://127.0.0.1:$PORT/huawei/bind --key $VAR/keys/huawei.key --domain-id you
 A forged one:  add --tamper signature  (answered 403, recorded as rejected)
+
+The poller is syncing the simulator's customers, balances and expiring resources
+(10 calls per second per API, as Huawei allows; about 10 s for the first sweep):
+  psql "$HCWATCH_DATABASE_URL" -c "SELECT job, status, calls, items, finished_at FROM poll_runs ORDER BY id"
+  psql "$HCWATCH_DATABASE_URL" -c "SELECT customer_id, resource_name, expire_time, expire_policy FROM resources WHERE gone_at IS NULL ORDER BY expire_time LIMIT 10"
+Renew one and watch the event on the next sweep (every 300 s):
+  curl -s localhost:$SIM_PORT/_sim/mutate -d '{"op":"resource","resource_id":"<id>","set":{"expire_time":"2030-01-01T00:00:00Z"}}'
 
 Ctrl-C stops hcwatch and PostgreSQL.
 MSG

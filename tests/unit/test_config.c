@@ -149,6 +149,44 @@ test_cross_checks_and_env_errors(void **state)
 }
 
 static void
+test_huawei_and_poller_keys(void **state)
+{
+	char err[CONFIG_ERR_LEN];
+	struct config *cfg, *copy;
+
+	(void)state;
+	expect_error("[poller]\nenabled = true\n", "access_key and secret_key", NULL);
+	expect_error("[poller]\nenabled = true\n[huawei]\nauth = token\n", "iam_user", NULL);
+	expect_error("[huawei]\nauth = magic\n", ".conf:2: [huawei] auth", "aksk, token");
+	expect_error("[huawei]\nrate_limit_overrides = ListEverything=5\n", "ListEverything", NULL);
+	expect_error("[huawei]\nendpoint = ftp://bss\n", "[huawei] endpoint", NULL);
+	expect_error("[poller]\nresources_page_size = 501\n", "out of range", NULL);
+	cfg = config_load(write_conf("[huawei]\naccess_key = AK\nsecret_key = SK-secret\n"
+	    "rate_limit_overrides = ListSubCustomers=3\n[poller]\nenabled = true\n"), err,
+	    sizeof(err));
+	assert_non_null(cfg);
+	assert_true(cfg->poll_enabled);
+	assert_int_equal(cfg->hw_rate_limit, 10);
+	assert_int_equal(cfg->poll_resources_horizon_days, 60);
+	copy = config_copy(cfg);
+	config_free(cfg);
+	assert_string_equal(copy->hw_secret_key, "SK-secret");
+	assert_string_equal(copy->hw_endpoint, "https://bss.myhuaweicloud.com");
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&text, &len);
+
+		config_dump(copy, out);
+		fclose(out);
+		assert_null(strstr(text, "SK-secret"));
+		assert_non_null(strstr(text, "secret_key = ****"));
+		free(text);
+	}
+	config_free(copy);
+}
+
+static void
 test_reload_keeps_fixed_keys(void **state)
 {
 	char err[CONFIG_ERR_LEN];
@@ -209,6 +247,7 @@ main(void)
 		cmocka_unit_test(test_file_and_env),
 		cmocka_unit_test(test_errors_name_key_and_line),
 		cmocka_unit_test(test_cross_checks_and_env_errors),
+		cmocka_unit_test(test_huawei_and_poller_keys),
 		cmocka_unit_test(test_reload_keeps_fixed_keys),
 		cmocka_unit_test(test_secrets_masked),
 	};
