@@ -150,7 +150,8 @@ hwc_sign_canonical_query(struct buf *out, const char *query)
 		}
 		p = amp ? amp + 1 : NULL;
 	}
-	qsort(pairs, n, sizeof(*pairs), qpair_cmp);
+	if (n > 1)
+		qsort(pairs, n, sizeof(*pairs), qpair_cmp);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			buf_append_char(out, '&');
