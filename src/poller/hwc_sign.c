@@ -8,6 +8,7 @@
 #include <openssl/hmac.h>
 
 #include "util/clock.h"
+#include "util/pct.h"
 #include "util/sha256.h"
 #include "util/xalloc.h"
 
@@ -16,73 +17,10 @@ struct qpair {
 	char *value;
 };
 
-static bool is_unreserved(unsigned char c);
-static int hexval(char c);
 static int qpair_cmp(const void *a, const void *b);
 static const struct hwc_sign_header *find_header(const struct hwc_sign_request *r,
     const char *name, size_t nlen);
 static void append_trimmed(struct buf *out, const char *s);
-
-static bool
-is_unreserved(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	    c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-void
-hwc_sign_encode(struct buf *out, const char *s, size_t len)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (is_unreserved(c)) {
-			buf_append_char(out, (char)c);
-		} else {
-			char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
-
-			buf_append(out, esc, 3);
-		}
-	}
-}
-
-bool
-hwc_sign_decode(struct buf *out, const char *s, size_t len, bool plus_is_space)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '%') {
-			int hi, lo;
-
-			if (i + 2 >= len)
-				return false;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
-			if (hi < 0 || lo < 0)
-				return false;
-			buf_append_char(out, (char)(hi << 4 | lo));
-			i += 2;
-		} else if (s[i] == '+' && plus_is_space) {
-			buf_append_char(out, ' ');
-		} else {
-			buf_append_char(out, s[i]);
-		}
-	}
-	return true;
-}
 
 void
 hwc_sign_canonical_uri(struct buf *out, const char *path)
@@ -95,7 +33,7 @@ hwc_sign_canonical_uri(struct buf *out, const char *path)
 		const char *slash = strchr(p, '/');
 		size_t n = slash ? (size_t)(slash - p) : strlen(p);
 
-		hwc_sign_encode(out, p, n);
+		pct_encode(out, p, n);
 		if (slash == NULL)
 			break;
 		buf_append_char(out, '/');
@@ -134,8 +72,8 @@ hwc_sign_canonical_query(struct buf *out, const char *query)
 			buf_init(&value);
 			buf_append(&name, "", 0);
 			buf_append(&value, "", 0);
-			if (!hwc_sign_decode(&name, p, nlen, true) ||
-			    (eq && !hwc_sign_decode(&value, eq + 1, len - nlen - 1, true))) {
+			if (!pct_decode(&name, p, nlen, true) ||
+			    (eq && !pct_decode(&value, eq + 1, len - nlen - 1, true))) {
 				buf_cleanup(&name);
 				buf_cleanup(&value);
 				goto out;
@@ -155,9 +93,9 @@ hwc_sign_canonical_query(struct buf *out, const char *query)
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			buf_append_char(out, '&');
-		hwc_sign_encode(out, pairs[i].name, strlen(pairs[i].name));
+		pct_encode(out, pairs[i].name, strlen(pairs[i].name));
 		buf_append_char(out, '=');
-		hwc_sign_encode(out, pairs[i].value, strlen(pairs[i].value));
+		pct_encode(out, pairs[i].value, strlen(pairs[i].value));
 	}
 	ok = true;
 out:

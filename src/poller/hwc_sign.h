@@ -32,11 +32,6 @@ struct hwc_sign_request {
 	const char *payload_hash;	/* hex SHA-256 of the body, or "UNSIGNED-PAYLOAD" */
 };
 
-/** Appends s percent-encoded: unreserved characters kept, the rest %XY upper case. */
-void hwc_sign_encode(struct buf *out, const char *s, size_t len);
-/** Percent-decodes s; '+' becomes a space when plus_is_space. False on a bad escape. */
-bool hwc_sign_decode(struct buf *out, const char *s, size_t len, bool plus_is_space)
-	__attribute__((warn_unused_result));
 /** The canonical URI of a decoded path: each segment encoded, always ending in '/'. */
 void hwc_sign_canonical_uri(struct buf *out, const char *path);
 /** The canonical query of a raw query: decoded, re-encoded, sorted by name then value. */

@@ -25,6 +25,7 @@
 
 #include "core/config.h"
 #include "poller/hwc_sign.h"
+#include "util/pct.h"
 #include "sim/sim.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -417,7 +418,7 @@ check_auth(struct sim *s, struct evhttp_request *req, const char *body, size_t l
 		const char *raw = evhttp_uri_get_path(uri);
 
 		buf_append(&path, "", 0);
-		if (!hwc_sign_decode(&path, raw ? raw : "/", strlen(raw ? raw : "/"), false)) {
+		if (!pct_decode(&path, raw ? raw : "/", strlen(raw ? raw : "/"), false)) {
 			s->auth_failures++;
 			send_gateway_error(s, req, 400, "0201", "bad percent escape in the path");
 			goto out;

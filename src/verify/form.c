@@ -7,9 +7,9 @@
 #include <strings.h>
 
 #include "util/buf.h"
+#include "util/pct.h"
 #include "util/xalloc.h"
 
-static int hexval(char c);
 static bool url_decode(const char *s, size_t len, struct buf *out);
 static bool add_field(struct form *f, const char *name, size_t nlen, const char *value,
     size_t vlen, char *err, size_t errlen);
@@ -36,43 +36,12 @@ form_cleanup(struct form *f)
 	form_init(f);
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Form decoding: "+" is a space, "%XY" a byte; a stray "%" is an error. */
 static bool
 url_decode(const char *s, size_t len, struct buf *out)
 {
 	buf_reset(out);
-	buf_append(out, "", 0);
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '+') {
-			buf_append_char(out, ' ');
-		} else if (s[i] == '%') {
-			int hi, lo;
-
-			if (i + 2 >= len)
-				return false;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
-			if (hi < 0 || lo < 0)
-				return false;
-			buf_append_char(out, (char)(hi << 4 | lo));
-			i += 2;
-		} else {
-			buf_append_char(out, s[i]);
-		}
-	}
-	return true;
+	return pct_decode(out, s, len, true);
 }
 
 static bool
@@ -303,21 +272,9 @@ form_count(const struct form *f, const char *name)
 char *
 form_urlencode(const char *s, size_t len)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	struct buf b;
 
 	buf_init(&b);
-	buf_append(&b, "", 0);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-			buf_append_char(&b, (char)c);
-		} else {
-			char e[3] = { '%', hex[c >> 4], hex[c & 0xf] };
-
-			buf_append(&b, e, 3);
-		}
-	}
+	pct_encode(&b, s, len);
 	return buf_release(&b);
 }

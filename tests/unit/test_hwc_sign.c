@@ -2,6 +2,7 @@
 #include "test_util.h"
 
 #include "poller/hwc_sign.h"
+#include "util/pct.h"
 #include "util/sha256.h"
 
 #define EMPTY_HASH "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
@@ -228,13 +229,13 @@ test_encode_decode(void **state)
 
 	(void)state;
 	buf_init(&b);
-	hwc_sign_encode(&b, "a b/\xe4\xb8\x80~", 8);
+	pct_encode(&b, "a b/\xe4\xb8\x80~", 8);
 	assert_string_equal(b.data, "a%20b%2F%E4%B8%80~");
 	buf_reset(&b);
-	assert_true(hwc_sign_decode(&b, "a%20b+c", 7, false));
+	assert_true(pct_decode(&b, "a%20b+c", 7, false));
 	assert_string_equal(b.data, "a b+c");
 	buf_reset(&b);
-	assert_false(hwc_sign_decode(&b, "abc%2", 5, false));
+	assert_false(pct_decode(&b, "abc%2", 5, false));
 	buf_cleanup(&b);
 }
 
