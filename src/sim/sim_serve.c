@@ -35,11 +35,15 @@
 #define MAX_SKEW_S (15 * 60)
 #define MAX_BODY (1 << 20)
 
-enum api { API_CUSTOMERS, API_BALANCES, API_RESOURCES, API_PARTNER, API_IAM, API_COUNT };
+enum api {
+	API_CUSTOMERS, API_BALANCES, API_RESOURCES, API_PARTNER, API_IAM,
+	API_CHECK_IDENTITY, API_SEND_CODE, API_CREATE_CUSTOMER, API_OWN_BALANCE, API_COUNT
+};
 
 static const char *const api_names[API_COUNT] = {
 	"ListSubCustomers", "ListCustomersBalancesDetail", "ListPayPerUseCustomerResources",
-	"ListPartnerBalances", "KeystoneCreateUserTokenByPassword",
+	"ListPartnerBalances", "KeystoneCreateUserTokenByPassword", "CheckUserIdentity",
+	"SendVerificationMessageCode", "CreateSubCustomer", "ShowCustomerAccountBalances",
 };
 
 struct bucket {
@@ -61,7 +65,8 @@ struct sim {
 	bool apig_shape;	/* older "APIG." error shape instead of "APIGW." */
 	int rate;
 	int token_ttl;
-	json_t *tokens;		/* token -> {"user":..., "expires":mono seconds} */
+	json_t *tokens;		/* token -> {"user":..., "domain":..., "expires":mono seconds} */
+	json_t *codes;		/* mobile -> verification code sent */
 	struct bucket *buckets;
 	size_t nbuckets;
 	struct faults faults;
@@ -80,6 +85,14 @@ struct reply {
 static uint64_t rng_next(uint64_t *s);
 static double rng_unit(uint64_t *s);
 static void reindex(struct sim *s);
+static json_t *find_customer(struct sim *s, const char *id);
+static json_t *customer_where(struct sim *s, const char *field, const char *value);
+static json_t *find_resource(struct sim *s, const char *rid, json_t **owner, size_t *pos);
+static json_t *public_customer(json_t *c);
+static const char *str_field(json_t *in, const char *key);
+static json_int_t int_field(json_t *in, const char *key, json_int_t def, bool *bad);
+static bool parse_time_field(json_t *in, const char *key, int64_t *out, bool *present);
+static bool valid_account_name(const char *n);
 static json_t *generate(int ncust, int per, uint64_t seed);
 static void send_reply(struct sim *s, struct evhttp_request *req, int status, json_t *body,
     const char *token);
@@ -99,10 +112,15 @@ static void h_balances(struct sim *s, struct evhttp_request *req, json_t *in);
 static void h_partner(struct sim *s, struct evhttp_request *req);
 static void h_resources(struct sim *s, struct evhttp_request *req, json_t *in);
 static void h_iam(struct sim *s, struct evhttp_request *req, json_t *in);
+static void h_check_identity(struct sim *s, struct evhttp_request *req, json_t *in);
+static void h_send_code(struct sim *s, struct evhttp_request *req, json_t *in);
+static void h_create_customer(struct sim *s, struct evhttp_request *req, json_t *in);
+static void h_own_balance(struct sim *s, struct evhttp_request *req, const char *identity);
 static void h_admin(struct sim *s, struct evhttp_request *req, const char *path, json_t *in);
 static bool mutate(struct sim *s, json_t *op, char *err, size_t errlen);
 static void on_request(struct evhttp_request *req, void *arg);
 static void on_signal(evutil_socket_t sig, short what, void *arg);
+static void usage(FILE *out);
 
 static uint64_t
 rng_next(uint64_t *s)
@@ -376,7 +394,8 @@ check_auth(struct sim *s, struct evhttp_request *req, const char *body, size_t l
 			    "information: the token is invalid or has expired");
 			return false;
 		}
-		snprintf(identity, idlen, "token:%s", json_string_value(json_object_get(t, "user")));
+		snprintf(identity, idlen, "token:%s%s%s", json_string_value(json_object_get(t, "user")),
+		    str_field(t, "domain") ? ":" : "", str_field(t, "domain") ? str_field(t, "domain") : "");
 		return true;
 	}
 	if (auth == NULL || !hwc_sign_parse_authorization(auth, &a)) {
@@ -701,7 +720,7 @@ h_iam(struct sim *s, struct evhttp_request *req, json_t *in)
 	json_t *id = json_object_get(json_object_get(in, "auth"), "identity");
 	json_t *methods = json_object_get(id, "methods");
 	const char *method = json_string_value(json_array_get(methods, 0));
-	const char *user = NULL;
+	const char *user = NULL, *domain = NULL;
 	char token[65], issued[CLOCK_UTC_S_LEN], expires[40];
 	int64_t now = clock_wall_us() / 1000000;
 	json_t *ans;
@@ -735,6 +754,9 @@ h_iam(struct sim *s, struct evhttp_request *req, json_t *in)
 			return;
 		}
 		user = "agency";
+		domain = str_field(json_object_get(id, "assume_role"), "domain_name");
+		if (domain == NULL)
+			domain = str_field(json_object_get(id, "assume_role"), "domain_id");
 	} else {
 		s->bad_requests++;
 		ans = json_pack("{s:{s:i,s:s,s:s}}", "error", "code", 400, "message",
@@ -746,8 +768,8 @@ h_iam(struct sim *s, struct evhttp_request *req, json_t *in)
 	snprintf(token, sizeof(token), "%016llx%016llx%016llx%016llx",
 	    (unsigned long long)rng_next(&s->rng), (unsigned long long)rng_next(&s->rng),
 	    (unsigned long long)rng_next(&s->rng), (unsigned long long)rng_next(&s->rng));
-	json_object_set_new(s->tokens, token, json_pack("{s:s,s:I}", "user", user, "expires",
-	    (json_int_t)(clock_mono_us() / 1000000 + s->token_ttl)));
+	json_object_set_new(s->tokens, token, json_pack("{s:s,s:s?,s:I}", "user", user, "domain",
+	    domain, "expires", (json_int_t)(clock_mono_us() / 1000000 + s->token_ttl)));
 	clock_format_utc_s(now, issued, sizeof(issued));
 	clock_format_utc_s(now + s->token_ttl, expires, sizeof(expires));
 	/* Huawei writes microseconds: "2020-01-05T05:05:17.429000Z". */
@@ -757,6 +779,179 @@ h_iam(struct sim *s, struct evhttp_request *req, json_t *in)
 	    s->iam_domain);
 	send_reply(s, req, 201, ans, token);
 	json_decref(ans);
+}
+
+/* Huawei's account-name rule: 5-32 characters, a letter or '-' first, no op_/shadow_, not all digits. */
+static bool
+valid_account_name(const char *n)
+{
+	size_t len = strlen(n);
+	bool digits = true;
+
+	if (len < 5 || len > 32 || strncmp(n, "op_", 3) == 0 || strncmp(n, "shadow_", 7) == 0)
+		return false;
+	if (!((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= 'A' && n[0] <= 'Z') || n[0] == '-'))
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = n[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '_' || c == '-'))
+			return false;
+		if (c < '0' || c > '9')
+			digits = false;
+	}
+	return !digits;
+}
+
+static json_t *
+customer_where(struct sim *s, const char *field, const char *value)
+{
+	size_t i;
+	json_t *c;
+
+	json_array_foreach(json_object_get(s->data, "customers"), i, c) {
+		const char *v = str_field(c, field);
+
+		if (v && strcmp(v, value) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+static void
+h_check_identity(struct sim *s, struct evhttp_request *req, json_t *in)
+{
+	const char *type = str_field(in, "search_type"), *value = str_field(in, "search_value");
+	const char *field;
+	json_t *ans;
+
+	if (!type || !value || strlen(value) > 64) {
+		s->bad_requests++;
+		send_error(s, req, 400, "CBC.0100", "Parameter error: search_type and search_value are "
+		    "required.");
+		return;
+	}
+	if (strcmp(type, "name") == 0 && valid_account_name(value))
+		field = "account_name";
+	else if (strcmp(type, "email") == 0 && strchr(value, '@'))
+		field = "email";
+	else if (strcmp(type, "mobile") == 0 && strncmp(value, "0086-", 5) == 0)
+		field = "telephone";
+	else {
+		s->bad_requests++;
+		send_error(s, req, 400, "CBC.0101", "Invalid parameter: search_type or search_value.");
+		return;
+	}
+	ans = json_pack("{s:s}", "check_result", customer_where(s, field, value) ? "used_by_user" :
+	    "available");
+	if (strcmp(type, "mobile") == 0)
+		json_object_set_new(ans, "mobile_remain_available_num", json_integer(5));
+	send_reply(s, req, 200, ans, NULL);
+	json_decref(ans);
+}
+
+/* The code "sent" to a mobile is always 123456, so that tests can create customers with it. */
+static void
+h_send_code(struct sim *s, struct evhttp_request *req, json_t *in)
+{
+	bool bad = false;
+	const char *mobile = str_field(in, "mobile_phone");
+
+	if (int_field(in, "receiver_type", 0, &bad) != 1 || bad || mobile == NULL) {
+		s->bad_requests++;
+		send_error(s, req, 400, "CBC.0100", "Parameter error: receiver_type 1 and mobile_phone "
+		    "are required.");
+		return;
+	}
+	json_object_set_new(s->codes, mobile, json_string("123456"));
+	send_raw(s, req, 204, "", NULL);
+}
+
+/* Created and, unlike Huawei (asynchronous), associated at once. */
+static void
+h_create_customer(struct sim *s, struct evhttp_request *req, json_t *in)
+{
+	const char *xid = str_field(in, "xaccount_id"), *xtype = str_field(in, "xaccount_type");
+	const char *name = str_field(in, "domain_name"), *mobile = str_field(in, "mobile_phone");
+	const char *code = str_field(in, "verification_code");
+	const char *coop = str_field(in, "cooperation_type");
+	char id[40], gen[40], at[CLOCK_UTC_S_LEN];
+	json_t *c, *ans;
+
+	if (!xid || !xtype || strlen(xid) > 64 || strlen(xtype) > 64) {
+		s->bad_requests++;
+		send_error(s, req, 400, "CBC.0100", "Parameter error: xaccount_id and xaccount_type are "
+		    "required.");
+		return;
+	}
+	if (name && !valid_account_name(name)) {
+		send_error(s, req, 400, "CBC.99000031", "The login name format is invalid.");
+		return;
+	}
+	if (name && customer_where(s, "account_name", name)) {
+		send_error(s, req, 400, "CBC.99000038", "The login name already exists.");
+		return;
+	}
+	if (customer_where(s, "xaccount_id", xid)) {
+		send_error(s, req, 400, "CBC.99000039", "The xaccount_id already exists.");
+		return;
+	}
+	if (mobile && (!code || !str_field(s->codes, mobile) ||
+	    strcmp(code, str_field(s->codes, mobile)) != 0)) {
+		send_error(s, req, 400, "CBC.99004010", "The verification code is incorrect.");
+		return;
+	}
+	snprintf(id, sizeof(id), "%016llx%016llx", (unsigned long long)rng_next(&s->rng),
+	    (unsigned long long)rng_next(&s->rng));
+	snprintf(gen, sizeof(gen), "hw%.30s", id);
+	clock_format_utc_s(clock_wall_us() / 1000000, at, sizeof(at));
+	c = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:s,s:[]}", "customer_id", id,
+	    "account_name", name ? name : gen, "xaccount_id", xid, "xaccount_type", xtype,
+	    "association_type", coop && strcmp(coop, "1") == 0 ? "1" : "2", "is_frozen", 0,
+	    "associated_on", at, "telephone", mobile ? mobile : "", "customer_level", "V0",
+	    "resources");
+	if (strcmp(str_field(c, "association_type"), "2") == 0)
+		json_object_set_new(c, "balance", json_pack("{s:f,s:f,s:s,s:i}", "amount", 0.0,
+		    "debt_amount", 0.0, "currency", "CNY", "measure_id", 1));
+	json_array_append_new(json_object_get(s->data, "customers"), c);
+	reindex(s);
+	ans = json_pack("{s:s,s:s}", "domain_id", id, "domain_name", str_field(c, "account_name"));
+	send_reply(s, req, 200, ans, NULL);
+	json_decref(ans);
+}
+
+/* A customer's own balance: only with that customer's (assume-role) token. */
+static void
+h_own_balance(struct sim *s, struct evhttp_request *req, const char *identity)
+{
+	const char *domain = strncmp(identity, "token:agency:", 13) == 0 ? identity + 13 : NULL;
+	json_t *c = NULL, *b, *ans, *zero = NULL;
+
+	if (domain)
+		c = customer_where(s, "account_name", domain) ? customer_where(s, "account_name",
+		    domain) : find_customer(s, domain);
+	if (c == NULL) {
+		send_error(s, req, 403, "CBC.0151", "Access denied: this API takes the customer's own "
+		    "credential.");
+		return;
+	}
+	if (strcmp(str_field(c, "association_type") ? str_field(c, "association_type") : "", "2") ==
+	    0) {
+		send_error(s, req, 400, "CBC.99000049", "Resale sub-customers have no account balance.");
+		return;
+	}
+	b = json_object_get(c, "balance");
+	if (b == NULL)
+		b = zero = json_pack("{s:f,s:f}", "amount", 0.0, "debt_amount", 0.0);
+	ans = json_pack("{s:[{s:O,s:i,s:O,s:s,s:f,s:f,s:i}],s:O,s:i,s:s}", "account_balances",
+	    "account_id", json_object_get(c, "customer_id"), "account_type", 1, "amount",
+	    json_object_get(b, "amount"), "currency", "CNY", "designated_amount", 0.0,
+	    "credit_amount", 0.0, "measure_id", 1, "debt_amount", json_object_get(b, "debt_amount"),
+	    "measure_id", 1, "currency", "CNY");
+	send_reply(s, req, 200, ans, NULL);
+	json_decref(ans);
+	json_decref(zero);
 }
 
 static json_t *
@@ -977,6 +1172,15 @@ on_request(struct evhttp_request *req, void *arg)
 		api = API_PARTNER;
 	else if (cmd == EVHTTP_REQ_POST && strcmp(path, "/v3/auth/tokens") == 0)
 		api = API_IAM;
+	else if (cmd == EVHTTP_REQ_POST &&
+	    strcmp(path, "/v2/partners/sub-customers/users/check-identity") == 0)
+		api = API_CHECK_IDENTITY;
+	else if (cmd == EVHTTP_REQ_POST && strcmp(path, "/v2/bases/verificationcode/send") == 0)
+		api = API_SEND_CODE;
+	else if (cmd == EVHTTP_REQ_POST && strcmp(path, "/v2/partners/sub-customers") == 0)
+		api = API_CREATE_CUSTOMER;
+	else if (cmd == EVHTTP_REQ_GET && strcmp(path, "/v2/accounts/customer-accounts/balances") == 0)
+		api = API_OWN_BALANCE;
 	else {
 		send_gateway_error(s, req, 404, "0101", "The API does not exist or has not been "
 		    "published in the environment");
@@ -1026,6 +1230,10 @@ on_request(struct evhttp_request *req, void *arg)
 	case API_RESOURCES: h_resources(s, req, in); break;
 	case API_PARTNER: h_partner(s, req); break;
 	case API_IAM: h_iam(s, req, in); break;
+	case API_CHECK_IDENTITY: h_check_identity(s, req, in); break;
+	case API_SEND_CODE: h_send_code(s, req, in); break;
+	case API_CREATE_CUSTOMER: h_create_customer(s, req, in); break;
+	case API_OWN_BALANCE: h_own_balance(s, req, identity); break;
 	case API_COUNT: break;
 	}
 out:
@@ -1150,6 +1358,7 @@ sim_serve(int argc, char **argv)
 		s.data = generate(ncust, per, seed);
 	}
 	s.tokens = json_object();
+	s.codes = json_object();
 	s.rng = seed ^ 0x5eed;
 	reindex(&s);
 	the_sim = &s;
@@ -1183,6 +1392,7 @@ out:
 	json_decref(s.data);
 	json_decref(s.index);
 	json_decref(s.tokens);
+	json_decref(s.codes);
 	free(s.buckets);
 	return rc;
 }
