@@ -32,8 +32,6 @@ struct hwc_client {
 	pthread_mutex_t token_mu;
 	char *token;
 	int64_t token_renew_at;	/* monotonic */
-
-	struct hwc_stats stats;
 };
 
 struct hwc_session {
@@ -240,12 +238,6 @@ hwc_client_free(struct hwc_client *c)
 	free(c);
 }
 
-struct hwc_stats *
-hwc_client_stats(struct hwc_client *c)
-{
-	return &c->stats;
-}
-
 struct hwc_session *
 hwc_session_new(struct hwc_client *c, const atomic_bool *stop)
 {
@@ -264,11 +256,7 @@ hwc_session_stats(const struct hwc_session *s)
 	return &s->stats;
 }
 
-/* Counts in the session and in the client. */
-#define COUNT(s, field) do { \
-	atomic_fetch_add(&(s)->stats.field, 1); \
-	atomic_fetch_add(&(s)->c->stats.field, 1); \
-} while (0)
+#define COUNT(s, field) atomic_fetch_add(&(s)->stats.field, 1)
 
 void
 hwc_session_free(struct hwc_session *s)
@@ -533,7 +521,6 @@ hwc_call(struct hwc_session *s, enum hwc_api api, const char *method, const char
 			}
 			continue;
 		}
-		COUNT(s, failures);
 		break;
 	}
 	free(doc);

@@ -4,8 +4,8 @@
  * including Huawei's "HTTP 200 with an error_code".
  *
  * A struct hwc_client is shared by the poller's threads: it holds the
- * settings, the cached IAM token (under a lock) and the counters. Each thread
- * makes calls through its own struct hwc_session (one libcurl handle).
+ * settings and the cached IAM token (under a lock). Each thread makes calls
+ * through its own struct hwc_session (one libcurl handle, its own counters).
  */
 #ifndef HCWATCH_POLLER_HWC_CLIENT_H
 #define HCWATCH_POLLER_HWC_CLIENT_H
@@ -40,7 +40,6 @@ struct hwc_stats {
 	atomic_long calls;	/* requests sent, retries included */
 	atomic_long retries;
 	atomic_long throttled;	/* 429 answers received */
-	atomic_long failures;	/* calls that gave up */
 };
 
 struct hwc_client;
@@ -59,11 +58,10 @@ const char *hwc_status_name(enum hwc_status st);
 struct hwc_client *hwc_client_new(const struct config *cfg, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 void hwc_client_free(struct hwc_client *c);
-struct hwc_stats *hwc_client_stats(struct hwc_client *c);
 
 /** Waits (quota, backoff) end early, with HWC_STOPPED, once *stop is true. */
 struct hwc_session *hwc_session_new(struct hwc_client *c, const atomic_bool *stop);
-/** This session's own counters (the client's count every session). */
+/** This session's counters. */
 const struct hwc_stats *hwc_session_stats(const struct hwc_session *s);
 void hwc_session_free(struct hwc_session *s);
 

@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "net/http_client.h"
 #include "sim/sim.h"
 #include "util/b64.h"
 #include "util/buf.h"
@@ -37,7 +37,6 @@ static const char *const tampers[] = {
 
 static unsigned char *sign(EVP_PKEY *key, const char *msg, size_t *siglen);
 static char *make_body(const struct bind_opts *o, EVP_PKEY *key, long index, char **ctype);
-static size_t discard(char *p, size_t size, size_t n, void *arg);
 static int post(const struct bind_opts *o, const char *body, const char *ctype);
 
 static unsigned char *
@@ -172,51 +171,32 @@ make_body(const struct bind_opts *o, EVP_PKEY *key, long index, char **ctype)
 	return buf_release(&b);
 }
 
-static size_t
-discard(char *p, size_t size, size_t n, void *arg)
-{
-	(void)p;
-	(void)arg;
-	return size * n;
-}
-
+/* Through the project's HTTP client, as a browser would: a form POST, redirects not followed. */
 static int
 post(const struct bind_opts *o, const char *body, const char *ctype)
 {
-	CURL *c = curl_easy_init();
-	struct curl_slist *h = NULL;
-	char errbuf[CURL_ERROR_SIZE] = "";
-	char hdr[256];
-	long status = 0;
-	char *location = NULL;
-	CURLcode rc;
+	struct http_client_opts ho = { 10000, 30000, 1 << 20, o->cacert };
+	struct http_client *c = http_client_new(&ho);
+	struct http_response resp;
+	char hdr[256], err[HTTP_CLIENT_ERR_LEN], location[2048];
+	const char *headers[] = { hdr, "User-Agent: Mozilla/5.0 (hcwatch-sim browser)", NULL };
+	int rc = 1;
 
+	http_response_init(&resp);
 	snprintf(hdr, sizeof(hdr), "Content-Type: %s", ctype);
-	h = curl_slist_append(h, hdr);
-	curl_easy_setopt(c, CURLOPT_URL, o->url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "Mozilla/5.0 (hcwatch-sim browser)");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	if (o->cacert)
-		curl_easy_setopt(c, CURLOPT_CAINFO, o->cacert);
-	rc = curl_easy_perform(c);
-	if (rc != CURLE_OK) {
-		fprintf(stderr, "hcwatch-sim bind: %s: %s\n", o->url,
-		    errbuf[0] ? errbuf : curl_easy_strerror(rc));
-		curl_slist_free_all(h);
-		curl_easy_cleanup(c);
-		return 1;
+	if (!http_client_request(c, "POST", o->url, headers, body, strlen(body), &resp, err,
+	    sizeof(err))) {
+		fprintf(stderr, "hcwatch-sim bind: %s\n", err);
+		goto out;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &location);
-	printf("HTTP %ld%s%s\n", status, location ? " " : "", location ? location : "");
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	return 0;
+	if (!http_response_header(&resp, "Location", location, sizeof(location)))
+		location[0] = '\0';
+	printf("HTTP %ld%s%s\n", resp.status, location[0] ? " " : "", location);
+	rc = 0;
+out:
+	http_response_cleanup(&resp);
+	http_client_free(c);
+	return rc;
 }
 
 int

@@ -96,6 +96,8 @@ static bool valid_account_name(const char *n);
 static json_t *generate(int ncust, int per, uint64_t seed);
 static void send_reply(struct sim *s, struct evhttp_request *req, int status, json_t *body,
     const char *token);
+static void reply_now(struct evhttp_request *req, int status, const char *text,
+    const char *token);
 static void send_raw(struct sim *s, struct evhttp_request *req, int status, const char *text,
     const char *token);
 static void on_delayed(evutil_socket_t fd, short what, void *arg);
@@ -258,6 +260,21 @@ generate(int ncust, int per, uint64_t seed)
 }
 
 static void
+reply_now(struct evhttp_request *req, int status, const char *text, const char *token)
+{
+	struct evbuffer *out = evbuffer_new();
+
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+	    "application/json;charset=UTF-8");
+	if (token)
+		evhttp_add_header(evhttp_request_get_output_headers(req), "X-Subject-Token", token);
+	evbuffer_add(out, text, strlen(text));
+	evhttp_send_reply(req, status, status == 200 ? "OK" : status == 201 ? "Created" : "Error",
+	    out);
+	evbuffer_free(out);
+}
+
+static void
 send_raw(struct sim *s, struct evhttp_request *req, int status, const char *text,
     const char *token)
 {
@@ -265,17 +282,7 @@ send_raw(struct sim *s, struct evhttp_request *req, int status, const char *text
 	struct timeval tv;
 
 	if (s->faults.latency_ms <= 0) {
-		struct evbuffer *out = evbuffer_new();
-
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-		    "application/json;charset=UTF-8");
-		if (token)
-			evhttp_add_header(evhttp_request_get_output_headers(req), "X-Subject-Token",
-			    token);
-		evbuffer_add(out, text, strlen(text));
-		evhttp_send_reply(req, status, status == 200 ? "OK" : status == 201 ? "Created" :
-		    "Error", out);
-		evbuffer_free(out);
+		reply_now(req, status, text, token);
 		return;
 	}
 	/* Latency without blocking the loop: answer from a timer. */
@@ -289,19 +296,14 @@ send_raw(struct sim *s, struct evhttp_request *req, int status, const char *text
 	event_base_once(s->base, -1, EV_TIMEOUT, on_delayed, r, &tv);
 }
 
-static struct sim *the_sim;
-
 static void
 on_delayed(evutil_socket_t fd, short what, void *arg)
 {
 	struct reply *r = arg;
-	int latency = the_sim->faults.latency_ms;
 
 	(void)fd;
 	(void)what;
-	the_sim->faults.latency_ms = 0;
-	send_raw(the_sim, r->req, r->status, r->body, r->token);
-	the_sim->faults.latency_ms = latency;
+	reply_now(r->req, r->status, r->body, r->token);
 	free(r->body);
 	free(r->token);
 	free(r);
@@ -1361,7 +1363,6 @@ sim_serve(int argc, char **argv)
 	s.codes = json_object();
 	s.rng = seed ^ 0x5eed;
 	reindex(&s);
-	the_sim = &s;
 
 	signal(SIGPIPE, SIG_IGN);
 	s.base = event_base_new();

@@ -17,12 +17,6 @@
 /* Huawei's UTC form, for event values. */
 #define UTC_TEXT(col) "to_char((" col ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-struct poll_stmt {
-	const char *name;
-	const char *sql;
-	int nparams;
-};
-
 enum {
 	Q_LEADER_TRY,
 	Q_RUN_START,
@@ -41,7 +35,7 @@ enum {
 	Q_COUNT
 };
 
-static const struct poll_stmt qs[Q_COUNT] = {
+static const struct store_stmt qs[Q_COUNT] = {
 	[Q_LEADER_TRY] = { "poll_leader_try",
 	    "SELECT pg_try_advisory_lock(" POLLER_LOCK_KEY ")", 0 },
 	[Q_RUN_START] = { "poll_run_start",
@@ -320,17 +314,10 @@ run(struct store *s, int q, const char *const *params, char *err, size_t errlen,
 		return NULL;
 	}
 	if (!(s->poll_prepared & (1u << q))) {
-		res = PQprepare(s->conn, qs[q].name, qs[q].sql, qs[q].nparams, NULL);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			char what[96];
-
-			snprintf(what, sizeof(what), "cannot prepare %s", qs[q].name);
-			store_set_error(s, res, what, err, errlen);
-			PQclear(res);
+		if (!store_prepare(s, qs[q].name, qs[q].sql, qs[q].nparams, err, errlen)) {
 			*r = store_classify_failure(s);
 			return NULL;
 		}
-		PQclear(res);
 		s->poll_prepared |= 1u << q;
 	}
 	res = PQexecPrepared(s->conn, qs[q].name, qs[q].nparams, params, NULL, NULL, 0);

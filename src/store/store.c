@@ -8,13 +8,6 @@
 #include "util/clock.h"
 #include "util/xalloc.h"
 
-/* Prepared once per connection, on first use. */
-struct stmt {
-	const char *name;
-	const char *sql;
-	int nparams;
-};
-
 /* What a later notification changes on an existing customer row (alias c). */
 #define CUSTOMER_UPDATE \
 	"    xaccount_id = COALESCE(EXCLUDED.xaccount_id, c.xaccount_id)," \
@@ -85,7 +78,7 @@ static const char sql_callbacks_record[] =
 
 enum { STMT_CALLBACKS_RECORD };
 
-static const struct stmt stmts[] = {
+static const struct store_stmt stmts[] = {
 	[STMT_CALLBACKS_RECORD] = { "callbacks_record", sql_callbacks_record, 1 },
 };
 
@@ -185,23 +178,31 @@ store_ensure_connected(struct store *s, char *err, size_t errlen)
 	return true;
 }
 
+bool
+store_prepare(struct store *s, const char *name, const char *sql, int nparams, char *err,
+    size_t errlen)
+{
+	PGresult *res = PQprepare(s->conn, name, sql, nparams, NULL);
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	if (!ok) {
+		char what[96];
+
+		snprintf(what, sizeof(what), "cannot prepare %s", name);
+		store_set_error(s, res, what, err, errlen);
+	}
+	PQclear(res);
+	return ok;
+}
+
 static bool
 prepare_all(struct store *s, char *err, size_t errlen)
 {
 	if (s->prepared)
 		return true;
 	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
-		PGresult *res = PQprepare(s->conn, stmts[i].name, stmts[i].sql, stmts[i].nparams, NULL);
-
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			char what[96];
-
-			snprintf(what, sizeof(what), "cannot prepare %s", stmts[i].name);
-			store_set_error(s, res, what, err, errlen);
-			PQclear(res);
+		if (!store_prepare(s, stmts[i].name, stmts[i].sql, stmts[i].nparams, err, errlen))
 			return false;
-		}
-		PQclear(res);
 	}
 	s->prepared = true;
 	return true;

@@ -136,7 +136,6 @@ test_quota_overrides(void **state)
 	assert_false(hwc_quota_check_overrides("ListSubCustomers=1x", err, sizeof(err)));
 	assert_false(hwc_quota_check_overrides("ListSubCustomers", err, sizeof(err)));
 	assert_true(hwc_quota_check_overrides(" , ", err, sizeof(err)));
-	assert_true(hwc_quota_acquire(HWC_API_RESOURCES, NULL));
 }
 
 int
