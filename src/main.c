@@ -20,10 +20,13 @@
 #include <libxml/xmlversion.h>
 #include <openssl/crypto.h>
 
+#include "alerts/engine.h"
+#include "cli.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "http/server.h"
 #include "ingest/writer.h"
+#include "notify/notifier.h"
 #include "poller/poller.h"
 #include "store/migrate.h"
 #include "store/store.h"
@@ -41,6 +44,8 @@ struct app {
 	struct writer *writer;
 	struct http_server *srv;
 	struct poller *poller;
+	struct evaluator *evaluator;
+	struct notifier *notifier;
 	struct event *sig_hup, *sig_term, *sig_int, *shutdown_timer;
 	bool stopping;
 };
@@ -50,12 +55,10 @@ static void print_versions(FILE *out);
 static const char *config_dir(const char *path, char *out, size_t outlen);
 static struct keyring *load_keys(const struct config *cfg, const char *path, char *err,
     size_t errlen);
-static bool setup_logging(const struct config *cfg);
 static int cmd_check_config(const char *path);
 static int cmd_migrate(const char *path);
 static int cmd_serve(const char *path);
 static int cmd_poll(const char *path, bool once, const char *job);
-static bool check_migrations(const struct config *cfg);
 static void on_sighup(evutil_socket_t sig, short what, void *arg);
 static void on_sigterm(evutil_socket_t sig, short what, void *arg);
 static void on_drained(void *arg);
@@ -73,6 +76,21 @@ usage(FILE *out)
 	    "  poll --once [--job NAME]\n"
 	    "                 run the poller's jobs once (customers, balances, resources,\n"
 	    "                 partner; all of them in that order without --job), then exit\n"
+	    "  alerts evaluate [--now TIME]\n"
+	    "                 evaluate every rule once (at TIME, e.g. 2026-12-01T09:00:00Z)\n"
+	    "  alerts list [--all] [--kind K] [--customer ID] [--limit N]\n"
+	    "  alerts ack ID|FINGERPRINT [--by NAME] [--note TEXT]\n"
+	    "  alerts silence [--customer ID] [--resource ID] [--kind K] --for 2h|3d|1w\n"
+	    "                 [--until TIME] [--by NAME] [--comment TEXT]\n"
+	    "  alerts unsilence ID | alerts silences\n"
+	    "  alerts deliveries [--dead] [--limit N]\n"
+	    "  alerts replay DELIVERY_ID | alerts replay --dead\n"
+	    "                 send dead letters again, with their idempotency keys\n"
+	    "  alerts render ID|FINGERPRINT [--dest NAME]\n"
+	    "                 show an alert's messages as a destination would get them\n"
+	    "  deliver --once deliver what the outbox holds that is due, then exit\n"
+	    "  send-test --dest NAME\n"
+	    "                 send a sample message to one destination now\n"
 	    "  check-config   load and validate the configuration, print it (secrets masked)\n"
 	    "  version        print the versions of hcwatch and its libraries\n"
 	    "\n"
@@ -122,8 +140,8 @@ load_keys(const struct config *cfg, const char *path, char *err, size_t errlen)
 	return keyring_load(cfg->bind_certificates, config_dir(path, dir, sizeof(dir)), err, errlen);
 }
 
-static bool
-setup_logging(const struct config *cfg)
+bool
+cli_setup_logging(const struct config *cfg)
 {
 	char err[CONFIG_ERR_LEN];
 
@@ -177,7 +195,7 @@ cmd_migrate(const char *path)
 		fprintf(stderr, "hcwatch: %s\n", err);
 		return 1;
 	}
-	if (!setup_logging(cfg))
+	if (!cli_setup_logging(cfg))
 		goto out;
 	st = store_open(cfg->database_url, cfg->connect_timeout, 0);
 	if (!migrate_apply(st, &applied, err, sizeof(err))) {
@@ -198,8 +216,8 @@ out:
  * told to apply them. An unreachable database does not stop it: /readyz says
  * so until the database is there.
  */
-static bool
-check_migrations(const struct config *cfg)
+bool
+cli_check_migrations(const struct config *cfg)
 {
 	char err[STORE_ERR_LEN];
 	struct store *st = store_open(cfg->database_url, cfg->connect_timeout, 0);
@@ -261,7 +279,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 		config_free(next);
 		return;
 	}
-	if (!setup_logging(next)) {
+	if (!cli_setup_logging(next)) {
 		config_free(next);
 		keyring_free(keys);
 		return;
@@ -333,14 +351,14 @@ cmd_serve(const char *path)
 		return 1;
 	}
 	/* Initialise subsystems; the order matters, and teardown below is its reverse. */
-	if (!setup_logging(app.cfg))
+	if (!cli_setup_logging(app.cfg))
 		goto out;
 	app.keys = load_keys(app.cfg, path, err, sizeof(err));
 	if (app.cfg->bind_enabled && app.keys == NULL) {
 		log_error("[bind] certificates: %s", err);
 		goto out;
 	}
-	if (!check_migrations(app.cfg))
+	if (!cli_check_migrations(app.cfg))
 		goto out;
 
 	signal(SIGPIPE, SIG_IGN);
@@ -380,6 +398,13 @@ cmd_serve(const char *path)
 			goto out;
 		}
 	}
+	if (app.cfg->al_enabled)
+		app.evaluator = evaluator_start(app.cfg);
+	if (app.cfg->nt_enabled && app.cfg->n_dests > 0)
+		app.notifier = notifier_start(app.cfg);
+	if (app.cfg->al_enabled && app.cfg->n_dests > 0 && !app.cfg->rt_default[0])
+		log_warn("[routing] default is empty: alerts of customers without an account manager "
+		    "reach nobody (notifications.suppressed = 'no_route')");
 	app.sig_hup = evsignal_new(app.base, SIGHUP, on_sighup, &app);
 	app.sig_term = evsignal_new(app.base, SIGTERM, on_sigterm, &app);
 	app.sig_int = evsignal_new(app.base, SIGINT, on_sigterm, &app);
@@ -391,17 +416,25 @@ cmd_serve(const char *path)
 		int pq = store_libpq_version();
 
 		log_info("process up: hcwatch %s listening on %s%s%s, bind endpoint %s; libevent %s, "
-		    "%s, libpq %d.%d, jansson %s, libcurl %s, libxml2 %s; poller %s", HCWATCH_VERSION,
+		    "%s, libpq %d.%d, jansson %s, libcurl %s, libxml2 %s; poller %s; alerts %s; "
+		    "notifier %s (%zu destination(s))", HCWATCH_VERSION,
 		    app.cfg->listen, app.cfg->tls_listen[0] ? " and TLS on " : "", app.cfg->tls_listen,
 		    app.cfg->bind_enabled ? app.cfg->bind_path : "disabled", event_get_version(),
 		    OpenSSL_version(OPENSSL_VERSION), pq / 10000, pq % 10000, jansson_version_str(),
 		    curl_version_info(CURLVERSION_NOW)->version, LIBXML_DOTTED_VERSION,
-		    app.cfg->poll_enabled ? "enabled" : "disabled");
+		    app.cfg->poll_enabled ? "enabled" : "disabled",
+		    app.cfg->al_enabled ? "enabled" : "disabled",
+		    app.notifier ? "enabled" : "disabled", app.cfg->n_dests);
 	}
 	event_base_dispatch(app.base);
 	rc = 0;
 out:
-	/* Reverse order: the poller, the writer (answers what is left), HTTP, the loop. */
+	/*
+	 * Reverse order: the notifier and the rules, the poller, the writer
+	 * (answers what is left), HTTP, the loop.
+	 */
+	notifier_stop(app.notifier);
+	evaluator_stop(app.evaluator);
 	poller_stop(app.poller);
 	writer_stop(app.writer);
 	server_free(app.srv);
@@ -452,13 +485,13 @@ cmd_poll(const char *path, bool once, const char *job)
 		fprintf(stderr, "hcwatch: %s\n", err);
 		return 1;
 	}
-	if (!setup_logging(cfg))
+	if (!cli_setup_logging(cfg))
 		goto out;
 	if (!config_huawei_credentials(cfg, err, sizeof(err))) {
 		log_error("%s", err);
 		goto out;
 	}
-	if (!check_migrations(cfg))
+	if (!cli_check_migrations(cfg))
 		goto out;
 	hw = hwc_client_new(cfg, err, sizeof(err));
 	if (hw == NULL) {
@@ -512,14 +545,29 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "once", no_argument, NULL, 'O' },
 		{ "job", required_argument, NULL, 'J' },
+		{ "now", required_argument, NULL, 1 },
+		{ "kind", required_argument, NULL, 2 },
+		{ "customer", required_argument, NULL, 3 },
+		{ "resource", required_argument, NULL, 4 },
+		{ "by", required_argument, NULL, 5 },
+		{ "note", required_argument, NULL, 6 },
+		{ "comment", required_argument, NULL, 6 },
+		{ "for", required_argument, NULL, 7 },
+		{ "until", required_argument, NULL, 8 },
+		{ "dest", required_argument, NULL, 9 },
+		{ "limit", required_argument, NULL, 10 },
+		{ "all", no_argument, NULL, 11 },
+		{ "dead", no_argument, NULL, 12 },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct cli_opts o;
 	const char *job = NULL;
 	bool once = false;
 	const char *path = getenv("HCWATCH_CONFIG");
 	const char *cmd = NULL;
 	int c, rc;
 
+	memset(&o, 0, sizeof(o));
 	if (path && !*path)
 		path = NULL;
 	/* GNU getopt permutes, so "hcwatch serve -c FILE" works as well. */
@@ -543,6 +591,18 @@ main(int argc, char **argv)
 		case 'J':
 			job = optarg;
 			break;
+		case 1: o.now = optarg; break;
+		case 2: o.kind = optarg; break;
+		case 3: o.customer = optarg; break;
+		case 4: o.resource = optarg; break;
+		case 5: o.by = optarg; break;
+		case 6: o.note = optarg; break;
+		case 7: o.for_ = optarg; break;
+		case 8: o.until = optarg; break;
+		case 9: o.dest = optarg; break;
+		case 10: o.limit = atoi(optarg); break;
+		case 11: o.all = true; break;
+		case 12: o.dead = true; break;
 		default:
 			usage(stderr);
 			return 2;
@@ -550,7 +610,9 @@ main(int argc, char **argv)
 	}
 	if (cmd == NULL && optind < argc)
 		cmd = argv[optind++];
-	if (cmd == NULL || optind < argc) {
+	o.once = once;
+	/* Only alerts takes words after the command (its subcommand and a reference). */
+	if (cmd == NULL || (optind < argc && strcmp(cmd, "alerts") != 0)) {
 		usage(stderr);
 		return 2;
 	}
@@ -561,6 +623,12 @@ main(int argc, char **argv)
 		rc = cmd_serve(path);
 	} else if (strcmp(cmd, "poll") == 0) {
 		rc = cmd_poll(path, once, job);
+	} else if (strcmp(cmd, "alerts") == 0) {
+		rc = cmd_alerts(path, &o, argc - optind, argv + optind);
+	} else if (strcmp(cmd, "deliver") == 0) {
+		rc = cmd_deliver(path, &o);
+	} else if (strcmp(cmd, "send-test") == 0) {
+		rc = cmd_send_test(path, &o);
 	} else if (strcmp(cmd, "migrate") == 0) {
 		rc = cmd_migrate(path);
 	} else if (strcmp(cmd, "check-config") == 0) {

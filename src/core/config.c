@@ -36,10 +36,23 @@ static bool check_signed_string(const char *value, char *err, size_t errlen);
 static bool check_url_or_empty(const char *value, char *err, size_t errlen);
 static bool check_url(const char *value, char *err, size_t errlen);
 static bool check_rate_overrides(const char *value, char *err, size_t errlen);
+static bool check_stages(const char *value, char *err, size_t errlen);
+static bool check_stages_by_service(const char *value, char *err, size_t errlen);
+static bool check_amount(const char *value, char *err, size_t errlen);
+static bool check_timezone(const char *value, char *err, size_t errlen);
+static bool check_timezone_or_empty(const char *value, char *err, size_t errlen);
+static bool check_quiet_hours(const char *value, char *err, size_t errlen);
+static bool check_language_or_empty(const char *value, char *err, size_t errlen);
+static bool check_name_list(const char *value, char *err, size_t errlen);
+static bool check_url_or_smtp(const char *value, char *err, size_t errlen);
 
 static const char *const level_choices[] = { "error", "warn", "info", "debug", NULL };
 static const char *const format_choices[] = { "text", "json", NULL };
 static const char *const auth_choices[] = { "aksk", "token", NULL };
+static const char *const language_choices[] = { "zh", "en", NULL };
+static const char *const channel_choices[] = { "wecom", "dingtalk", "feishu", "slack", "webhook",
+	"email", NULL };
+static const char *const smtp_tls_choices[] = { "starttls", "implicit", "none", NULL };
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -102,7 +115,76 @@ static const struct cf_key cf_keys[] = {
 	{ "poller", "resources_page_size", CF_INT, OFF(poll_resources_page_size), 1, 500, "100", false, false, NULL, NULL },
 	{ "poller", "concurrency", CF_INT, OFF(poll_concurrency), 1, 64, "4", false, false, NULL, NULL },
 	{ "poller", "leader_check", CF_INT, OFF(poll_leader_check), 1, 3600, "5", false, false, NULL, NULL },
+
+	/* The evaluator and the notifier keep a copy taken at start: none of these reloads. */
+	{ "alerts", "enabled", CF_BOOL, OFF(al_enabled), 0, 1, "true", false, false, NULL, NULL },
+	{ "alerts", "evaluate_interval", CF_INT, OFF(al_evaluate_interval), 1, 86400, "300", false, false, NULL, NULL },
+	{ "alerts", "timezone", CF_STR, OFF(al_timezone), 0, 0, "Asia/Shanghai", false, false, NULL, check_timezone },
+	{ "alerts", "language", CF_ENUM, OFF(al_language), 0, 0, "zh", false, false, language_choices, NULL },
+	{ "alerts", "expiry_stages", CF_STR, OFF(al_expiry_stages), 0, 0, "30,15,7,3,1", false, false, NULL, check_stages },
+	{ "alerts", "expiry_stages_by_service", CF_STR, OFF(al_expiry_stages_by_service), 0, 0, "", false, false, NULL, check_stages_by_service },
+	{ "alerts", "expired", CF_BOOL, OFF(al_expired), 0, 1, "true", false, false, NULL, NULL },
+	{ "alerts", "frozen", CF_BOOL, OFF(al_frozen), 0, 1, "true", false, false, NULL, NULL },
+	{ "alerts", "auto_renew_notice", CF_BOOL, OFF(al_auto_renew_notice), 0, 1, "true", false, false, NULL, NULL },
+	{ "alerts", "critical_days", CF_INT, OFF(al_critical_days), 0, 3650, "3", false, false, NULL, NULL },
+	{ "alerts", "low_balance_threshold", CF_STR, OFF(al_low_balance_threshold), 0, 0, "100", false, false, NULL, check_amount },
+	{ "alerts", "low_balance_margin", CF_STR, OFF(al_low_balance_margin), 0, 0, "20", false, false, NULL, check_amount },
+	{ "alerts", "arrears", CF_BOOL, OFF(al_arrears), 0, 1, "true", false, false, NULL, NULL },
+	{ "alerts", "runway_days", CF_INT, OFF(al_runway_days), 0, 3650, "7", false, false, NULL, NULL },
+	{ "alerts", "runway_window_days", CF_INT, OFF(al_runway_window_days), 1, 365, "7", false, false, NULL, NULL },
+	{ "alerts", "runway_margin_days", CF_INT, OFF(al_runway_margin_days), 0, 3650, "2", false, false, NULL, NULL },
+	{ "alerts", "partner_low_balance_threshold", CF_STR, OFF(al_partner_low_balance_threshold), 0, 0, "0", false, false, NULL, check_amount },
+	{ "alerts", "customer_notices", CF_BOOL, OFF(al_customer_notices), 0, 1, "true", false, false, NULL, NULL },
+	{ "alerts", "clock_offset", CF_INT, OFF(al_clock_offset), -315360000, 315360000, "0", false, false, NULL, NULL },
+
+	{ "notifier", "enabled", CF_BOOL, OFF(nt_enabled), 0, 1, "true", false, false, NULL, NULL },
+	{ "notifier", "workers", CF_INT, OFF(nt_workers), 1, 64, "2", false, false, NULL, NULL },
+	{ "notifier", "poll_interval_ms", CF_INT, OFF(nt_poll_interval_ms), 10, 60000, "1000", false, false, NULL, NULL },
+	{ "notifier", "lease", CF_INT, OFF(nt_lease), 5, 86400, "120", false, false, NULL, NULL },
+	{ "notifier", "retry_base_ms", CF_INT, OFF(nt_retry_base_ms), 1, 3600000, "30000", false, false, NULL, NULL },
+	{ "notifier", "retry_max_ms", CF_INT, OFF(nt_retry_max_ms), 1, 86400000, "3600000", false, false, NULL, NULL },
+	{ "notifier", "retry_for", CF_INT, OFF(nt_retry_for), 1, 2592000, "86400", false, false, NULL, NULL },
+	{ "notifier", "connect_timeout", CF_INT, OFF(nt_connect_timeout), 1, 600, "5", false, false, NULL, NULL },
+	{ "notifier", "timeout", CF_INT, OFF(nt_timeout), 1, 3600, "15", false, false, NULL, NULL },
+
+	{ "routing", "default", CF_STR, OFF(rt_default), 0, 0, "", false, false, NULL, check_name_list },
+	{ "routing", "operator", CF_STR, OFF(rt_operator), 0, 0, "", false, false, NULL, check_name_list },
 };
+
+#define DOFF(f) offsetof(struct config_dest, f)
+
+/* The keys of a [destination NAME] section. */
+static const struct cf_key dest_keys[] = {
+	{ "destination", "type", CF_ENUM, DOFF(type), 0, 0, "webhook", false, false, channel_choices, NULL },
+	{ "destination", "url", CF_STR, DOFF(url), 0, 0, "", false, true, NULL, check_url_or_smtp },
+	{ "destination", "secret", CF_STR, DOFF(secret), 0, 0, "", false, true, NULL, NULL },
+	{ "destination", "mention_mobiles", CF_STR, DOFF(mention_mobiles), 0, 0, "", false, false, NULL, NULL },
+	{ "destination", "rate_limit", CF_INT, DOFF(rate_limit), 0, 1000000, "0", false, false, NULL, NULL },
+	{ "destination", "max_bytes", CF_INT, DOFF(max_bytes), 0, 1 << 24, "0", false, false, NULL, NULL },
+	{ "destination", "max_parts", CF_INT, DOFF(max_parts), 1, 1000, "10", false, false, NULL, NULL },
+	{ "destination", "quiet_hours", CF_STR, DOFF(quiet_hours), 0, 0, "", false, false, NULL, check_quiet_hours },
+	{ "destination", "timezone", CF_STR, DOFF(timezone), 0, 0, "", false, false, NULL, check_timezone_or_empty },
+	{ "destination", "language", CF_STR, DOFF(language), 0, 0, "", false, false, NULL, check_language_or_empty },
+	{ "destination", "digest", CF_BOOL, DOFF(digest), 0, 1, "true", false, false, NULL, NULL },
+	{ "destination", "fallback", CF_STR, DOFF(fallback), 0, 0, "", false, false, NULL, NULL },
+	{ "destination", "ca_file", CF_STR, DOFF(ca_file), 0, 0, "", false, false, NULL, NULL },
+	{ "destination", "from", CF_STR, DOFF(mail_from), 0, 0, "", false, false, NULL, NULL },
+	{ "destination", "to", CF_STR, DOFF(mail_to), 0, 0, "", false, false, NULL, NULL },
+	{ "destination", "username", CF_STR, DOFF(username), 0, 0, "", false, false, NULL, NULL },
+	{ "destination", "password", CF_STR, DOFF(password), 0, 0, "", false, true, NULL, NULL },
+	{ "destination", "tls", CF_ENUM, DOFF(tls), 0, 0, "starttls", false, false, smtp_tls_choices, NULL },
+};
+
+#define MOFF(f) offsetof(struct config_manager, f)
+
+static const struct cf_key manager_keys[] = {
+	{ "manager", "name", CF_STR, MOFF(display_name), 0, 0, "", false, false, NULL, NULL },
+	{ "manager", "destinations", CF_STR, MOFF(destinations), 0, 0, "", false, false, NULL, check_name_list },
+	{ "manager", "mobile", CF_STR, MOFF(mobile), 0, 0, "", false, false, NULL, NULL },
+};
+
+#define N_DEST_KEYS (sizeof(dest_keys) / sizeof(dest_keys[0]))
+#define N_MANAGER_KEYS (sizeof(manager_keys) / sizeof(manager_keys[0]))
 
 #define N_KEYS (sizeof(cf_keys) / sizeof(cf_keys[0]))
 
@@ -115,12 +197,15 @@ struct parse_state {
 };
 
 static const struct cf_key *find_key(const char *section, const char *name);
-static bool set_value(struct config *cfg, const struct cf_key *k, const char *value, char *err,
+static bool set_value(void *base, const struct cf_key *k, const char *value, char *err,
     size_t errlen);
 static char *reader(char *str, int num, void *stream);
 static int handler(void *user, const char *section, const char *name, const char *value);
 static bool validate_all(const struct config *cfg, char *err, size_t errlen);
-static void format_value(const struct config *cfg, const struct cf_key *k, struct buf *out);
+static bool validate_routes(const struct config *cfg, char *err, size_t errlen);
+static void dump_named(const struct config *cfg, FILE *out);
+static void swap_named(struct config *a, struct config *b);
+static void format_value(const void *base, const struct cf_key *k, struct buf *out);
 
 bool
 config_split_hostport(const char *s, char *host, size_t hostlen, int *port)
@@ -248,6 +333,233 @@ check_rate_overrides(const char *value, char *err, size_t errlen)
 	return hwc_quota_check_overrides(value, err, errlen);
 }
 
+static bool
+check_url_or_smtp(const char *value, char *err, size_t errlen)
+{
+	if (strncmp(value, "smtp://", 7) == 0 || strncmp(value, "smtps://", 8) == 0) {
+		if (strpbrk(value, " \t\r\n\"<>") == NULL)
+			return true;
+		snprintf(err, errlen, "expected a URL without spaces or quotes, got \"%s\"", value);
+		return false;
+	}
+	return check_url_or_empty(value, err, errlen);
+}
+
+/* "30,15,7,3,1": days before expiry, each once; order does not matter. */
+static bool
+parse_stages(const char *value, int *out, int *n_out, char *err, size_t errlen)
+{
+	const char *p = value;
+	int n = 0;
+
+	while (*p) {
+		char *end;
+		long d;
+
+		while (*p == ' ')
+			p++;
+		errno = 0;
+		d = strtol(p, &end, 10);
+		if (errno || end == p || d < 1 || d > 3650) {
+			snprintf(err, errlen, "expected days (1 to 3650) separated by commas, got \"%s\"",
+			    value);
+			return false;
+		}
+		for (int i = 0; i < n; i++) {
+			if (out[i] == d) {
+				snprintf(err, errlen, "%ld is given twice in \"%s\"", d, value);
+				return false;
+			}
+		}
+		if (n == CONFIG_MAX_STAGES) {
+			snprintf(err, errlen, "at most %d stages", CONFIG_MAX_STAGES);
+			return false;
+		}
+		out[n++] = (int)d;
+		p = end;
+		while (*p == ' ')
+			p++;
+		if (*p == ',')
+			p++;
+		else if (*p != '\0') {
+			snprintf(err, errlen, "expected days separated by commas, got \"%s\"", value);
+			return false;
+		}
+	}
+	if (n == 0) {
+		snprintf(err, errlen, "at least one stage is required");
+		return false;
+	}
+	*n_out = n;
+	return true;
+}
+
+static bool
+check_stages(const char *value, char *err, size_t errlen)
+{
+	int st[CONFIG_MAX_STAGES], n;
+
+	return parse_stages(value, st, &n, err, errlen);
+}
+
+bool
+config_stages(const char *value, int *out, int *n)
+{
+	char err[128];
+
+	return parse_stages(value, out, n, err, sizeof(err));
+}
+
+/* "hws.service.type.ebs: 14,7,1; hws.service.type.ec2: 30,7" */
+static bool
+check_stages_by_service(const char *value, char *err, size_t errlen)
+{
+	char *copy = xstrdup(value), *save = NULL;
+	bool ok = true;
+
+	for (char *item = strtok_r(copy, ";", &save); item && ok; item = strtok_r(NULL, ";", &save)) {
+		char *colon = strchr(item, ':');
+		int st[CONFIG_MAX_STAGES], n;
+
+		while (*item == ' ')
+			item++;
+		if (*item == '\0')
+			continue;
+		if (colon == NULL || colon == item) {
+			snprintf(err, errlen, "expected \"service_type_code: days,days; …\", got \"%s\"",
+			    value);
+			ok = false;
+			break;
+		}
+		ok = parse_stages(colon + 1, st, &n, err, errlen);
+	}
+	free(copy);
+	return ok;
+}
+
+/* A non-negative decimal amount, as PostgreSQL's numeric reads it. */
+static bool
+check_amount(const char *value, char *err, size_t errlen)
+{
+	const char *p = value;
+	int digits = 0, dots = 0;
+
+	for (; *p; p++) {
+		if (isdigit((unsigned char)*p))
+			digits++;
+		else if (*p == '.' && dots == 0)
+			dots++;
+		else
+			break;
+	}
+	if (*p != '\0' || digits == 0 || p - value > 30) {
+		snprintf(err, errlen, "expected an amount such as 100 or 99.50, got \"%s\"", value);
+		return false;
+	}
+	return true;
+}
+
+/* PostgreSQL on Debian reads the system's zone files: accept the names found there. */
+static bool
+check_timezone(const char *value, char *err, size_t errlen)
+{
+	char path[512];
+	FILE *f;
+
+	if (strcmp(value, "UTC") == 0)
+		return true;
+	if (*value == '\0' || value[0] == '/' || strstr(value, "..") != NULL ||
+	    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") !=
+	    strlen(value)) {
+		snprintf(err, errlen, "expected a time zone name such as Asia/Shanghai, got \"%s\"",
+		    value);
+		return false;
+	}
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", value);
+	f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "unknown time zone \"%s\" (not in /usr/share/zoneinfo)", value);
+		return false;
+	}
+	fclose(f);
+	return true;
+}
+
+static bool
+check_timezone_or_empty(const char *value, char *err, size_t errlen)
+{
+	return *value == '\0' || check_timezone(value, err, errlen);
+}
+
+bool
+config_quiet_hours(const char *value, int *start_min, int *end_min)
+{
+	int h1, m1, h2, m2, used = 0;
+
+	if (sscanf(value, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2, &used) != 4 ||
+	    value[used] != '\0' || h1 < 0 || h1 > 23 || h2 < 0 || h2 > 23 || m1 < 0 || m1 > 59 ||
+	    m2 < 0 || m2 > 59 || (h1 == h2 && m1 == m2))
+		return false;
+	*start_min = h1 * 60 + m1;
+	*end_min = h2 * 60 + m2;
+	return true;
+}
+
+static bool
+check_quiet_hours(const char *value, char *err, size_t errlen)
+{
+	int a, b;
+
+	if (*value == '\0' || config_quiet_hours(value, &a, &b))
+		return true;
+	snprintf(err, errlen, "expected HH:MM-HH:MM (local time, may cross midnight), got \"%s\"",
+	    value);
+	return false;
+}
+
+static bool
+check_language_or_empty(const char *value, char *err, size_t errlen)
+{
+	if (*value == '\0' || strcmp(value, "zh") == 0 || strcmp(value, "en") == 0)
+		return true;
+	snprintf(err, errlen, "expected zh or en, got \"%s\"", value);
+	return false;
+}
+
+static bool
+valid_name(const char *s, size_t n)
+{
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+			return false;
+	}
+	return true;
+}
+
+static bool
+check_name_list(const char *value, char *err, size_t errlen)
+{
+	const char *p = value;
+
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, " ,");
+		n = strcspn(p, " ,");
+		if (n == 0)
+			break;
+		if (!valid_name(p, n)) {
+			snprintf(err, errlen, "expected names (letters, digits, - _ .) separated by "
+			    "commas, got \"%s\"", value);
+			return false;
+		}
+		p += n;
+	}
+	return true;
+}
+
 bool
 config_huawei_credentials(const struct config *cfg, char *err, size_t errlen)
 {
@@ -276,9 +588,9 @@ find_key(const char *section, const char *name)
 }
 
 static bool
-set_value(struct config *cfg, const struct cf_key *k, const char *value, char *err, size_t errlen)
+set_value(void *base, const struct cf_key *k, const char *value, char *err, size_t errlen)
 {
-	char *field = (char *)cfg + k->offset;
+	char *field = (char *)base + k->offset;
 
 	switch (k->type) {
 	case CF_STR:
@@ -349,15 +661,121 @@ reader(char *str, int num, void *stream)
 	return r;
 }
 
+/* "destination NAME" gives kind "destination" and the name; false for plain sections. */
+static bool
+split_named(const char *section, const char *kind, const char **name)
+{
+	size_t n = strlen(kind);
+
+	if (strncmp(section, kind, n) != 0 || section[n] != ' ')
+		return false;
+	*name = section + n + 1;
+	while (**name == ' ')
+		(*name)++;
+	return true;
+}
+
+static struct config_dest *
+dest_get(struct config *cfg, const char *name)
+{
+	char msg[64];
+
+	for (size_t i = 0; i < cfg->n_dests; i++) {
+		if (strcmp(cfg->dests[i].name, name) == 0)
+			return &cfg->dests[i];
+	}
+	cfg->dests = xrealloc(cfg->dests, (cfg->n_dests + 1) * sizeof(*cfg->dests));
+	memset(&cfg->dests[cfg->n_dests], 0, sizeof(*cfg->dests));
+	cfg->dests[cfg->n_dests].name = xstrdup(name);
+	for (size_t i = 0; i < N_DEST_KEYS; i++)
+		(void)set_value(&cfg->dests[cfg->n_dests], &dest_keys[i], dest_keys[i].def, msg,
+		    sizeof(msg));
+	return &cfg->dests[cfg->n_dests++];
+}
+
+static struct config_manager *
+manager_get(struct config *cfg, const char *name)
+{
+	char msg[64];
+
+	for (size_t i = 0; i < cfg->n_managers; i++) {
+		if (strcmp(cfg->managers[i].name, name) == 0)
+			return &cfg->managers[i];
+	}
+	cfg->managers = xrealloc(cfg->managers, (cfg->n_managers + 1) * sizeof(*cfg->managers));
+	memset(&cfg->managers[cfg->n_managers], 0, sizeof(*cfg->managers));
+	cfg->managers[cfg->n_managers].name = xstrdup(name);
+	for (size_t i = 0; i < N_MANAGER_KEYS; i++)
+		(void)set_value(&cfg->managers[cfg->n_managers], &manager_keys[i],
+		    manager_keys[i].def, msg, sizeof(msg));
+	return &cfg->managers[cfg->n_managers++];
+}
+
+/* A key of a [destination NAME] or [manager NAME] section. */
+static int
+handle_named(struct parse_state *st, const char *section, const char *kind, const char *sname,
+    const char *name, const char *value)
+{
+	bool is_dest = strcmp(kind, "destination") == 0;
+	const struct cf_key *keys = is_dest ? dest_keys : manager_keys;
+	size_t nkeys = is_dest ? N_DEST_KEYS : N_MANAGER_KEYS, i;
+	char msg[CONFIG_ERR_LEN / 2];
+	unsigned *seen;
+	void *base;
+
+	if (!valid_name(sname, strlen(sname))) {
+		snprintf(st->err, sizeof(st->err), "%s:%d: [%s]: a %s name has letters, digits, "
+		    "- _ and . only", st->cfg->source, st->line, section, kind);
+		return 0;
+	}
+	for (i = 0; i < nkeys; i++) {
+		if (strcmp(keys[i].name, name) == 0)
+			break;
+	}
+	if (i == nkeys) {
+		snprintf(st->err, sizeof(st->err), "%s:%d: [%s] %s: unknown key", st->cfg->source,
+		    st->line, section, name);
+		return 0;
+	}
+	if (is_dest) {
+		struct config_dest *d = dest_get(st->cfg, sname);
+
+		base = d;
+		seen = &d->seen;
+	} else {
+		struct config_manager *m = manager_get(st->cfg, sname);
+
+		base = m;
+		seen = &m->seen;
+	}
+	if (*seen & (1u << i)) {
+		snprintf(st->err, sizeof(st->err), "%s:%d: [%s] %s: given more than once",
+		    st->cfg->source, st->line, section, name);
+		return 0;
+	}
+	*seen |= 1u << i;
+	if (!set_value(base, &keys[i], value, msg, sizeof(msg))) {
+		snprintf(st->err, sizeof(st->err), "%s:%d: [%s] %s: %s", st->cfg->source, st->line,
+		    section, name, msg);
+		return 0;
+	}
+	return 1;
+}
+
 static int
 handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct parse_state *st = user;
 	const struct cf_key *k;
+	const char *sname;
 	char msg[CONFIG_ERR_LEN / 2];
 
 	if (st->err[0])
 		return 0;
+	if (split_named(section, "destination", &sname))
+		return handle_named(st, section, "destination", sname, name, value);
+	if (split_named(section, "manager", &sname))
+		return handle_named(st, section, "manager", sname, name, value);
 	k = find_key(section, name);
 	if (k == NULL) {
 		snprintf(st->err, sizeof(st->err), "%s:%d: [%s] %s: unknown key", st->cfg->source,
@@ -378,6 +796,106 @@ handler(void *user, const char *section, const char *name, const char *value)
 	return 1;
 }
 
+/* Every name in list is a configured destination. */
+static bool
+check_dest_names(const struct config *cfg, const char *what, const char *list, char *err,
+    size_t errlen)
+{
+	const char *p = list;
+
+	while (*p) {
+		char name[65];
+		size_t n;
+
+		p += strspn(p, " ,");
+		n = strcspn(p, " ,");
+		if (n == 0)
+			break;
+		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+		if (config_dest_find(cfg, name) == NULL) {
+			snprintf(err, errlen, "%s names destination \"%s\", but there is no "
+			    "[destination %s] section", what, name, name);
+			return false;
+		}
+		p += n;
+	}
+	return true;
+}
+
+static bool
+validate_routes(const struct config *cfg, char *err, size_t errlen)
+{
+	char what[160];
+
+	for (size_t i = 0; i < cfg->n_dests; i++) {
+		const struct config_dest *d = &cfg->dests[i];
+		bool email = d->type == CONFIG_CH_EMAIL;
+
+		if (!(d->seen & 1u)) {
+			snprintf(err, errlen, "[destination %s] type is required (wecom, dingtalk, "
+			    "feishu, slack, webhook or email)", d->name);
+			return false;
+		}
+		if (!d->url[0]) {
+			snprintf(err, errlen, "[destination %s] url is required", d->name);
+			return false;
+		}
+		if (email != (strncmp(d->url, "smtp", 4) == 0)) {
+			snprintf(err, errlen, "[destination %s] url: %s", d->name, email ?
+			    "an email destination needs smtp://host:587 or smtps://host:465" :
+			    "expected an https:// (or http://) URL");
+			return false;
+		}
+		if (email && strncmp(d->url, "smtps://", 8) == 0 && d->tls == CONFIG_SMTP_NONE) {
+			snprintf(err, errlen, "[destination %s] tls = none contradicts smtps:// (implicit "
+			    "TLS)", d->name);
+			return false;
+		}
+		if (email && strncmp(d->url, "smtp://", 7) == 0 && d->tls == CONFIG_SMTP_IMPLICIT) {
+			snprintf(err, errlen, "[destination %s] tls = implicit needs an smtps:// url",
+			    d->name);
+			return false;
+		}
+		if (email && (!d->mail_from[0] || !d->mail_to[0])) {
+			snprintf(err, errlen, "[destination %s] from and to are required for email",
+			    d->name);
+			return false;
+		}
+		if ((d->type == CONFIG_CH_DINGTALK || d->type == CONFIG_CH_FEISHU ||
+		    d->type == CONFIG_CH_WEBHOOK) && !d->secret[0]) {
+			/* An unsigned robot is one leaked URL away from spam in the group. */
+			snprintf(err, errlen, "[destination %s] secret is required for %s (turn on "
+			    "signing for the robot and copy its secret here)", d->name,
+			    channel_choices[d->type]);
+			return false;
+		}
+		if (d->fallback[0]) {
+			if (strcmp(d->fallback, d->name) == 0) {
+				snprintf(err, errlen, "[destination %s] fallback cannot be itself", d->name);
+				return false;
+			}
+			snprintf(what, sizeof(what), "[destination %s] fallback", d->name);
+			if (!check_dest_names(cfg, what, d->fallback, err, errlen))
+				return false;
+		}
+	}
+	for (size_t i = 0; i < cfg->n_managers; i++) {
+		const struct config_manager *m = &cfg->managers[i];
+
+		if (!m->destinations[0]) {
+			snprintf(err, errlen, "[manager %s] destinations is required", m->name);
+			return false;
+		}
+		snprintf(what, sizeof(what), "[manager %s] destinations", m->name);
+		if (!check_dest_names(cfg, what, m->destinations, err, errlen))
+			return false;
+	}
+	if (!check_dest_names(cfg, "[routing] default", cfg->rt_default, err, errlen) ||
+	    !check_dest_names(cfg, "[routing] operator", cfg->rt_operator, err, errlen))
+		return false;
+	return true;
+}
+
 static bool
 validate_all(const struct config *cfg, char *err, size_t errlen)
 {
@@ -388,9 +906,41 @@ validate_all(const struct config *cfg, char *err, size_t errlen)
 	}
 	if (cfg->poll_enabled && !config_huawei_credentials(cfg, err, errlen))
 		return false;
+	if (!validate_routes(cfg, err, errlen))
+		return false;
 	if (cfg->bind_enabled && !cfg->bind_certificates[0]) {
 		snprintf(err, errlen, "[bind] certificates: at least one certificate file (PEM, or "
 		    "Huawei's SP metadata.xml) is required while [bind] enabled = true");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * HCWATCH_<SECTION>_<KEY>, or HCWATCH_<SECTION>_<NAME>_<KEY> for a named
+ * section; anything not a letter or digit becomes "_".
+ */
+static bool
+env_override(void *base, const struct cf_key *k, const char *sname, char *err, size_t errlen)
+{
+	char name[200], why[96];
+	const char *v;
+	size_t n;
+
+	if (sname)
+		n = (size_t)snprintf(name, sizeof(name), "HCWATCH_%s_%s_%s", k->section, sname, k->name);
+	else
+		n = (size_t)snprintf(name, sizeof(name), "HCWATCH_%s_%s", k->section, k->name);
+	for (size_t j = 0; j < n && j < sizeof(name); j++)
+		name[j] = isalnum((unsigned char)name[j]) ? (char)toupper((unsigned char)name[j]) : '_';
+	v = getenv(name);
+	if (v == NULL)
+		return true;
+	if (sname && strcmp(k->name, "type") == 0)
+		((struct config_dest *)base)->seen |= 1u;
+	if (!set_value(base, k, v, why, sizeof(why))) {
+		snprintf(err, errlen, "environment %.80s ([%s%s%.64s] %s): %s", name, k->section,
+		    sname ? " " : "", sname ? sname : "", k->name, why);
 		return false;
 	}
 	return true;
@@ -443,21 +993,28 @@ config_load(const char *path, char *err, size_t errlen)
 	}
 
 	for (size_t i = 0; i < N_KEYS; i++) {
-		char name[128];
-		const char *v;
-		size_t n = 0;
-
-		n = (size_t)snprintf(name, sizeof(name), "HCWATCH_%s_%s", cf_keys[i].section,
-		    cf_keys[i].name);
-		for (size_t j = 0; j < n && j < sizeof(name); j++)
-			name[j] = (char)toupper((unsigned char)name[j]);
-		v = getenv(name);
-		if (v == NULL)
-			continue;
-		if (!set_value(cfg, &cf_keys[i], v, msg, sizeof(msg))) {
-			snprintf(err, errlen, "environment %s ([%s] %s): %s", name, cf_keys[i].section,
-			    cf_keys[i].name, msg);
+		if (!env_override(cfg, &cf_keys[i], NULL, msg, sizeof(msg))) {
+			snprintf(err, errlen, "%s", msg);
 			goto out;
+		}
+	}
+	/* Named sections take overrides for the names the file declares, e.g. a secret. */
+	for (size_t d = 0; d < cfg->n_dests; d++) {
+		for (size_t i = 0; i < N_DEST_KEYS; i++) {
+			if (!env_override(&cfg->dests[d], &dest_keys[i], cfg->dests[d].name, msg,
+			    sizeof(msg))) {
+				snprintf(err, errlen, "%s", msg);
+				goto out;
+			}
+		}
+	}
+	for (size_t m = 0; m < cfg->n_managers; m++) {
+		for (size_t i = 0; i < N_MANAGER_KEYS; i++) {
+			if (!env_override(&cfg->managers[m], &manager_keys[i], cfg->managers[m].name,
+			    msg, sizeof(msg))) {
+				snprintf(err, errlen, "%s", msg);
+				goto out;
+			}
 		}
 	}
 
@@ -474,15 +1031,43 @@ out:
 	return cfg;
 }
 
+static void
+free_strings(void *base, const struct cf_key *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i].type == CF_STR)
+			free(*(char **)((char *)base + keys[i].offset));
+	}
+}
+
+static void
+dup_strings(void *base, const struct cf_key *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i].type == CF_STR) {
+			char **f = (char **)((char *)base + keys[i].offset);
+
+			*f = xstrdup(*f);
+		}
+	}
+}
+
 void
 config_free(struct config *cfg)
 {
 	if (cfg == NULL)
 		return;
-	for (size_t i = 0; i < N_KEYS; i++) {
-		if (cf_keys[i].type == CF_STR)
-			free(*(char **)((char *)cfg + cf_keys[i].offset));
+	free_strings(cfg, cf_keys, N_KEYS);
+	for (size_t i = 0; i < cfg->n_dests; i++) {
+		free_strings(&cfg->dests[i], dest_keys, N_DEST_KEYS);
+		free(cfg->dests[i].name);
 	}
+	free(cfg->dests);
+	for (size_t i = 0; i < cfg->n_managers; i++) {
+		free_strings(&cfg->managers[i], manager_keys, N_MANAGER_KEYS);
+		free(cfg->managers[i].name);
+	}
+	free(cfg->managers);
 	free(cfg->source);
 	free(cfg);
 }
@@ -493,27 +1078,33 @@ config_copy(const struct config *cfg)
 	struct config *c = xmalloc(sizeof(*c));
 
 	memcpy(c, cfg, sizeof(*c));
-	for (size_t i = 0; i < N_KEYS; i++) {
-		if (cf_keys[i].type == CF_STR) {
-			char **f = (char **)((char *)c + cf_keys[i].offset);
-
-			*f = xstrdup(*f);
-		}
+	dup_strings(c, cf_keys, N_KEYS);
+	c->dests = xcalloc(cfg->n_dests ? cfg->n_dests : 1, sizeof(*c->dests));
+	for (size_t i = 0; i < cfg->n_dests; i++) {
+		c->dests[i] = cfg->dests[i];
+		dup_strings(&c->dests[i], dest_keys, N_DEST_KEYS);
+		c->dests[i].name = xstrdup(cfg->dests[i].name);
+	}
+	c->managers = xcalloc(cfg->n_managers ? cfg->n_managers : 1, sizeof(*c->managers));
+	for (size_t i = 0; i < cfg->n_managers; i++) {
+		c->managers[i] = cfg->managers[i];
+		dup_strings(&c->managers[i], manager_keys, N_MANAGER_KEYS);
+		c->managers[i].name = xstrdup(cfg->managers[i].name);
 	}
 	c->source = cfg->source ? xstrdup(cfg->source) : NULL;
 	return c;
 }
 
 static void
-format_value(const struct config *cfg, const struct cf_key *k, struct buf *out)
+format_value(const void *base, const struct cf_key *k, struct buf *out)
 {
-	const char *field = (const char *)cfg + k->offset;
+	const char *field = (const char *)base + k->offset;
 
 	switch (k->type) {
 	case CF_STR: {
 		const char *s = *(char *const *)field;
 
-		if (k->secret && k->offset == OFF(database_url)) {
+		if (k->secret && strcmp(k->section, "database") == 0) {
 			char masked[1024];
 
 			config_mask_conninfo(s, masked, sizeof(masked));
@@ -570,7 +1161,34 @@ config_keep_fixed(const struct config *cur, struct config *next)
 		buf_cleanup(&a);
 		buf_cleanup(&b);
 	}
+	if (!config_routes_equal(cur, next)) {
+		struct config *old = config_copy(cur);
+
+		log_warn("reload: [destination …] and [manager …] sections cannot change while "
+		    "running; keeping the old ones until restart");
+		swap_named(next, old);
+		config_free(old);
+		kept++;
+	}
 	return kept;
+}
+
+/* Exchanges the named sections of a and b. */
+static void
+swap_named(struct config *a, struct config *b)
+{
+	struct config_dest *d = a->dests;
+	struct config_manager *m = a->managers;
+	size_t nd = a->n_dests, nm = a->n_managers;
+
+	a->dests = b->dests;
+	a->n_dests = b->n_dests;
+	a->managers = b->managers;
+	a->n_managers = b->n_managers;
+	b->dests = d;
+	b->n_dests = nd;
+	b->managers = m;
+	b->n_managers = nm;
 }
 
 void
@@ -590,6 +1208,87 @@ config_dump(const struct config *cfg, FILE *out)
 		fprintf(out, "%s = %s\n", cf_keys[i].name, v.data);
 		buf_cleanup(&v);
 	}
+	dump_named(cfg, out);
+}
+
+static void
+dump_section(const char *kind, const char *name, const void *base, const struct cf_key *keys,
+    size_t n, FILE *out)
+{
+	fprintf(out, "\n[%s %s]\n", kind, name);
+	for (size_t i = 0; i < n; i++) {
+		struct buf v;
+
+		buf_init(&v);
+		format_value(base, &keys[i], &v);
+		fprintf(out, "%s = %s\n", keys[i].name, v.data);
+		buf_cleanup(&v);
+	}
+}
+
+static void
+dump_named(const struct config *cfg, FILE *out)
+{
+	for (size_t i = 0; i < cfg->n_dests; i++)
+		dump_section("destination", cfg->dests[i].name, &cfg->dests[i], dest_keys,
+		    N_DEST_KEYS, out);
+	for (size_t i = 0; i < cfg->n_managers; i++)
+		dump_section("manager", cfg->managers[i].name, &cfg->managers[i], manager_keys,
+		    N_MANAGER_KEYS, out);
+}
+
+/* Compares unmasked values: a changed secret is a change. */
+static bool
+same_strings(const void *a, const void *b, const struct cf_key *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *fa = (const char *)a + keys[i].offset, *fb = (const char *)b + keys[i].offset;
+
+		if (keys[i].type == CF_STR) {
+			if (strcmp(*(char *const *)fa, *(char *const *)fb) != 0)
+				return false;
+		} else if (keys[i].type == CF_BOOL) {
+			if (*(const bool *)fa != *(const bool *)fb)
+				return false;
+		} else if (*(const int *)fa != *(const int *)fb) {
+			return false;
+		}
+	}
+	return true;
+}
+
+bool
+config_routes_equal(const struct config *a, const struct config *b)
+{
+	if (a->n_dests != b->n_dests || a->n_managers != b->n_managers)
+		return false;
+	for (size_t i = 0; i < a->n_dests; i++) {
+		if (strcmp(a->dests[i].name, b->dests[i].name) != 0 ||
+		    !same_strings(&a->dests[i], &b->dests[i], dest_keys, N_DEST_KEYS))
+			return false;
+	}
+	for (size_t i = 0; i < a->n_managers; i++) {
+		if (strcmp(a->managers[i].name, b->managers[i].name) != 0 ||
+		    !same_strings(&a->managers[i], &b->managers[i], manager_keys, N_MANAGER_KEYS))
+			return false;
+	}
+	return true;
+}
+
+const struct config_dest *
+config_dest_find(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_dests; i++) {
+		if (strcmp(cfg->dests[i].name, name) == 0)
+			return &cfg->dests[i];
+	}
+	return NULL;
+}
+
+const char *
+config_channel_name(int type)
+{
+	return type >= 0 && type < CONFIG_CH_COUNT ? channel_choices[type] : "?";
 }
 
 void

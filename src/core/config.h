@@ -82,6 +82,96 @@ struct config {
 	int poll_resources_page_size;
 	int poll_concurrency;
 	int poll_leader_check;
+
+	/* [alerts] */
+	bool al_enabled;
+	int al_evaluate_interval;
+	char *al_timezone;
+	int al_language;	/* enum config_language */
+	char *al_expiry_stages;
+	char *al_expiry_stages_by_service;
+	bool al_expired;
+	bool al_frozen;
+	bool al_auto_renew_notice;
+	int al_critical_days;
+	char *al_low_balance_threshold;
+	char *al_low_balance_margin;
+	bool al_arrears;
+	int al_runway_days;
+	int al_runway_window_days;
+	int al_runway_margin_days;
+	char *al_partner_low_balance_threshold;
+	bool al_customer_notices;
+	int al_clock_offset;
+
+	/* [notifier] */
+	bool nt_enabled;
+	int nt_workers;
+	int nt_poll_interval_ms;
+	int nt_lease;
+	int nt_retry_base_ms;
+	int nt_retry_max_ms;
+	int nt_retry_for;
+	int nt_connect_timeout;
+	int nt_timeout;
+
+	/* [routing] */
+	char *rt_default;
+	char *rt_operator;
+
+	/* [destination NAME] and [manager NAME], in file order */
+	struct config_dest *dests;
+	size_t n_dests;
+	struct config_manager *managers;
+	size_t n_managers;
+};
+
+enum config_language { CONFIG_LANG_ZH, CONFIG_LANG_EN };
+
+enum config_channel {
+	CONFIG_CH_WECOM,
+	CONFIG_CH_DINGTALK,
+	CONFIG_CH_FEISHU,
+	CONFIG_CH_SLACK,
+	CONFIG_CH_WEBHOOK,
+	CONFIG_CH_EMAIL,
+	CONFIG_CH_COUNT
+};
+
+enum config_smtp_tls { CONFIG_SMTP_STARTTLS, CONFIG_SMTP_IMPLICIT, CONFIG_SMTP_NONE };
+
+/* Where messages go: one chat robot, webhook or mailbox. */
+struct config_dest {
+	char *name;
+	int type;		/* enum config_channel */
+	char *url;		/* the robot or webhook URL; email: smtp://host:587 or smtps://host:465 */
+	char *secret;		/* DingTalk/Feishu signing secret; webhook: whsec_… key(s) */
+	char *mention_mobiles;	/* DingTalk/WeCom: mobiles to @ in every message */
+	int rate_limit;		/* messages per minute; 0: the platform's default */
+	int max_bytes;		/* per message; 0: the platform's limit */
+	int max_parts;
+	char *quiet_hours;	/* "22:00-08:00", or "" */
+	char *timezone;		/* "": [alerts] timezone */
+	char *language;		/* "", "zh" or "en" */
+	bool digest;
+	char *fallback;		/* a destination for permanent failures, or "" */
+	char *ca_file;
+	/* email */
+	char *mail_from;
+	char *mail_to;
+	char *username;
+	char *password;
+	int tls;		/* enum config_smtp_tls */
+	unsigned seen;		/* config.c: which keys the file gave */
+};
+
+/* An account manager: customer_settings.account_manager names one. */
+struct config_manager {
+	char *name;
+	char *display_name;
+	char *destinations;	/* comma-separated destination names */
+	char *mobile;		/* @-mentioned in DingTalk and WeCom messages */
+	unsigned seen;
 };
 
 enum config_hw_auth { CONFIG_HW_AUTH_AKSK, CONFIG_HW_AUTH_TOKEN };
@@ -108,6 +198,17 @@ void config_mask_conninfo(const char *conninfo, char *out, size_t outlen);
 /** Whether the [huawei] credentials for the configured auth method are all set; err says which is missing. */
 bool config_huawei_credentials(const struct config *cfg, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
+#define CONFIG_MAX_STAGES 16
+
+/** Parses an expiry_stages value into out[CONFIG_MAX_STAGES]; false if invalid. */
+bool config_stages(const char *value, int *out, int *n);
+/** Parses "HH:MM-HH:MM" into minutes after midnight; false if invalid. */
+bool config_quiet_hours(const char *value, int *start_min, int *end_min);
+/** The destination called name, or NULL. */
+const struct config_dest *config_dest_find(const struct config *cfg, const char *name);
+/** Whether the destinations, managers and routing of a and b are the same. */
+bool config_routes_equal(const struct config *a, const struct config *b);
+const char *config_channel_name(int type);
 /** Splits "host:port", "[v6]:port" or ":port" (host "0.0.0.0"). */
 bool config_split_hostport(const char *s, char *host, size_t hostlen, int *port)
 	__attribute__((warn_unused_result));

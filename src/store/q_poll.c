@@ -291,7 +291,7 @@ static const struct store_stmt qs[Q_COUNT] = {
 	    "SELECT count(*) FROM ev", 3 },
 };
 
-_Static_assert(Q_COUNT <= 32, "poll_prepared has one bit per statement");
+_Static_assert(Q_COUNT <= 64, "poll_prepared has one bit per statement");
 
 static PGresult *run(struct store *s, int q, const char *const *params, char *err, size_t errlen,
     enum store_result *r);
@@ -305,44 +305,13 @@ static PGresult *
 run(struct store *s, int q, const char *const *params, char *err, size_t errlen,
     enum store_result *r)
 {
-	PGresult *res;
-	ExecStatusType st;
-
-	*r = STORE_OK;
-	if (!store_ensure_connected(s, err, errlen)) {
-		*r = STORE_CONN_FAILED;
-		return NULL;
-	}
-	if (!(s->poll_prepared & (1u << q))) {
-		if (!store_prepare(s, qs[q].name, qs[q].sql, qs[q].nparams, err, errlen)) {
-			*r = store_classify_failure(s);
-			return NULL;
-		}
-		s->poll_prepared |= 1u << q;
-	}
-	res = PQexecPrepared(s->conn, qs[q].name, qs[q].nparams, params, NULL, NULL, 0);
-	st = PQresultStatus(res);
-	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-		store_set_error(s, res, qs[q].name, err, errlen);
-		PQclear(res);
-		*r = store_classify_failure(s);
-		return NULL;
-	}
-	return res;
+	return store_exec(s, &qs[q], &s->poll_prepared, q, params, err, errlen, r);
 }
 
 static enum store_result
 run_simple(struct store *s, const char *sql, char *err, size_t errlen)
 {
-	PGresult *res = PQexec(s->conn, sql);
-	enum store_result r = STORE_OK;
-
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		store_set_error(s, res, sql, err, errlen);
-		r = store_classify_failure(s);
-	}
-	PQclear(res);
-	return r;
+	return store_exec_simple(s, sql, err, errlen);
 }
 
 static int

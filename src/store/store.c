@@ -114,6 +114,8 @@ store_classify_failure(struct store *s)
 		s->conn = NULL;
 		s->prepared = false;
 		s->poll_prepared = 0;
+		s->alert_prepared = 0;
+		s->outbox_prepared = 0;
 		return STORE_CONN_FAILED;
 	}
 	return STORE_QUERY_FAILED;
@@ -193,6 +195,63 @@ store_prepare(struct store *s, const char *name, const char *sql, int nparams, c
 	}
 	PQclear(res);
 	return ok;
+}
+
+PGresult *
+store_exec(struct store *s, const struct store_stmt *stmt, uint64_t *prepared, int bit,
+    const char *const *params, char *err, size_t errlen, enum store_result *r)
+{
+	PGresult *res;
+	ExecStatusType st;
+
+	*r = STORE_OK;
+	if (!store_ensure_connected(s, err, errlen)) {
+		*r = STORE_CONN_FAILED;
+		return NULL;
+	}
+	if (!(*prepared & ((uint64_t)1 << bit))) {
+		if (!store_prepare(s, stmt->name, stmt->sql, stmt->nparams, err, errlen)) {
+			*r = store_classify_failure(s);
+			return NULL;
+		}
+		*prepared |= (uint64_t)1 << bit;
+	}
+	res = PQexecPrepared(s->conn, stmt->name, stmt->nparams, params, NULL, NULL, 0);
+	st = PQresultStatus(res);
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		store_set_error(s, res, stmt->name, err, errlen);
+		PQclear(res);
+		*r = store_classify_failure(s);
+		return NULL;
+	}
+	return res;
+}
+
+enum store_result
+store_exec_simple(struct store *s, const char *sql, char *err, size_t errlen)
+{
+	PGresult *res;
+	enum store_result r = STORE_OK;
+
+	if (!store_ensure_connected(s, err, errlen))
+		return STORE_CONN_FAILED;
+	res = PQexec(s->conn, sql);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		store_set_error(s, res, sql, err, errlen);
+		r = store_classify_failure(s);
+	}
+	PQclear(res);
+	return r;
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (s->conn) {
+		PGresult *res = PQexec(s->conn, "ROLLBACK");
+
+		PQclear(res);
+	}
 }
 
 static bool

@@ -139,6 +139,125 @@ enum store_result store_resources_mark_gone(struct store *s, int64_t run_id,
 /** Frees a list from store_customers_active or store_resources_unseen. */
 void store_free_ids(char **ids, size_t n);
 
+/*
+ * Alerts (q_alerts.c). Times are ISO 8601 text; settings and routing are
+ * the JSON documents alerts/engine.c builds from the configuration.
+ */
+
+struct store_eval_counts {
+	long fired;		/* alerts that started or reached a new stage */
+	long resolved;
+	long notices;
+	long notifications;	/* all of the above that are to be told */
+	long deliveries;	/* outbox rows created */
+	long appended;		/* digests waiting out quiet hours that took more */
+	long unrouted;		/* notifications no destination takes */
+};
+
+/**
+ * Evaluates every rule at now, in one transaction that also routes the
+ * new notifications into deliveries, and records the run in alert_runs.
+ * elapsed (may be NULL) gives the seconds spent so far, for that record.
+ */
+enum store_result store_alerts_evaluate(struct store *s, const char *now, const char *settings,
+    const char *routing, const char *instance, double (*elapsed)(void *), void *elapsed_arg,
+    struct store_eval_counts *out, char *err, size_t errlen);
+
+/** Alerts as a JSON array (caller frees); open only unless all, newest first. */
+enum store_result store_alerts_list(struct store *s, bool all, const char *kind,
+    const char *customer, int limit, char **json, char *err, size_t errlen);
+/** Acknowledges the open alert with this id or fingerprint; *n is 0 if none. */
+enum store_result store_alert_ack(struct store *s, const char *ref, const char *by,
+    const char *note, const char *now, long *n, char *err, size_t errlen);
+/** Each of customer, resource, kind may be NULL (matches any); returns the id. */
+enum store_result store_silence_add(struct store *s, const char *customer, const char *resource,
+    const char *kind, const char *starts, const char *ends, const char *by, const char *comment,
+    long *id, char *err, size_t errlen);
+enum store_result store_silence_end(struct store *s, long id, const char *now, long *n,
+    char *err, size_t errlen);
+/** Silences still in force or yet to start, as a JSON array. */
+enum store_result store_silences_list(struct store *s, const char *now, char **json, char *err,
+    size_t errlen);
+/**
+ * What would make an evaluation worth running now: the newest finished
+ * poll run, and whether events wait to be announced.
+ */
+enum store_result store_alerts_pending(struct store *s, long *last_run, bool *events, char *err,
+    size_t errlen);
+/** The notifications an alert produced (for render), as a JSON array of items. */
+enum store_result store_alert_items(struct store *s, const char *ref, char **json, char *err,
+    size_t errlen);
+
+/*
+ * The outbox (q_outbox.c). now is the notifier's clock (shifted like the
+ * rules' one); pacing and platform penalties use the database's own clock.
+ */
+
+struct store_delivery {
+	long id;
+	char key[64];		/* idempotency key */
+	char destination[80];
+	char channel[16];
+	int attempts;		/* including this one */
+	int parts_sent;
+	char *body;		/* the rendered parts as a JSON array, or NULL before the first render */
+	long fallback_of;	/* 0 when none */
+	double age;		/* seconds since retry_from */
+};
+
+/**
+ * Claims the most overdue delivery to one of dests (a JSON array of names)
+ * whose destination is not blocked, for lease seconds. *found is false when
+ * nothing is due.
+ */
+enum store_result store_delivery_claim(struct store *s, const char *now, int lease,
+    const char *instance, const char *dests, struct store_delivery *d, bool *found, char *err,
+    size_t errlen);
+void store_delivery_cleanup(struct store_delivery *d);
+/** The items of a delivery, for rendering: a JSON array (caller frees). */
+enum store_result store_delivery_items(struct store *s, long id, char **json, char *err,
+    size_t errlen);
+/** Fixes the rendered parts at the first attempt, so that retries send the same bytes. */
+enum store_result store_delivery_set_body(struct store *s, long id, const char *body, int parts,
+    char *err, size_t errlen);
+/**
+ * Part parts_sent-1 arrived; the last one makes the delivery delivered,
+ * otherwise the lease runs on to lease_until.
+ */
+enum store_result store_delivery_part_sent(struct store *s, long id, int parts_sent,
+    const char *lease_until, char *err, size_t errlen);
+/** Back to pending until next (ISO time), after a failed attempt. */
+enum store_result store_delivery_retry(struct store *s, long id, const char *next,
+    const char *error, const char *code, char *err, size_t errlen);
+/** Back to pending until next without counting an attempt (paced or blocked). */
+enum store_result store_delivery_release(struct store *s, long id, const char *next, char *err,
+    size_t errlen);
+/**
+ * Gives up: the delivery is dead. With a fallback destination, a new
+ * delivery carries the same notifications there, in the same transaction.
+ */
+enum store_result store_delivery_dead(struct store *s, long id, const char *error,
+    const char *code, const char *now, const char *fallback, const char *fallback_channel,
+    char *err, size_t errlen);
+/** Dead deliveries (id, or all when id is 0) back to pending now; *n says how many. */
+enum store_result store_delivery_replay(struct store *s, long id, const char *now, long *n,
+    char *err, size_t errlen);
+/**
+ * Takes one send from destination's pace (interval seconds apart, burst
+ * tolerance in seconds). *wait is 0 when granted, else the seconds to wait.
+ */
+enum store_result store_destination_token(struct store *s, const char *destination,
+    double interval, double tolerance, double *wait, char *err, size_t errlen);
+/** A platform penalty or Retry-After: no sends to destination for seconds. */
+enum store_result store_destination_block(struct store *s, const char *destination,
+    double seconds, const char *reason, char *err, size_t errlen);
+/** Records the last outcome on destination_state, for dashboards. */
+enum store_result store_destination_note(struct store *s, const char *destination, bool ok,
+    const char *error, char *err, size_t errlen);
+/** Deliveries by state and destination, as a JSON array, for the CLI. */
+enum store_result store_deliveries_list(struct store *s, bool dead_only, int limit, char **json,
+    char *err, size_t errlen);
+
 /** Server and libpq versions, for the "process up" line. */
 int store_libpq_version(void);
 

@@ -14,7 +14,9 @@ struct store {
 	int statement_timeout_ms;
 	PGconn *conn;
 	bool prepared;
-	uint32_t poll_prepared;	/* q_poll.c: one bit per statement */
+	uint64_t poll_prepared;	/* q_poll.c: one bit per statement */
+	uint64_t alert_prepared;	/* q_alerts.c */
+	uint64_t outbox_prepared;	/* q_outbox.c */
 };
 
 /** Copies the server's message into err, without its trailing newline. */
@@ -30,6 +32,16 @@ struct store_stmt {
 /** PQprepare with the server's message in err on failure. */
 bool store_prepare(struct store *s, const char *name, const char *sql, int nparams, char *err,
     size_t errlen) __attribute__((warn_unused_result));
+/**
+ * Executes stmt, preparing it first if bit is not yet set in *prepared.
+ * NULL on failure, with err and *r set.
+ */
+PGresult *store_exec(struct store *s, const struct store_stmt *stmt, uint64_t *prepared, int bit,
+    const char *const *params, char *err, size_t errlen, enum store_result *r);
+/** A statement without parameters or rows (BEGIN, COMMIT). */
+enum store_result store_exec_simple(struct store *s, const char *sql, char *err, size_t errlen);
+/** Rolls back, if there is still a connection to do it on. */
+void store_rollback(struct store *s);
 /** After a failed call: was it the connection? Drops a broken one. */
 enum store_result store_classify_failure(struct store *s);
 

@@ -1,0 +1,257 @@
+#include "alerts/engine.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/log.h"
+#include "poller/poller.h"
+#include "util/clock.h"
+#include "util/xalloc.h"
+
+/* How often the evaluator looks for finished poll runs and new events. */
+#define CHECK_US (2 * 1000000LL)
+/* After a failed evaluation (database down), the next try. */
+#define RETRY_US (10 * 1000000LL)
+
+int64_t
+alerts_now_us(const struct config *cfg)
+{
+	return clock_wall_us() + (int64_t)cfg->al_clock_offset * 1000000LL;
+}
+
+static json_t *
+stages_array(const char *value, int *max)
+{
+	int st[CONFIG_MAX_STAGES], n = 0;
+	json_t *a = json_array();
+
+	if (config_stages(value, st, &n)) {
+		for (int i = 0; i < n; i++) {
+			json_array_append_new(a, json_integer(st[i]));
+			if (st[i] > *max)
+				*max = st[i];
+		}
+	}
+	return a;
+}
+
+char *
+alerts_settings_json(const struct config *cfg)
+{
+	json_t *s = json_object(), *by = json_object();
+	int max = 0;
+	char *out, *copy, *save = NULL;
+
+	json_object_set_new(s, "stages", stages_array(cfg->al_expiry_stages, &max));
+	/* "code: 14,7,1; code2: 30,7" (validated at load). */
+	copy = xstrdup(cfg->al_expiry_stages_by_service);
+	for (char *item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
+		char *colon = strchr(item, ':'), *code = item, *end;
+
+		if (colon == NULL)
+			continue;
+		*colon = '\0';
+		while (*code == ' ')
+			code++;
+		end = code + strlen(code);
+		while (end > code && end[-1] == ' ')
+			*--end = '\0';
+		json_object_set_new(by, code, stages_array(colon + 1, &max));
+	}
+	free(copy);
+	json_object_set_new(s, "by_service", by);
+	json_object_set_new(s, "max_days", json_integer(max));
+	json_object_set_new(s, "expired", json_boolean(cfg->al_expired));
+	json_object_set_new(s, "frozen", json_boolean(cfg->al_frozen));
+	json_object_set_new(s, "notice", json_boolean(cfg->al_auto_renew_notice));
+	json_object_set_new(s, "critical_days", json_integer(cfg->al_critical_days));
+	/* Amounts go as text, for PostgreSQL to read as exact numerics. */
+	json_object_set_new(s, "low", json_string(cfg->al_low_balance_threshold));
+	json_object_set_new(s, "margin", json_string(cfg->al_low_balance_margin));
+	json_object_set_new(s, "arrears", json_boolean(cfg->al_arrears));
+	json_object_set_new(s, "runway_days", json_integer(cfg->al_runway_days));
+	json_object_set_new(s, "runway_window", json_integer(cfg->al_runway_window_days));
+	json_object_set_new(s, "runway_margin", json_integer(cfg->al_runway_margin_days));
+	json_object_set_new(s, "partner_low", json_string(cfg->al_partner_low_balance_threshold));
+	json_object_set_new(s, "customer_notices", json_boolean(cfg->al_customer_notices));
+	json_object_set_new(s, "tz", json_string(cfg->al_timezone));
+	out = json_dumps(s, JSON_COMPACT);
+	json_decref(s);
+	return out;
+}
+
+static json_t *
+names_array(const char *list)
+{
+	json_t *a = json_array();
+	const char *p = list;
+
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, " ,");
+		n = strcspn(p, " ,");
+		if (n == 0)
+			break;
+		json_array_append_new(a, json_stringn(p, n));
+		p += n;
+	}
+	return a;
+}
+
+char *
+alerts_routing_json(const struct config *cfg)
+{
+	json_t *r = json_object(), *managers = json_object(), *dests = json_array();
+	char *out;
+
+	json_object_set_new(r, "default", names_array(cfg->rt_default));
+	if (cfg->rt_operator[0])
+		json_object_set_new(r, "operator", names_array(cfg->rt_operator));
+	for (size_t i = 0; i < cfg->n_managers; i++)
+		json_object_set_new(managers, cfg->managers[i].name,
+		    names_array(cfg->managers[i].destinations));
+	json_object_set_new(r, "managers", managers);
+	for (size_t i = 0; i < cfg->n_dests; i++) {
+		const struct config_dest *d = &cfg->dests[i];
+		json_t *o = json_pack("{s:s, s:s, s:b, s:s}", "name", d->name, "channel",
+		    config_channel_name(d->type), "digest", d->digest, "tz",
+		    d->timezone[0] ? d->timezone : cfg->al_timezone);
+		int a, b;
+
+		if (d->quiet_hours[0] && config_quiet_hours(d->quiet_hours, &a, &b)) {
+			char t[24];
+
+			snprintf(t, sizeof(t), "%02d:%02d", a / 60, a % 60);
+			json_object_set_new(o, "quiet_start", json_string(t));
+			snprintf(t, sizeof(t), "%02d:%02d", b / 60, b % 60);
+			json_object_set_new(o, "quiet_end", json_string(t));
+		}
+		json_array_append_new(dests, o);
+	}
+	json_object_set_new(r, "dests", dests);
+	out = json_dumps(r, JSON_COMPACT);
+	json_decref(r);
+	return out;
+}
+
+static double
+seconds_since(void *arg)
+{
+	return (double)(clock_mono_us() - *(int64_t *)arg) / 1e6;
+}
+
+bool
+alerts_evaluate(const struct config *cfg, struct store *s, int64_t now_us,
+    struct store_eval_counts *out, char *err, size_t errlen)
+{
+	char now[CLOCK_RFC3339_LEN], instance[300];
+	char *settings = alerts_settings_json(cfg), *routing = alerts_routing_json(cfg);
+	int64_t t0 = clock_mono_us();
+	enum store_result r;
+
+	clock_format_rfc3339(now_us, now, sizeof(now));
+	poll_instance_name(instance, sizeof(instance));
+	r = store_alerts_evaluate(s, now, settings, routing, instance, seconds_since, &t0, out,
+	    err, errlen);
+	free(settings);
+	free(routing);
+	if (r != STORE_OK)
+		return false;
+	if (out->notifications || out->resolved || out->deliveries)
+		log_info("alerts evaluated for %s in %.2f s: %ld fired, %ld resolved, %ld notices, "
+		    "%ld deliveries (+%ld joined a waiting digest)%s", now, seconds_since(&t0),
+		    out->fired, out->resolved, out->notices, out->deliveries, out->appended,
+		    out->unrouted ? "; some notifications have no destination (see notifications."
+		    "suppressed = 'no_route')" : "");
+	else
+		log_debug("alerts evaluated for %s in %.2f s: nothing new", now, seconds_since(&t0));
+	return true;
+}
+
+struct evaluator {
+	struct config *cfg;
+	pthread_t thread;
+	bool started;
+	atomic_bool stop;
+};
+
+static void *
+evaluator_main(void *arg)
+{
+	struct evaluator *e = arg;
+	/* An evaluation over a million resources outlasts the callback path's statement limit. */
+	int limit = e->cfg->statement_timeout == 0 ? 0 :
+	    e->cfg->statement_timeout > 120000 ? e->cfg->statement_timeout : 120000;
+	struct store *s = store_open(e->cfg->database_url, e->cfg->connect_timeout, limit);
+	int64_t next = 0;
+	long seen_run = -1;
+	bool failing = false;
+
+	while (!atomic_load(&e->stop)) {
+		char err[STORE_ERR_LEN];
+		long last_run = 0;
+		bool events = false;
+		int64_t now = clock_mono_us();
+
+		if (store_alerts_pending(s, &last_run, &events, err, sizeof(err)) == STORE_OK) {
+			/* A poll run finished (here or on another instance), or events wait. */
+			if ((seen_run >= 0 && last_run != seen_run) || events)
+				next = now;
+			seen_run = last_run;
+		}
+		if (now >= next) {
+			struct store_eval_counts c;
+
+			if (alerts_evaluate(e->cfg, s, alerts_now_us(e->cfg), &c, err, sizeof(err))) {
+				if (failing)
+					log_info("alerts: evaluation works again");
+				failing = false;
+				next = now + (int64_t)e->cfg->al_evaluate_interval * 1000000LL;
+			} else {
+				if (!failing)
+					log_error("alerts: evaluation failed, retrying every %lld s: %s",
+					    RETRY_US / 1000000LL, err);
+				failing = true;
+				next = now + RETRY_US;
+			}
+		}
+		clock_sleep_us(CHECK_US, &e->stop);
+	}
+	store_close(s);
+	return NULL;
+}
+
+struct evaluator *
+evaluator_start(const struct config *cfg)
+{
+	struct evaluator *e = xcalloc(1, sizeof(*e));
+
+	e->cfg = config_copy(cfg);
+	atomic_init(&e->stop, false);
+	if (pthread_create(&e->thread, NULL, evaluator_main, e) != 0) {
+		log_error("alerts: cannot start the evaluator thread");
+		config_free(e->cfg);
+		free(e);
+		return NULL;
+	}
+	e->started = true;
+	return e;
+}
+
+void
+evaluator_stop(struct evaluator *e)
+{
+	if (e == NULL)
+		return;
+	atomic_store(&e->stop, true);
+	if (e->started)
+		pthread_join(e->thread, NULL);
+	config_free(e->cfg);
+	free(e);
+}

@@ -1,0 +1,35 @@
+/* What the command files share with main.c. */
+#ifndef HCWATCH_CLI_H
+#define HCWATCH_CLI_H
+
+#include <stdbool.h>
+
+#include "core/config.h"
+
+/* Options that some commands take; NULL or 0 when not given. */
+struct cli_opts {
+	const char *now;	/* --now: the rules' clock */
+	const char *kind;
+	const char *customer;
+	const char *resource;
+	const char *by;
+	const char *note;	/* --note / --comment */
+	const char *for_;	/* --for DURATION */
+	const char *until;
+	const char *dest;
+	int limit;
+	bool all;
+	bool dead;
+	bool once;
+};
+
+/** Opens the configured log; false (after saying why) if it cannot. */
+bool cli_setup_logging(const struct config *cfg);
+/** Refuses to go on with migrations pending, unless auto_migrate applies them. */
+bool cli_check_migrations(const struct config *cfg);
+
+int cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv);
+int cmd_deliver(const char *path, const struct cli_opts *o);
+int cmd_send_test(const char *path, const struct cli_opts *o);
+
+#endif

@@ -1,0 +1,466 @@
+/*
+ * The alert commands: evaluate, list, ack, silence, unsilence, silences,
+ * deliveries, replay, render; deliver --once; send-test.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "alerts/engine.h"
+#include "cli.h"
+#include "core/log.h"
+#include "notify/notifier.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/xalloc.h"
+
+/* "2026-12-01T09:00:00Z", or now. */
+static bool
+parse_time(const char *s, int64_t *us)
+{
+	int64_t epoch;
+
+	if (!clock_parse_utc_s(s, &epoch))
+		return false;
+	*us = epoch * 1000000LL;
+	return true;
+}
+
+/* "90m", "2h", "3d", "1w". */
+static bool
+parse_duration(const char *s, int64_t *us)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+	int64_t unit;
+
+	if (end == s || n <= 0 || end[0] == '\0' || end[1] != '\0')
+		return false;
+	switch (*end) {
+	case 'm': unit = 60; break;
+	case 'h': unit = 3600; break;
+	case 'd': unit = 86400; break;
+	case 'w': unit = 7 * 86400; break;
+	default: return false;
+	}
+	*us = (int64_t)n * unit * 1000000LL;
+	return true;
+}
+
+static struct config *
+load(const char *path)
+{
+	char err[CONFIG_ERR_LEN];
+	struct config *cfg = config_load(path, err, sizeof(err));
+
+	if (cfg == NULL) {
+		fprintf(stderr, "hcwatch: %s\n", err);
+		return NULL;
+	}
+	if (!cli_setup_logging(cfg) || !cli_check_migrations(cfg)) {
+		config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+static const char *
+str(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v)) {
+		static char buf[32];
+
+		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
+		return buf;
+	}
+	return "-";
+}
+
+static void
+print_alerts(const char *json)
+{
+	json_t *a = json_loads(json, 0, NULL);
+	size_t i;
+	json_t *x;
+
+	printf("%-8s %-20s %-9s %-13s %-8s %-24s %-28s %s\n", "id", "kind", "severity", "state",
+	    "stage", "customer", "resource", "started");
+	json_array_foreach(a, i, x) {
+		char id[24], stage[16];
+
+		snprintf(id, sizeof(id), "%s", str(x, "id"));
+		snprintf(stage, sizeof(stage), "%s", str(x, "stage"));
+		printf("%-8s %-20s %-9s %-13s %-8s %-24.24s %-28.28s %s\n", id, str(x, "kind"),
+		    str(x, "severity"), str(x, "state"), stage, str(x, "customer"),
+		    str(x, "resource"), str(x, "started_at"));
+	}
+	if (json_array_size(a) == 0)
+		printf("(none)\n");
+	json_decref(a);
+}
+
+static void
+print_deliveries(const char *json)
+{
+	json_t *a = json_loads(json, 0, NULL);
+	size_t i;
+	json_t *x;
+
+	printf("%-8s %-16s %-9s %-10s %6s %8s %-21s %s\n", "id", "destination", "channel",
+	    "state", "items", "attempts", "next attempt", "last error");
+	json_array_foreach(a, i, x) {
+		char id[24], items[24], attempts[24];
+
+		snprintf(id, sizeof(id), "%s", str(x, "id"));
+		snprintf(items, sizeof(items), "%s", str(x, "items"));
+		snprintf(attempts, sizeof(attempts), "%s", str(x, "attempts"));
+		printf("%-8s %-16.16s %-9s %-10s %6s %8s %-21s %s\n", id, str(x, "destination"),
+		    str(x, "channel"), str(x, "state"), items, attempts, str(x, "next_attempt_at"),
+		    str(x, "last_error"));
+	}
+	if (json_array_size(a) == 0)
+		printf("(none)\n");
+	json_decref(a);
+}
+
+static void
+print_parts(const json_t *parts)
+{
+	size_t i;
+	json_t *p;
+
+	json_array_foreach(parts, i, p) {
+		const char *subject = json_string_value(json_object_get(p, "subject"));
+
+		printf("--- part %zu of %zu (%zu bytes) ---\n", i + 1, json_array_size(parts),
+		    strlen(json_string_value(json_object_get(p, "text")) ?: ""));
+		if (subject)
+			printf("Subject: %s\n\n", subject);
+		printf("%s\n", json_string_value(json_object_get(p, "text")) ?: "");
+	}
+}
+
+/* The destination to render for: --dest, else the first default one, else a plain webhook. */
+static const struct config_dest *
+render_dest(const struct config *cfg, const char *name, struct config_dest *plain)
+{
+	if (name)
+		return config_dest_find(cfg, name);
+	if (cfg->rt_default[0]) {
+		char first[80];
+
+		snprintf(first, sizeof(first), "%.*s", (int)strcspn(cfg->rt_default, " ,"),
+		    cfg->rt_default);
+		return config_dest_find(cfg, first);
+	}
+	memset(plain, 0, sizeof(*plain));
+	plain->name = (char *)"(plain)";
+	plain->type = CONFIG_CH_WEBHOOK;
+	plain->mention_mobiles = (char *)"";
+	plain->language = (char *)"";
+	plain->max_parts = 10;
+	return plain;
+}
+
+static int
+alerts_render(const struct config *cfg, struct store *s, const char *ref, const char *dest_name)
+{
+	char err[STORE_ERR_LEN], *json = NULL;
+	struct config_dest plain;
+	const struct config_dest *d = render_dest(cfg, dest_name, &plain);
+	json_t *items, *parts;
+
+	if (d == NULL) {
+		fprintf(stderr, "hcwatch: no [destination %s]\n", dest_name);
+		return 2;
+	}
+	if (store_alert_items(s, ref, &json, err, sizeof(err)) != STORE_OK) {
+		log_error("%s", err);
+		return 1;
+	}
+	items = json_loads(json, 0, NULL);
+	free(json);
+	if (json_array_size(items) == 0) {
+		fprintf(stderr, "hcwatch: alert %s has no notifications (or there is no such alert)\n",
+		    ref);
+		json_decref(items);
+		return 1;
+	}
+	parts = notifier_render(cfg, d, "hcw_render", items);
+	printf("as %s (%s) would get it:\n", d->name, config_channel_name(d->type));
+	print_parts(parts);
+	json_decref(parts);
+	json_decref(items);
+	return 0;
+}
+
+int
+cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
+{
+	const char *sub = argc > 0 ? argv[0] : NULL;
+	const char *arg = argc > 1 ? argv[1] : NULL;
+	char err[STORE_ERR_LEN], now[CLOCK_RFC3339_LEN];
+	struct config *cfg;
+	struct store *s;
+	int64_t now_us;
+	int rc = 1;
+
+	if (sub == NULL || argc > 2) {
+		fprintf(stderr, "hcwatch: alerts needs one of evaluate, list, ack, silence, unsilence, "
+		    "silences, deliveries, replay, render (see hcwatch --help)\n");
+		return 2;
+	}
+	if ((cfg = load(path)) == NULL)
+		return 1;
+	now_us = alerts_now_us(cfg);
+	if (o->now && !parse_time(o->now, &now_us)) {
+		fprintf(stderr, "hcwatch: --now: expected YYYY-MM-DDTHH:MM:SSZ, got \"%s\"\n", o->now);
+		config_free(cfg);
+		return 2;
+	}
+	clock_format_rfc3339(now_us, now, sizeof(now));
+	s = store_open(cfg->database_url, cfg->connect_timeout, 0);
+
+	if (strcmp(sub, "evaluate") == 0) {
+		struct store_eval_counts c;
+
+		if (alerts_evaluate(cfg, s, now_us, &c, err, sizeof(err))) {
+			printf("evaluated for %s: %ld fired, %ld resolved, %ld notices, %ld notifications, "
+			    "%ld deliveries, %ld joined a waiting digest, %ld without a destination\n",
+			    now, c.fired, c.resolved, c.notices, c.notifications, c.deliveries,
+			    c.appended, c.unrouted);
+			rc = 0;
+		} else {
+			log_error("alerts evaluate: %s", err);
+		}
+	} else if (strcmp(sub, "list") == 0) {
+		char *json = NULL;
+
+		if (store_alerts_list(s, o->all, o->kind, o->customer, o->limit > 0 ? o->limit : 100,
+		    &json, err, sizeof(err)) == STORE_OK) {
+			print_alerts(json);
+			rc = 0;
+		} else {
+			log_error("%s", err);
+		}
+		free(json);
+	} else if (strcmp(sub, "ack") == 0) {
+		long n = 0;
+
+		if (arg == NULL) {
+			fprintf(stderr, "hcwatch: alerts ack needs an alert id or fingerprint\n");
+			rc = 2;
+		} else if (store_alert_ack(s, arg, o->by ? o->by : "cli", o->note, now, &n, err,
+		    sizeof(err)) != STORE_OK) {
+			log_error("%s", err);
+		} else if (n == 0) {
+			fprintf(stderr, "hcwatch: no open alert %s\n", arg);
+		} else {
+			printf("acknowledged alert %s: its reminders stop; expiry and freezing are still "
+			    "told\n", arg);
+			rc = 0;
+		}
+	} else if (strcmp(sub, "silence") == 0) {
+		int64_t span = 0, end_us = 0;
+		char ends[CLOCK_RFC3339_LEN];
+		long id = 0;
+
+		if (!o->customer && !o->resource && !o->kind) {
+			fprintf(stderr, "hcwatch: alerts silence needs --customer, --resource or --kind\n");
+			rc = 2;
+		} else if (o->for_ ? !parse_duration(o->for_, &span) :
+		    (!o->until || !parse_time(o->until, &end_us))) {
+			fprintf(stderr, "hcwatch: alerts silence needs --for 90m|2h|3d|1w or --until "
+			    "YYYY-MM-DDTHH:MM:SSZ\n");
+			rc = 2;
+		} else {
+			if (o->for_)
+				end_us = now_us + span;
+			clock_format_rfc3339(end_us, ends, sizeof(ends));
+			if (end_us <= now_us) {
+				fprintf(stderr, "hcwatch: the silence would end before it starts\n");
+				rc = 2;
+			} else if (store_silence_add(s, o->customer, o->resource, o->kind, now, ends,
+			    o->by ? o->by : "cli", o->note, &id, err, sizeof(err)) != STORE_OK) {
+				log_error("%s", err);
+			} else {
+				printf("silence %ld until %s\n", id, ends);
+				rc = 0;
+			}
+		}
+	} else if (strcmp(sub, "unsilence") == 0) {
+		long n = 0;
+
+		if (arg == NULL || atol(arg) <= 0) {
+			fprintf(stderr, "hcwatch: alerts unsilence needs a silence id\n");
+			rc = 2;
+		} else if (store_silence_end(s, atol(arg), now, &n, err, sizeof(err)) != STORE_OK) {
+			log_error("%s", err);
+		} else if (n == 0) {
+			fprintf(stderr, "hcwatch: no silence %s in force\n", arg);
+		} else {
+			printf("silence %s ended\n", arg);
+			rc = 0;
+		}
+	} else if (strcmp(sub, "silences") == 0) {
+		char *json = NULL;
+
+		if (store_silences_list(s, now, &json, err, sizeof(err)) == STORE_OK) {
+			json_t *a = json_loads(json, 0, NULL);
+			size_t i;
+			json_t *x;
+
+			printf("%-6s %-20s %-20s %-14s %-21s %-21s %s\n", "id", "customer", "resource",
+			    "kind", "from", "until", "comment");
+			json_array_foreach(a, i, x) {
+				char id[24], cu[64], re[64], ki[32], st[32];
+
+				snprintf(id, sizeof(id), "%s", str(x, "id"));
+				snprintf(cu, sizeof(cu), "%s", str(x, "customer_id"));
+				snprintf(re, sizeof(re), "%s", str(x, "resource_id"));
+				snprintf(ki, sizeof(ki), "%s", str(x, "kind"));
+				snprintf(st, sizeof(st), "%s", str(x, "starts_at"));
+				printf("%-6s %-20s %-20s %-14s %-21s %-21s %s\n", id, cu, re, ki, st,
+				    str(x, "ends_at"), str(x, "comment"));
+			}
+			json_decref(a);
+			rc = 0;
+		} else {
+			log_error("%s", err);
+		}
+		free(json);
+	} else if (strcmp(sub, "deliveries") == 0) {
+		char *json = NULL;
+
+		if (store_deliveries_list(s, o->dead, o->limit > 0 ? o->limit : 50, &json, err,
+		    sizeof(err)) == STORE_OK) {
+			print_deliveries(json);
+			rc = 0;
+		} else {
+			log_error("%s", err);
+		}
+		free(json);
+	} else if (strcmp(sub, "replay") == 0) {
+		long n = 0, id = arg ? atol(arg) : 0;
+
+		if ((arg == NULL) == !o->dead || (arg && id <= 0)) {
+			fprintf(stderr, "hcwatch: alerts replay needs a delivery id, or --dead for all "
+			    "dead letters\n");
+			rc = 2;
+		} else if (store_delivery_replay(s, id, now, &n, err, sizeof(err)) != STORE_OK) {
+			log_error("%s", err);
+		} else {
+			printf("%ld dead letter(s) back in the outbox, with their idempotency keys\n", n);
+			rc = n > 0 || o->dead ? 0 : 1;
+		}
+	} else if (strcmp(sub, "render") == 0) {
+		if (arg == NULL) {
+			fprintf(stderr, "hcwatch: alerts render needs an alert id or fingerprint\n");
+			rc = 2;
+		} else {
+			rc = alerts_render(cfg, s, arg, o->dest);
+		}
+	} else {
+		fprintf(stderr, "hcwatch: unknown alerts command \"%s\"\n", sub);
+		rc = 2;
+	}
+	store_close(s);
+	config_free(cfg);
+	log_shutdown();
+	return rc;
+}
+
+int
+cmd_deliver(const char *path, const struct cli_opts *o)
+{
+	struct config *cfg;
+	struct notifier_stats st;
+	char err[STORE_ERR_LEN];
+	int rc = 1;
+
+	if (!o->once) {
+		fprintf(stderr, "hcwatch: deliver needs --once (serve delivers continuously)\n");
+		return 2;
+	}
+	if ((cfg = load(path)) == NULL)
+		return 1;
+	if (notifier_run_once(cfg, &st, err, sizeof(err))) {
+		printf("delivered %ld, retrying later %ld, dead %ld (%ld part(s) sent)\n", st.delivered,
+		    st.retried, st.dead, st.parts);
+		rc = st.dead || st.retried ? 1 : 0;
+	} else {
+		log_error("deliver: %s", err);
+	}
+	config_free(cfg);
+	log_shutdown();
+	return rc;
+}
+
+/* A sample digest: what a manager would see for one customer. */
+static json_t *
+sample_items(void)
+{
+	return json_pack("[{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b}},"
+	    " {s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}}]",
+	    "kind", "expiry", "event", "firing", "stage", "7d", "severity", "warning", "facts",
+	    "customer_id", "sample-customer-id", "customer", "示例客户 Sample Co.",
+	    "resource", "web-01", "service", "ECS", "region", "cn-north-4",
+	    "expire_local", "2026-12-01 00:00", "stage", "7d", "days_left", 7, "auto_renew", 0,
+	    "kind", "low_balance", "event", "firing", "stage", "low", "severity", "warning",
+	    "facts", "customer_id", "sample-customer-id", "customer", "示例客户 Sample Co.",
+	    "amount", "80.00", "threshold", "100", "currency", "CNY");
+}
+
+int
+cmd_send_test(const char *path, const struct cli_opts *o)
+{
+	struct config *cfg;
+	const struct config_dest *d;
+	char err[512], key[64];
+	json_t *items, *parts;
+	int rc = 1;
+
+	if (o->dest == NULL) {
+		fprintf(stderr, "hcwatch: send-test needs --dest NAME\n");
+		return 2;
+	}
+	{
+		char cerr[CONFIG_ERR_LEN];
+
+		cfg = config_load(path, cerr, sizeof(cerr));
+		if (cfg == NULL) {
+			fprintf(stderr, "hcwatch: %s\n", cerr);
+			return 1;
+		}
+	}
+	if (!cli_setup_logging(cfg))
+		goto out;
+	d = config_dest_find(cfg, o->dest);
+	if (d == NULL) {
+		fprintf(stderr, "hcwatch: no [destination %s] in the configuration\n", o->dest);
+		rc = 2;
+		goto out;
+	}
+	snprintf(key, sizeof(key), "hcw_test_%lld", (long long)(clock_wall_us() / 1000));
+	items = sample_items();
+	parts = notifier_render(cfg, d, key, items);
+	if (notifier_send_now(cfg, d, key, parts, err, sizeof(err))) {
+		printf("sent a sample to %s (%s), %zu part(s), key %s\n", d->name,
+		    config_channel_name(d->type), json_array_size(parts), key);
+		rc = 0;
+	} else {
+		fprintf(stderr, "hcwatch: send-test to %s failed: %s\n", d->name, err);
+	}
+	json_decref(parts);
+	json_decref(items);
+out:
+	config_free(cfg);
+	log_shutdown();
+	return rc;
+}

@@ -1,0 +1,67 @@
+/*
+ * The channels: how one rendered part becomes a request to WeCom, DingTalk,
+ * Feishu, Slack, a signed webhook or an SMTP server, and how the answer is
+ * judged (channels.md): many platforms hide their errors in an HTTP 200.
+ *
+ * channel_build() and channel_classify() are pure, for tests; channel_send()
+ * does the I/O.
+ */
+#ifndef HCWATCH_NOTIFY_CHANNELS_H
+#define HCWATCH_NOTIFY_CHANNELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/config.h"
+#include "net/http_client.h"
+#include "util/buf.h"
+
+enum send_outcome { SEND_OK, SEND_RETRY, SEND_PERMANENT };
+
+struct send_result {
+	enum send_outcome outcome;
+	char code[32];		/* the platform's errcode, HTTP or SMTP status; "" if none */
+	char error[320];
+	double block_s;		/* the destination takes nothing for this long (penalty, Retry-After) */
+};
+
+#define CHANNEL_MAX_HEADERS 8
+
+struct channel_request {
+	struct buf url;
+	struct buf body;
+	char headers[CHANNEL_MAX_HEADERS][256];
+	int n_headers;
+};
+
+/** The pace a destination is held to: one send per interval seconds, with burst sends at once. */
+void channel_pace(const struct config_dest *d, double *interval, int *burst);
+
+/**
+ * Builds the request for part (JSON from render_delivery) of a message
+ * with idempotency key key. now_ms signs it. Not for email.
+ */
+bool channel_build(const struct config_dest *d, const char *key, int part, int parts,
+    const json_t *p, int64_t now_ms, struct channel_request *req, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+void channel_request_cleanup(struct channel_request *req);
+
+/** Judges an HTTP answer; retry_after is the Retry-After header or NULL. */
+void channel_classify(int channel, long status, const char *body, const char *retry_after,
+    struct send_result *out);
+
+/** The message id a webhook part carries (webhook-id): the key, with the part if several. */
+void channel_message_id(const char *key, int part, int parts, char *out, size_t outlen);
+
+/** Standard Webhooks signature header value for secrets (space-separated whsec_… keys). */
+bool channel_webhook_signature(const char *secrets, const char *msg_id, int64_t ts,
+    const char *body, size_t body_len, struct buf *out) __attribute__((warn_unused_result));
+
+/** Sends one part and judges the answer. hc serves HTTP channels; email opens its own. */
+void channel_send(struct http_client *hc, const struct config_dest *d, int timeout_s,
+    const char *key, int part, int parts, const json_t *p, struct send_result *out);
+
+#endif

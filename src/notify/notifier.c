@@ -1,0 +1,443 @@
+#include "notify/notifier.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alerts/engine.h"
+#include "core/log.h"
+#include "notify/channels.h"
+#include "notify/render.h"
+#include "poller/poller.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/xalloc.h"
+
+/* A pace wait longer than this hands the delivery back instead of holding a worker. */
+#define MAX_PACE_WAIT_US (5 * 1000000LL)
+
+struct worker {
+	const struct config *cfg;
+	const atomic_bool *stop;
+	struct store *store;
+	struct http_client **clients;	/* one per destination, made on first use */
+	char instance[300];
+	char *dests;			/* JSON array of the destinations this instance serves */
+	struct notifier_stats stats;
+	unsigned int seed;		/* jitter */
+};
+
+struct notifier {
+	struct config *cfg;
+	pthread_t *threads;
+	struct worker *workers;
+	int n;
+	atomic_bool stop;
+};
+
+static void
+format_time(int64_t us, char *out, size_t outlen)
+{
+	clock_format_rfc3339(us, out, outlen);
+}
+
+static char *
+dest_names(const struct config *cfg)
+{
+	json_t *a = json_array();
+	char *s;
+
+	for (size_t i = 0; i < cfg->n_dests; i++)
+		json_array_append_new(a, json_string(cfg->dests[i].name));
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+/* Mobiles to @ in a DingTalk message: the destination's, and the managers' in the items. */
+static char *
+mentions(const struct config *cfg, const struct config_dest *d, const json_t *items)
+{
+	struct buf b;
+	size_t i;
+	json_t *item;
+
+	buf_init(&b);
+	buf_append_str(&b, d->mention_mobiles);
+	json_array_foreach(items, i, item) {
+		const char *m = json_string_value(json_object_get(json_object_get(item, "facts"),
+		    "manager"));
+
+		for (size_t k = 0; m && k < cfg->n_managers; k++) {
+			if (strcmp(cfg->managers[k].name, m) == 0 && cfg->managers[k].mobile[0] &&
+			    (b.data == NULL || strstr(b.data, cfg->managers[k].mobile) == NULL))
+				buf_appendf(&b, ",%s", cfg->managers[k].mobile);
+		}
+	}
+	return buf_release(&b);
+}
+
+json_t *
+notifier_render(const struct config *cfg, const struct config_dest *dest, const char *key,
+    const json_t *items)
+{
+	struct render_opts o;
+	char *m = mentions(cfg, dest, items);
+	json_t *parts;
+
+	memset(&o, 0, sizeof(o));
+	o.channel = dest->type;
+	o.language = dest->language[0] ? (strcmp(dest->language, "en") == 0 ? CONFIG_LANG_EN :
+	    CONFIG_LANG_ZH) : cfg->al_language;
+	o.max_bytes = (size_t)dest->max_bytes;
+	o.max_parts = dest->max_parts;
+	o.key = key;
+	o.mentions = m;
+	parts = render_delivery(&o, items);
+	free(m);
+	return parts;
+}
+
+static struct http_client *
+client_for(struct worker *w, const struct config_dest *d)
+{
+	size_t i = (size_t)(d - w->cfg->dests);
+
+	if (w->clients[i] == NULL) {
+		struct http_client_opts o = {
+			.connect_timeout_ms = w->cfg->nt_connect_timeout * 1000L,
+			.timeout_ms = w->cfg->nt_timeout * 1000L,
+			.max_response = 64 * 1024,
+			.ca_file = d->ca_file[0] ? d->ca_file : NULL,
+		};
+
+		w->clients[i] = http_client_new(&o);
+	}
+	return w->clients[i];
+}
+
+/* Exponential backoff with equal jitter: half the step fixed, half random. */
+static int64_t
+backoff_us(const struct config *cfg, unsigned int *seed, int attempts)
+{
+	double step = cfg->nt_retry_base_ms;
+
+	for (int i = 1; i < attempts && step < cfg->nt_retry_max_ms; i++)
+		step *= 2;
+	if (step > cfg->nt_retry_max_ms)
+		step = cfg->nt_retry_max_ms;
+	return (int64_t)((step / 2 + step / 2 * ((double)rand_r(seed) / RAND_MAX)) * 1000.0);
+}
+
+static void
+log_store_error(const char *what, const char *err)
+{
+	log_error("notifier: %s: %s", what, err);
+}
+
+/* Takes the destination's pace for one part; false if the delivery went back to wait. */
+static bool
+pace(struct worker *w, const struct config_dest *d, long id)
+{
+	double interval, wait;
+	int burst;
+	char err[STORE_ERR_LEN];
+
+	channel_pace(d, &interval, &burst);
+	if (interval <= 0)
+		return true;
+	for (;;) {
+		char next[CLOCK_RFC3339_LEN];
+
+		if (store_destination_token(w->store, d->name, interval, (burst - 1) * interval, &wait,
+		    err, sizeof(err)) != STORE_OK) {
+			log_store_error("pacing", err);
+			wait = 1;
+		} else if (wait <= 0) {
+			return true;
+		}
+		if (wait * 1e6 <= MAX_PACE_WAIT_US && !atomic_load(w->stop)) {
+			if (!clock_sleep_us((int64_t)(wait * 1e6), w->stop))
+				wait = 0;
+			else
+				continue;
+		}
+		format_time(alerts_now_us(w->cfg) + (int64_t)(wait * 1e6), next, sizeof(next));
+		if (store_delivery_release(w->store, id, next, err, sizeof(err)) != STORE_OK)
+			log_store_error("release", err);
+		return false;
+	}
+}
+
+static const char *
+render_and_store(struct worker *w, const struct config_dest *d, struct store_delivery *del,
+    char *err, size_t errlen)
+{
+	char *items_json = NULL, *body;
+	json_t *items, *parts;
+
+	if (store_delivery_items(w->store, del->id, &items_json, err, errlen) != STORE_OK)
+		return NULL;
+	items = json_loads(items_json, 0, NULL);
+	free(items_json);
+	if (!json_is_array(items)) {
+		json_decref(items);
+		snprintf(err, errlen, "delivery %ld: unreadable items", del->id);
+		return NULL;
+	}
+	parts = notifier_render(w->cfg, d, del->key, items);
+	json_decref(items);
+	body = json_dumps(parts, JSON_COMPACT);
+	if (store_delivery_set_body(w->store, del->id, body, (int)json_array_size(parts), err,
+	    errlen) != STORE_OK) {
+		free(body);
+		json_decref(parts);
+		return NULL;
+	}
+	json_decref(parts);
+	del->body = body;
+	return body;
+}
+
+/* A failed part: the delivery waits for a retry, or is dead and goes to the fallback. */
+static void
+failed(struct worker *w, const struct config_dest *d, struct store_delivery *del,
+    const struct send_result *res)
+{
+	char err[STORE_ERR_LEN], next[CLOCK_RFC3339_LEN], now[CLOCK_RFC3339_LEN];
+	int64_t now_us = alerts_now_us(w->cfg), delay = backoff_us(w->cfg, &w->seed, del->attempts);
+
+	if (res->block_s > 0) {
+		if (store_destination_block(w->store, d->name, res->block_s, res->code, err,
+		    sizeof(err)) != STORE_OK)
+			log_store_error("block", err);
+		if (delay < (int64_t)(res->block_s * 1e6))
+			delay = (int64_t)(res->block_s * 1e6);
+	}
+	(void)store_destination_note(w->store, d->name, false, res->error, err, sizeof(err));
+	format_time(now_us, now, sizeof(now));
+	if (res->outcome == SEND_RETRY && del->age + (double)delay / 1e6 < w->cfg->nt_retry_for) {
+		format_time(now_us + delay, next, sizeof(next));
+		log_warn("delivery %ld to %s (%s): attempt %d failed (%s); next attempt at %s",
+		    del->id, d->name, del->channel, del->attempts, res->error, next);
+		if (store_delivery_retry(w->store, del->id, next, res->error, res->code, err,
+		    sizeof(err)) != STORE_OK)
+			log_store_error("retry", err);
+		w->stats.retried++;
+		return;
+	}
+	{
+		const struct config_dest *fb = del->fallback_of == 0 && d->fallback[0] ?
+		    config_dest_find(w->cfg, d->fallback) : NULL;
+
+		log_error("delivery %ld to %s (%s) is dead after %d attempt(s): %s%s%s", del->id,
+		    d->name, del->channel, del->attempts, res->error, fb ? "; handing it to " : "",
+		    fb ? fb->name : "");
+		if (store_delivery_dead(w->store, del->id, res->error, res->code, now,
+		    fb ? fb->name : NULL, fb ? config_channel_name(fb->type) : NULL, err,
+		    sizeof(err)) != STORE_OK)
+			log_store_error("dead letter", err);
+		w->stats.dead++;
+	}
+}
+
+static void
+process(struct worker *w, struct store_delivery *del)
+{
+	const struct config_dest *d = config_dest_find(w->cfg, del->destination);
+	char err[STORE_ERR_LEN];
+	const char *body = del->body;
+	json_t *parts;
+	size_t n;
+
+	if (d == NULL)
+		return;		/* not claimed: the claim names only our destinations */
+	if (body == NULL && (body = render_and_store(w, d, del, err, sizeof(err))) == NULL) {
+		log_store_error("render", err);
+		return;		/* the lease runs out and it is tried again */
+	}
+	parts = json_loads(body, 0, NULL);
+	n = json_array_size(parts);
+	for (size_t i = (size_t)del->parts_sent; i < n; i++) {
+		struct send_result res;
+		char lease[CLOCK_RFC3339_LEN];
+
+		if (atomic_load(w->stop)) {
+			format_time(alerts_now_us(w->cfg), lease, sizeof(lease));
+			if (store_delivery_release(w->store, del->id, lease, err, sizeof(err)) != STORE_OK)
+				log_store_error("release", err);
+			break;
+		}
+		if (!pace(w, d, del->id))
+			break;
+		channel_send(client_for(w, d), d, w->cfg->nt_timeout, del->key, (int)i + 1, (int)n,
+		    json_array_get(parts, i), &res);
+		if (res.outcome != SEND_OK) {
+			failed(w, d, del, &res);
+			break;
+		}
+		w->stats.parts++;
+		format_time(alerts_now_us(w->cfg) + (int64_t)w->cfg->nt_lease * 1000000LL, lease,
+		    sizeof(lease));
+		if (store_delivery_part_sent(w->store, del->id, (int)i + 1, lease, err,
+		    sizeof(err)) != STORE_OK) {
+			/* Sent but not recorded: the lease runs out and the part goes again, same key. */
+			log_store_error("record a sent part", err);
+			break;
+		}
+		if (i + 1 == n) {
+			w->stats.delivered++;
+			(void)store_destination_note(w->store, d->name, true, NULL, err, sizeof(err));
+			log_info("delivery %ld to %s (%s) delivered: %zu part(s), attempt %d, key %s",
+			    del->id, d->name, del->channel, n, del->attempts, del->key);
+		}
+	}
+	json_decref(parts);
+}
+
+/* One claim and its delivery; false when nothing was due (or the database failed). */
+static bool
+step(struct worker *w)
+{
+	struct store_delivery del;
+	char now[CLOCK_RFC3339_LEN], err[STORE_ERR_LEN];
+	bool found = false;
+
+	format_time(alerts_now_us(w->cfg), now, sizeof(now));
+	if (store_delivery_claim(w->store, now, w->cfg->nt_lease, w->instance, w->dests, &del,
+	    &found, err, sizeof(err)) != STORE_OK) {
+		log_store_error("claim", err);
+		return false;
+	}
+	if (!found)
+		return false;
+	process(w, &del);
+	store_delivery_cleanup(&del);
+	return true;
+}
+
+static void
+worker_init(struct worker *w, const struct config *cfg, const atomic_bool *stop)
+{
+	memset(w, 0, sizeof(*w));
+	w->cfg = cfg;
+	w->stop = stop;
+	w->store = store_open(cfg->database_url, cfg->connect_timeout, cfg->statement_timeout);
+	w->clients = xcalloc(cfg->n_dests ? cfg->n_dests : 1, sizeof(*w->clients));
+	w->dests = dest_names(cfg);
+	w->seed = (unsigned int)(clock_wall_us() ^ (int64_t)(uintptr_t)w);
+	poll_instance_name(w->instance, sizeof(w->instance));
+}
+
+static void
+worker_cleanup(struct worker *w)
+{
+	for (size_t i = 0; i < w->cfg->n_dests; i++)
+		http_client_free(w->clients[i]);
+	free(w->clients);
+	free(w->dests);
+	store_close(w->store);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	while (!atomic_load(w->stop)) {
+		if (!step(w))
+			clock_sleep_us((int64_t)w->cfg->nt_poll_interval_ms * 1000, w->stop);
+	}
+	return NULL;
+}
+
+struct notifier *
+notifier_start(const struct config *cfg)
+{
+	struct notifier *n = xcalloc(1, sizeof(*n));
+
+	n->cfg = config_copy(cfg);
+	atomic_init(&n->stop, false);
+	n->n = cfg->nt_workers;
+	n->threads = xcalloc((size_t)n->n, sizeof(*n->threads));
+	n->workers = xcalloc((size_t)n->n, sizeof(*n->workers));
+	for (int i = 0; i < n->n; i++) {
+		worker_init(&n->workers[i], n->cfg, &n->stop);
+		if (pthread_create(&n->threads[i], NULL, worker_main, &n->workers[i]) != 0) {
+			log_error("notifier: cannot start worker %d", i);
+			worker_cleanup(&n->workers[i]);
+			n->n = i;
+			break;
+		}
+	}
+	return n;
+}
+
+void
+notifier_stop(struct notifier *n)
+{
+	if (n == NULL)
+		return;
+	atomic_store(&n->stop, true);
+	for (int i = 0; i < n->n; i++) {
+		pthread_join(n->threads[i], NULL);
+		worker_cleanup(&n->workers[i]);
+	}
+	free(n->threads);
+	free(n->workers);
+	config_free(n->cfg);
+	free(n);
+}
+
+bool
+notifier_run_once(const struct config *cfg, struct notifier_stats *st, char *err, size_t errlen)
+{
+	struct worker w;
+	atomic_bool stop;
+	char probe[STORE_ERR_LEN];
+
+	atomic_init(&stop, false);
+	worker_init(&w, cfg, &stop);
+	if (store_ping(w.store, probe, sizeof(probe)) != STORE_OK) {
+		snprintf(err, errlen, "%s", probe);
+		worker_cleanup(&w);
+		return false;
+	}
+	while (step(&w))
+		;
+	*st = w.stats;
+	worker_cleanup(&w);
+	return true;
+}
+
+bool
+notifier_send_now(const struct config *cfg, const struct config_dest *dest, const char *key,
+    const json_t *parts, char *err, size_t errlen)
+{
+	struct http_client_opts o = {
+		.connect_timeout_ms = cfg->nt_connect_timeout * 1000L,
+		.timeout_ms = cfg->nt_timeout * 1000L,
+		.max_response = 64 * 1024,
+		.ca_file = dest->ca_file[0] ? dest->ca_file : NULL,
+	};
+	struct http_client *hc = http_client_new(&o);
+	size_t n = json_array_size(parts);
+	bool ok = true;
+
+	for (size_t i = 0; i < n && ok; i++) {
+		struct send_result res;
+
+		channel_send(hc, dest, cfg->nt_timeout, key, (int)i + 1, (int)n,
+		    json_array_get(parts, i), &res);
+		if (res.outcome != SEND_OK) {
+			snprintf(err, errlen, "part %zu of %zu: %s (%s)", i + 1, n, res.error,
+			    res.outcome == SEND_RETRY ? "temporary" : "permanent");
+			ok = false;
+		}
+	}
+	http_client_free(hc);
+	return ok;
+}

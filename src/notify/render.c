@@ -1,0 +1,727 @@
+#include "notify/render.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "util/buf.h"
+#include "util/xalloc.h"
+
+/*
+ * Limits, from channels.md: WeCom counts the markdown content (4096 B);
+ * DingTalk and Feishu the request body (20,000 B; 20 KB), which we measure
+ * JSON-escaped with room for the envelope; Slack's text field holds 40,000
+ * characters. Webhooks and email have no platform limit; ours keeps a
+ * runaway digest from becoming a runaway request.
+ */
+#define ENVELOPE_RESERVE 512
+
+size_t
+render_channel_limit(int channel)
+{
+	switch (channel) {
+	case CONFIG_CH_WECOM:
+		return 4096;
+	case CONFIG_CH_DINGTALK:
+	case CONFIG_CH_FEISHU:
+		return 20000;
+	case CONFIG_CH_SLACK:
+		return 40000;
+	case CONFIG_CH_WEBHOOK:
+		return 256 * 1024;
+	default:
+		return 1024 * 1024;
+	}
+}
+
+size_t
+utf8_prefix(const char *s, size_t len, size_t max)
+{
+	size_t n;
+
+	if (len <= max)
+		return len;
+	n = max;
+	/* Back off continuation bytes (10xxxxxx) to the start of the cut character. */
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+size_t
+json_escaped_len(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\' || c == '\n' || c == '\r' || c == '\t' || c == '\b' ||
+		    c == '\f')
+			n += 2;
+		else if (c < 0x20)
+			n += 6;
+		else
+			n++;
+	}
+	return n;
+}
+
+/* ---- words ---- */
+
+enum word {
+	W_CRITICAL, W_WARNING, W_INFO, W_RESOLVED, W_CUSTOMER, W_PARTNER, W_CONT, W_TITLE,
+	W_COUNT
+};
+
+static const char *const words[2][W_COUNT] = {
+	{ "紧急", "警告", "提示", "已恢复", "客户", "伙伴账户", "（续）", "hcwatch 告警" },
+	{ "critical", "warning", "info", "resolved", "Customer", "Partner account", " (cont.)",
+	  "hcwatch alerts" },
+};
+
+static const char *
+w(const struct render_opts *o, enum word which)
+{
+	return words[o->language == CONFIG_LANG_EN][which];
+}
+
+static void
+more_line(const struct render_opts *o, int n, struct buf *b)
+{
+	if (o->language == CONFIG_LANG_EN)
+		buf_appendf(b, "%d more item(s) not shown; see hcwatch alerts list or the dashboards",
+		    n);
+	else
+		buf_appendf(b, "另有 %d 项未列出，请用 hcwatch alerts list 或看板查看", n);
+}
+
+static const char *
+fact(const json_t *facts, const char *key)
+{
+	const json_t *v = json_object_get(facts, key);
+
+	if (json_is_string(v))
+		return json_string_value(v);
+	return "";
+}
+
+static void
+fact_num(const json_t *facts, const char *key, char *out, size_t outlen)
+{
+	const json_t *v = json_object_get(facts, key);
+
+	if (json_is_integer(v))
+		snprintf(out, outlen, "%lld", (long long)json_integer_value(v));
+	else if (json_is_real(v))
+		snprintf(out, outlen, "%.2f", json_real_value(v));
+	else if (json_is_string(v))
+		snprintf(out, outlen, "%s", json_string_value(v));
+	else
+		snprintf(out, outlen, "?");
+}
+
+/* "80.10 元" / "80.10 CNY": amounts arrive as exact decimal text. */
+static void
+money(const struct render_opts *o, const json_t *facts, const char *key, char *out, size_t outlen)
+{
+	const char *cur = fact(facts, "currency");
+	char amount[64];
+
+	fact_num(facts, key, amount, sizeof(amount));
+	if (o->language != CONFIG_LANG_EN && (*cur == '\0' || strcmp(cur, "CNY") == 0))
+		snprintf(out, outlen, "%s 元", amount);
+	else
+		snprintf(out, outlen, "%s %s", amount, *cur ? cur : "CNY");
+}
+
+static void
+resource_name(const struct render_opts *o, const json_t *f, struct buf *b)
+{
+	const char *svc = fact(f, "service"), *region = fact(f, "region");
+
+	if (*svc)
+		buf_appendf(b, "%s ", svc);
+	buf_append_str(b, fact(f, "resource"));
+	if (*region)
+		buf_appendf(b, o->language == CONFIG_LANG_EN ? " (%s)" : "（%s）", region);
+}
+
+static void
+expiry_text(const struct render_opts *o, const char *event, const char *stage, const json_t *f,
+    struct buf *b)
+{
+	bool en = o->language == CONFIG_LANG_EN;
+	const char *when = fact(f, "expire_local");
+	char days[32];
+
+	resource_name(o, f, b);
+	fact_num(f, "days_left", days, sizeof(days));
+	if (strcmp(event, "resolved") == 0) {
+		const char *nw = fact(f, "new_expire_local");
+
+		if (strcmp(stage, "renewed") == 0)
+			buf_appendf(b, en ? " was renewed; it now expires on %s" :
+			    " 已续费，新到期时间 %s", nw);
+		else if (strcmp(stage, "expiry_changed") == 0)
+			buf_appendf(b, en ? ": expiry moved to %s" : " 到期时间已变更为 %s", nw);
+		else if (strcmp(stage, "gone") == 0)
+			buf_append_str(b, en ? " is no longer listed by Huawei Cloud (released or deleted)" :
+			    " 已不在华为云资源列表中（已释放或删除）");
+		else
+			buf_append_str(b, en ? " was closed" : " 已关闭");
+		return;
+	}
+	if (strcmp(stage, "expired") == 0)
+		buf_appendf(b, en ? " expired on %s" : " 已于 %s 到期", when);
+	else if (strcmp(stage, "frozen") == 0)
+		buf_appendf(b, en ? " is frozen (expiry %s)" : " 已冻结（到期时间 %s）", when);
+	else if (strcmp(stage, "notice") == 0)
+		buf_appendf(b, en ? " renews automatically on %s" : " 已开启自动续费，将于 %s 自动续费",
+		    when);
+	else {
+		buf_appendf(b, en ? " expires on %s, in %s day(s)" : " 将于 %s 到期，剩 %s 天", when,
+		    days);
+		if (json_is_true(json_object_get(f, "auto_renew")))
+			buf_append_str(b, en ? " (auto-renew is on but it has not renewed yet)" :
+			    "（已开启自动续费，但尚未续费）");
+	}
+}
+
+/* One item's sentence, without its severity tag. */
+static void
+item_text(const struct render_opts *o, const json_t *item, struct buf *b)
+{
+	bool en = o->language == CONFIG_LANG_EN;
+	const char *kind = json_string_value(json_object_get(item, "kind"));
+	const char *event = json_string_value(json_object_get(item, "event"));
+	const char *stage = json_string_value(json_object_get(item, "stage"));
+	const json_t *f = json_object_get(item, "facts");
+	bool resolved = event && strcmp(event, "resolved") == 0;
+	char m1[96], m2[96], n[32];
+
+	kind = kind ? kind : "";
+	event = event ? event : "";
+	stage = stage ? stage : "";
+	if (strcmp(kind, "expiry") == 0) {
+		expiry_text(o, event, stage, f, b);
+	} else if (strcmp(kind, "low_balance") == 0) {
+		money(o, f, "amount", m1, sizeof(m1));
+		money(o, f, "threshold", m2, sizeof(m2));
+		if (resolved)
+			buf_appendf(b, en ? "Balance recovered: %s available" : "余额已恢复：可用 %s", m1);
+		else
+			buf_appendf(b, en ? "Low balance: %s available, below %s" :
+			    "余额不足：可用 %s，低于阈值 %s", m1, m2);
+	} else if (strcmp(kind, "arrears") == 0) {
+		money(o, f, "debt", m1, sizeof(m1));
+		if (resolved)
+			buf_append_str(b, en ? "Arrears paid" : "欠费已结清");
+		else
+			buf_appendf(b, en ? "In arrears: %s owed" : "欠费 %s", m1);
+	} else if (strcmp(kind, "runway") == 0) {
+		money(o, f, "daily_spend", m1, sizeof(m1));
+		money(o, f, "amount", m2, sizeof(m2));
+		fact_num(f, "days_left", n, sizeof(n));
+		if (resolved)
+			buf_appendf(b, en ? "Runway recovered (%s available)" : "余额可用天数已恢复（可用 %s）",
+			    m2);
+		else
+			buf_appendf(b, en ? "At %s a day the balance lasts about %s more day(s) (%s "
+			    "available)" : "按日均消费 %s 计，余额约可用 %s 天（可用 %s）", m1, n, m2);
+	} else if (strcmp(kind, "partner_low_balance") == 0) {
+		money(o, f, "amount", m1, sizeof(m1));
+		money(o, f, "threshold", m2, sizeof(m2));
+		if (resolved)
+			buf_appendf(b, en ? "Partner account %s balance recovered: %s" :
+			    "伙伴账户 %s 余额已恢复：%s", fact(f, "account_id"), m1);
+		else
+			buf_appendf(b, en ? "Partner account %s balance is low: %s, below %s" :
+			    "伙伴账户 %s 余额不足：%s，低于阈值 %s", fact(f, "account_id"), m1, m2);
+	} else if (strcmp(kind, "customer_new") == 0) {
+		bool again = strcmp(fact(f, "event"), "reassociated") == 0;
+
+		buf_appendf(b, en ? (again ? "Associated again: account %s" :
+		    "Newly associated customer: account %s") :
+		    (again ? "客户重新关联：账号 %s" : "新关联客户：账号 %s"), fact(f, "account_name"));
+	} else if (strcmp(kind, "customer_bound") == 0) {
+		buf_appendf(b, en ? "Bound or registered through the partner: account %s" :
+		    "客户完成绑定/注册：账号 %s", fact(f, "account_name"));
+		if (*fact(f, "xaccount_id"))
+			buf_appendf(b, ", xAccountId %s", fact(f, "xaccount_id"));
+	} else if (strcmp(kind, "customer_frozen") == 0) {
+		buf_append_str(b, en ? "Customer account frozen" : "客户账号已冻结");
+	} else if (strcmp(kind, "customer_gone") == 0) {
+		buf_append_str(b, en ? "No longer associated with the partner" : "客户已不再与伙伴关联");
+	} else {
+		char *dump = json_dumps(f, JSON_COMPACT | JSON_SORT_KEYS);
+
+		buf_appendf(b, "%s %s %s", kind, stage, dump ? dump : "");
+		free(dump);
+	}
+}
+
+static const char *
+tag(const struct render_opts *o, const json_t *item)
+{
+	const char *event = json_string_value(json_object_get(item, "event"));
+	const char *sev = json_string_value(json_object_get(item, "severity"));
+
+	if (event && strcmp(event, "resolved") == 0)
+		return w(o, W_RESOLVED);
+	if (sev && strcmp(sev, "critical") == 0)
+		return w(o, W_CRITICAL);
+	if (sev && strcmp(sev, "warning") == 0)
+		return w(o, W_WARNING);
+	return w(o, W_INFO);
+}
+
+/* ---- channel formatting ---- */
+
+static void
+append_escaped(const struct render_opts *o, struct buf *b, const char *s)
+{
+	/* Slack reads &, < and > as markup; email HTML is escaped separately. */
+	if (o->channel != CONFIG_CH_SLACK) {
+		buf_append_str(b, s);
+		return;
+	}
+	for (; *s; s++) {
+		if (*s == '&')
+			buf_append_str(b, "&amp;");
+		else if (*s == '<')
+			buf_append_str(b, "&lt;");
+		else if (*s == '>')
+			buf_append_str(b, "&gt;");
+		else
+			buf_append_char(b, *s);
+	}
+}
+
+static void
+format_header(const struct render_opts *o, const char *name, const char *id, bool cont,
+    struct buf *b)
+{
+	const char *open = "", *close = "";
+
+	switch (o->channel) {
+	case CONFIG_CH_WECOM:
+	case CONFIG_CH_DINGTALK:
+		open = "**";
+		close = "**";
+		break;
+	case CONFIG_CH_SLACK:
+		open = "*";
+		close = "*";
+		break;
+	default:
+		break;
+	}
+	buf_append_str(b, open);
+	if (id == NULL) {
+		buf_append_str(b, w(o, W_PARTNER));
+	} else {
+		buf_appendf(b, "%s ", w(o, W_CUSTOMER));
+		append_escaped(o, b, name);
+		if (*id && strcmp(id, name) != 0)
+			buf_appendf(b, o->language == CONFIG_LANG_EN ? " (%s)" : "（%s）", id);
+	}
+	if (cont)
+		buf_append_str(b, w(o, W_CONT));
+	buf_append_str(b, close);
+}
+
+static void
+format_item(const struct render_opts *o, const json_t *item, struct buf *b)
+{
+	struct buf t;
+
+	buf_init(&t);
+	item_text(o, item, &t);
+	buf_append_str(b, o->channel == CONFIG_CH_SLACK ? "• " : "- ");
+	buf_appendf(b, "[%s] ", tag(o, item));
+	append_escaped(o, b, t.data ? t.data : "");
+	buf_cleanup(&t);
+}
+
+static void
+format_title(const struct render_opts *o, const char *title, int part, int parts, struct buf *b)
+{
+	if (o->channel == CONFIG_CH_WECOM || o->channel == CONFIG_CH_DINGTALK)
+		buf_append_str(b, "### ");
+	else if (o->channel == CONFIG_CH_SLACK)
+		buf_append_str(b, "*");
+	buf_append_str(b, title);
+	if (parts > 1)
+		buf_appendf(b, " (%d/%d)", part, parts);
+	if (o->channel == CONFIG_CH_SLACK)
+		buf_append_str(b, "*");
+}
+
+static size_t
+cost(const struct render_opts *o, const char *s, size_t len)
+{
+	/* WeCom's limit is on the content; the others' on the escaped JSON body. */
+	return o->channel == CONFIG_CH_WECOM ? len : json_escaped_len(s, len);
+}
+
+/* ---- the digest ---- */
+
+struct line {
+	char *text;		/* formatted for the channel */
+	const char *customer_id;	/* NULL: the partner's own */
+	const char *customer;
+	bool header;
+	const json_t *item;	/* NULL for a header */
+};
+
+struct model {
+	struct line *lines;
+	size_t n;
+	char title[256];
+};
+
+static void
+build_title(const struct render_opts *o, const json_t *items, char *out, size_t outlen)
+{
+	static const char *const zh_names[] = { "紧急", "警告", "提示", "恢复" };
+	static const char *const en_names[] = { "critical", "warning", "info", "resolved" };
+	int counts[4] = { 0, 0, 0, 0 }, total = (int)json_array_size(items);
+	bool en = o->language == CONFIG_LANG_EN;
+	size_t i;
+	json_t *item;
+	struct buf b;
+
+	json_array_foreach(items, i, item) {
+		const char *t = tag(o, item);
+
+		for (int k = 0; k < 4; k++) {
+			if (strcmp(t, words[en][k]) == 0)
+				counts[k]++;
+		}
+	}
+	buf_init(&b);
+	buf_appendf(&b, en ? "%s: %d item(s)" : "%s：%d 项", w(o, W_TITLE), total);
+	{
+		bool first = true;
+
+		for (int k = 0; k < 4; k++) {
+			if (!counts[k])
+				continue;
+			buf_appendf(&b, "%s%s %d", first ? (en ? " (" : "（") : (en ? ", " : "，"),
+			    en ? en_names[k] : zh_names[k], counts[k]);
+			first = false;
+		}
+		if (!first)
+			buf_append_str(&b, en ? ")" : "）");
+	}
+	snprintf(out, outlen, "%s", b.data);
+	buf_cleanup(&b);
+}
+
+static void
+model_add(struct model *m, struct line l)
+{
+	m->lines = xrealloc(m->lines, (m->n + 1) * sizeof(*m->lines));
+	m->lines[m->n++] = l;
+}
+
+static void
+build_model(const struct render_opts *o, const json_t *items, struct model *m)
+{
+	const char *cur = "\x01";
+	size_t i;
+	json_t *item;
+
+	memset(m, 0, sizeof(*m));
+	build_title(o, items, m->title, sizeof(m->title));
+	json_array_foreach(items, i, item) {
+		const json_t *f = json_object_get(item, "facts");
+		const char *id = json_string_value(json_object_get(f, "customer_id"));
+		const char *name = fact(f, "customer");
+		struct buf b;
+
+		if (*fact(f, "customer") == '\0' && id)
+			name = id;
+		if ((id == NULL) != (cur == NULL) || (id && cur && strcmp(id, cur) != 0)) {
+			buf_init(&b);
+			format_header(o, name, id, false, &b);
+			model_add(m, (struct line){ buf_release(&b), id, name, true, NULL });
+			cur = id;
+		}
+		buf_init(&b);
+		format_item(o, item, &b);
+		model_add(m, (struct line){ buf_release(&b), id, name, false, item });
+	}
+}
+
+static void
+model_free(struct model *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->lines[i].text);
+	free(m->lines);
+}
+
+static void
+footer(const struct render_opts *o, int part, int parts, struct buf *b)
+{
+	buf_appendf(b, "hcwatch · %s", o->key ? o->key : "");
+	if (parts > 1)
+		buf_appendf(b, " · %d/%d", part, parts);
+}
+
+/* A part in the making: its lines' text joined by newlines. */
+struct part {
+	struct buf body;
+	size_t cost;
+	int items;
+};
+
+/*
+ * Packs the lines into parts of at most budget bytes of body. A customer
+ * cut across parts gets its header again, marked as continued; a line
+ * longer than a whole part is cut at a character boundary.
+ */
+static size_t
+pack(const struct render_opts *o, const struct model *m, size_t budget, struct part **out)
+{
+	struct part *parts = NULL, *last = NULL;
+	size_t np = 0;
+	const struct line *header = NULL;
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct line *l = &m->lines[i];
+		size_t len = strlen(l->text), c = cost(o, l->text, len) + 1;
+		bool fresh = last == NULL || last->cost + c > budget;
+
+		if (l->header) {
+			header = l;
+			/* Keep a header with its first item rather than leave it alone at the end. */
+			if (!fresh && i + 1 < m->n) {
+				size_t both = c + cost(o, m->lines[i + 1].text,
+				    strlen(m->lines[i + 1].text)) + 1;
+
+				fresh = last->cost + both > budget && both <= budget;
+			}
+		}
+		if (fresh) {
+			parts = xrealloc(parts, (np + 1) * sizeof(*parts));
+			last = &parts[np++];
+			buf_init(&last->body);
+			last->cost = 0;
+			last->items = 0;
+			if (!l->header && header) {
+				struct buf h;
+
+				buf_init(&h);
+				format_header(o, header->customer, header->customer_id, true, &h);
+				buf_append(&last->body, h.data, h.len);
+				buf_append_char(&last->body, '\n');
+				last->cost += cost(o, h.data, h.len) + 1;
+				buf_cleanup(&h);
+			}
+		}
+		if (last->cost + c > budget) {
+			/* One line bigger than a part: cut it, never mid-character. */
+			size_t room = budget > last->cost + 4 ? budget - last->cost - 4 : 0;
+			size_t keep = utf8_prefix(l->text, len, room);
+
+			while (keep > 0 && cost(o, l->text, keep) > room)
+				keep = utf8_prefix(l->text, keep, keep - 1);
+			buf_append(&last->body, l->text, keep);
+			buf_append_str(&last->body, "…\n");
+			last->cost += cost(o, l->text, keep) + 4;
+		} else {
+			buf_append(&last->body, l->text, len);
+			buf_append_char(&last->body, '\n');
+			last->cost += c;
+		}
+		if (!l->header)
+			last->items++;
+	}
+	*out = parts;
+	return np;
+}
+
+static char *
+html_escape(const char *s)
+{
+	struct buf b;
+
+	buf_init(&b);
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': buf_append_str(&b, "&amp;"); break;
+		case '<': buf_append_str(&b, "&lt;"); break;
+		case '>': buf_append_str(&b, "&gt;"); break;
+		case '"': buf_append_str(&b, "&quot;"); break;
+		default: buf_append_char(&b, *s); break;
+		}
+	}
+	return buf_release(&b);
+}
+
+/* Email's HTML alternative: the same lines, as a heading, headers and lists. */
+static char *
+email_html(const struct render_opts *o, const struct model *m, const char *title)
+{
+	struct buf b;
+	bool open = false;
+	char *t = html_escape(title);
+
+	buf_init(&b);
+	buf_appendf(&b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+	    "<title>%s</title></head>\n<body>\n<h2>%s</h2>\n",
+	    o->language == CONFIG_LANG_EN ? "en" : "zh-CN", t, t);
+	free(t);
+	for (size_t i = 0; i < m->n; i++) {
+		const struct line *l = &m->lines[i];
+		char *e = html_escape(l->header ? l->text : l->text + 2);
+
+		if (l->header) {
+			if (open)
+				buf_append_str(&b, "</ul>\n");
+			buf_appendf(&b, "<h3>%s</h3>\n<ul>\n", e);
+			open = true;
+		} else {
+			if (!open)
+				buf_append_str(&b, "<ul>\n");
+			open = true;
+			buf_appendf(&b, "<li>%s</li>\n", e);
+		}
+		free(e);
+	}
+	if (open)
+		buf_append_str(&b, "</ul>\n");
+	buf_appendf(&b, "<p style=\"color:#888\">hcwatch · %s</p>\n</body></html>\n",
+	    o->key ? o->key : "");
+	return buf_release(&b);
+}
+
+static json_t *
+mentions_array(const char *mentions)
+{
+	json_t *a = json_array();
+	const char *p = mentions ? mentions : "";
+
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, " ,");
+		n = strcspn(p, " ,");
+		if (n == 0)
+			break;
+		json_array_append_new(a, json_stringn(p, n));
+		p += n;
+	}
+	return a;
+}
+
+json_t *
+render_delivery(const struct render_opts *o, const json_t *items)
+{
+	size_t limit = o->max_bytes ? o->max_bytes : render_channel_limit(o->channel);
+	int max_parts = o->max_parts > 0 ? o->max_parts : 10;
+	struct model m;
+	struct part *parts = NULL;
+	size_t np, budget, fixed;
+	json_t *out = json_array(), *at = NULL;
+	struct buf probe, more;
+	char *html = NULL;
+	int shown = 0, total = 0;
+
+	build_model(o, items, &m);
+	if (o->channel == CONFIG_CH_DINGTALK)
+		at = mentions_array(o->mentions);
+
+	/* What every part carries besides its lines: title, marker, footer, mentions. */
+	buf_init(&probe);
+	format_title(o, m.title, 99, 99, &probe);
+	buf_append_str(&probe, "\n\n\n");
+	footer(o, 99, 99, &probe);
+	if (at && json_array_size(at)) {
+		buf_append_char(&probe, '\n');
+		for (size_t i = 0; i < json_array_size(at); i++)
+			buf_appendf(&probe, "@%s ", json_string_value(json_array_get(at, i)));
+	}
+	buf_init(&more);
+	more_line(o, 999999, &more);
+	fixed = cost(o, probe.data, probe.len) + cost(o, more.data, more.len) + 2;
+	if (o->channel != CONFIG_CH_WECOM)
+		fixed += ENVELOPE_RESERVE + cost(o, m.title, strlen(m.title));
+	budget = limit > fixed + 64 ? limit - fixed : 64;
+	buf_cleanup(&probe);
+	buf_cleanup(&more);
+
+	if (o->channel == CONFIG_CH_WEBHOOK || o->channel == CONFIG_CH_EMAIL) {
+		/* One message: the limit only guards against a runaway digest. */
+		np = pack(o, &m, budget, &parts);
+		if (np > 1) {
+			for (size_t i = 1; i < np; i++)
+				buf_cleanup(&parts[i].body);
+			np = 1;
+		}
+	} else {
+		np = pack(o, &m, budget, &parts);
+	}
+	for (size_t i = 0; i < m.n; i++)
+		total += m.lines[i].header ? 0 : 1;
+	if (np > (size_t)max_parts) {
+		for (size_t i = (size_t)max_parts; i < np; i++)
+			buf_cleanup(&parts[i].body);
+		np = (size_t)max_parts;
+	}
+	for (size_t i = 0; i < np; i++)
+		shown += parts[i].items;
+	if (o->channel == CONFIG_CH_EMAIL)
+		html = email_html(o, &m, m.title);
+
+	for (size_t i = 0; i < np; i++) {
+		struct buf text, title;
+		json_t *part = json_object();
+
+		buf_init(&text);
+		buf_init(&title);
+		format_title(o, m.title, (int)i + 1, (int)np, &text);
+		buf_append_str(&text, "\n\n");
+		buf_append(&text, parts[i].body.data ? parts[i].body.data : "", parts[i].body.len);
+		if (i + 1 == np && shown < total) {
+			more_line(o, total - shown, &text);
+			buf_append_char(&text, '\n');
+		}
+		if (i == 0 && at && json_array_size(at)) {
+			/* DingTalk shows an @ only if the text names the mobile too. */
+			for (size_t k = 0; k < json_array_size(at); k++)
+				buf_appendf(&text, "@%s ", json_string_value(json_array_get(at, k)));
+			buf_append_char(&text, '\n');
+		}
+		buf_append_char(&text, '\n');
+		footer(o, (int)i + 1, (int)np, &text);
+		buf_append_str(&title, m.title);
+		if (np > 1)
+			buf_appendf(&title, " (%zu/%zu)", i + 1, np);
+		if (o->channel == CONFIG_CH_EMAIL) {
+			json_object_set_new(part, "subject", json_string(title.data));
+			json_object_set_new(part, "text", json_string(text.data));
+			json_object_set_new(part, "html", json_string(html));
+		} else {
+			json_object_set_new(part, "title", json_string(title.data));
+			json_object_set_new(part, "text", json_string(text.data));
+			if (o->channel == CONFIG_CH_WEBHOOK)
+				json_object_set_new(part, "items", json_deep_copy(items));
+			if (i == 0 && at && json_array_size(at))
+				json_object_set(part, "at", at);
+		}
+		json_array_append_new(out, part);
+		buf_cleanup(&text);
+		buf_cleanup(&title);
+		buf_cleanup(&parts[i].body);
+	}
+	free(parts);
+	free(html);
+	json_decref(at);
+	model_free(&m);
+	return out;
+}

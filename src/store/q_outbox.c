@@ -1,0 +1,337 @@
+/*
+ * The outbox. Workers of any instance claim due deliveries with FOR UPDATE
+ * SKIP LOCKED; a claim is a lease (next_attempt_at moves past it), so a
+ * delivery whose worker died is claimed again when the lease runs out, with
+ * the same idempotency key and the same rendered bytes.
+ */
+#include "store/store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/xalloc.h"
+
+enum {
+	O_CLAIM,
+	O_ITEMS,
+	O_SET_BODY,
+	O_PART_SENT,
+	O_RETRY,
+	O_RELEASE,
+	O_DEAD,
+	O_REPLAY,
+	O_TOKEN,
+	O_BLOCK,
+	O_NOTE,
+	O_LIST,
+	O_COUNT
+};
+
+static const struct store_stmt qs[O_COUNT] = {
+	[O_CLAIM] = { "outbox_claim",
+	    "WITH c AS ("
+	    "  SELECT d.id FROM deliveries d"
+	    "  WHERE d.state IN ('pending', 'sending') AND d.next_attempt_at <= $1"
+	    "    AND d.destination IN (SELECT jsonb_array_elements_text($4::jsonb))"
+	    "    AND NOT EXISTS (SELECT 1 FROM destination_state s"
+	    "      WHERE s.destination = d.destination AND s.blocked_until > clock_timestamp())"
+	    "  ORDER BY d.next_attempt_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED"
+	    ") UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1,"
+	    "  next_attempt_at = $1::timestamptz + $2::int * interval '1 second', leased_by = $3,"
+	    "  last_attempt_at = $1"
+	    " FROM c WHERE d.id = c.id"
+	    " RETURNING d.id, d.idempotency_key, d.destination, d.channel, d.attempts, d.parts_sent,"
+	    "  d.body::text, COALESCE(d.fallback_of, 0),"
+	    "  extract(epoch FROM $1::timestamptz - d.retry_from)", 4 },
+
+	/*
+	 * Items in the order a digest lists them: by customer, the most urgent
+	 * first within a customer.
+	 */
+	[O_ITEMS] = { "outbox_items",
+	    "SELECT COALESCE(json_agg(json_build_object('kind', a.kind, 'event', n.event,"
+	    "    'stage', n.stage, 'severity', n.severity, 'facts', n.facts)"
+	    "  ORDER BY a.customer_id NULLS FIRST,"
+	    "    CASE n.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,"
+	    "    (n.facts->>'days_left')::int NULLS LAST, n.id), '[]')"
+	    " FROM deliveries d CROSS JOIN LATERAL unnest(d.notification_ids) AS i(id)"
+	    " JOIN notifications n ON n.id = i.id JOIN alerts a ON a.id = n.alert_id"
+	    " WHERE d.id = $1", 1 },
+	[O_SET_BODY] = { "outbox_set_body",
+	    "UPDATE deliveries SET body = $2::jsonb, parts_total = $3 WHERE id = $1", 3 },
+	[O_PART_SENT] = { "outbox_part_sent",
+	    "UPDATE deliveries SET parts_sent = $2,"
+	    "  state = CASE WHEN $2 >= parts_total THEN 'delivered' ELSE state END,"
+	    "  delivered_at = CASE WHEN $2 >= parts_total THEN clock_timestamp() END,"
+	    "  last_error = CASE WHEN $2 >= parts_total THEN NULL ELSE last_error END,"
+	    "  next_attempt_at = CASE WHEN $2 >= parts_total THEN next_attempt_at ELSE $3 END"
+	    " WHERE id = $1", 3 },
+	[O_RETRY] = { "outbox_retry",
+	    "UPDATE deliveries SET state = 'pending', next_attempt_at = $2, last_error = $3,"
+	    "  platform_code = NULLIF($4, '') WHERE id = $1", 4 },
+	[O_RELEASE] = { "outbox_release",
+	    "UPDATE deliveries SET state = 'pending', next_attempt_at = $2,"
+	    "  attempts = greatest(attempts - 1, 0) WHERE id = $1", 2 },
+	[O_DEAD] = { "outbox_dead",
+	    "WITH d AS ("
+	    "  UPDATE deliveries SET state = 'dead', last_error = $2, platform_code = NULLIF($3, '')"
+	    "  WHERE id = $1 RETURNING id, notification_ids, items"
+	    ") INSERT INTO deliveries (destination, channel, notification_ids, items, created_at,"
+	    "  not_before, retry_from, next_attempt_at, fallback_of)"
+	    " SELECT $5, $6, d.notification_ids, d.items, $4, $4, $4, $4, d.id FROM d"
+	    " WHERE $5 <> ''", 6 },
+	[O_REPLAY] = { "outbox_replay",
+	    "UPDATE deliveries SET state = 'pending', next_attempt_at = $2, retry_from = $2,"
+	    "  replays = replays + 1"
+	    " WHERE state = 'dead' AND ($1 = 0 OR id = $1)", 2 },
+
+	/*
+	 * GCRA in one row per destination, so that every instance keeps the
+	 * same pace: a send is allowed when the theoretical arrival time is
+	 * within the tolerance of now, and moves it one interval on.
+	 */
+	[O_TOKEN] = { "outbox_token",
+	    "WITH up AS ("
+	    "  INSERT INTO destination_state AS s (destination, tat)"
+	    "  VALUES ($1, clock_timestamp() + $2::double precision * interval '1 second')"
+	    "  ON CONFLICT (destination) DO UPDATE"
+	    "    SET tat = greatest(s.tat, clock_timestamp()) + $2::double precision * interval '1 second'"
+	    "    WHERE greatest(s.tat, clock_timestamp())"
+	    "      <= clock_timestamp() + $3::double precision * interval '1 second'"
+	    "  RETURNING 1"
+	    ") SELECT CASE WHEN EXISTS (SELECT 1 FROM up) THEN 0 ELSE"
+	    "  (SELECT greatest(extract(epoch FROM s.tat - clock_timestamp()) - $3::double precision,"
+	    "     0.001) FROM destination_state s WHERE s.destination = $1) END", 3 },
+	[O_BLOCK] = { "outbox_block",
+	    "INSERT INTO destination_state AS s (destination, blocked_until, blocked_reason)"
+	    " VALUES ($1, clock_timestamp() + $2::double precision * interval '1 second', $3)"
+	    " ON CONFLICT (destination) DO UPDATE SET"
+	    "  blocked_until = greatest(s.blocked_until, EXCLUDED.blocked_until),"
+	    "  blocked_reason = EXCLUDED.blocked_reason", 3 },
+	[O_NOTE] = { "outbox_note",
+	    "INSERT INTO destination_state AS s (destination, last_ok_at, last_error_at, last_error)"
+	    " VALUES ($1, CASE WHEN $2 THEN clock_timestamp() END,"
+	    "  CASE WHEN NOT $2 THEN clock_timestamp() END, CASE WHEN NOT $2 THEN $3 END)"
+	    " ON CONFLICT (destination) DO UPDATE SET"
+	    "  last_ok_at = COALESCE(EXCLUDED.last_ok_at, s.last_ok_at),"
+	    "  last_error_at = COALESCE(EXCLUDED.last_error_at, s.last_error_at),"
+	    "  last_error = COALESCE(EXCLUDED.last_error, s.last_error)", 3 },
+	[O_LIST] = { "outbox_list",
+	    "SELECT COALESCE(json_agg(x ORDER BY x.id DESC), '[]') FROM ("
+	    "  SELECT id, destination, channel, state, items, attempts, parts_sent, parts_total,"
+	    "    to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS created_at,"
+	    "    to_char(next_attempt_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	    "      AS next_attempt_at, last_error, platform_code, idempotency_key, fallback_of"
+	    "  FROM deliveries WHERE NOT $1 OR state = 'dead' ORDER BY id DESC LIMIT $2) AS x", 2 },
+};
+
+static PGresult *
+run(struct store *s, int q, const char *const *params, char *err, size_t errlen,
+    enum store_result *r)
+{
+	return store_exec(s, &qs[q], &s->outbox_prepared, q, params, err, errlen, r);
+}
+
+static enum store_result
+run_command(struct store *s, int q, const char *const *params, char *err, size_t errlen)
+{
+	enum store_result r;
+	PGresult *res = run(s, q, params, err, errlen, &r);
+
+	PQclear(res);
+	return r;
+}
+
+enum store_result
+store_delivery_claim(struct store *s, const char *now, int lease, const char *instance,
+    const char *dests, struct store_delivery *d, bool *found, char *err, size_t errlen)
+{
+	char ls[16];
+	const char *params[] = { now, ls, instance, dests };
+	enum store_result r;
+	PGresult *res;
+
+	snprintf(ls, sizeof(ls), "%d", lease);
+	memset(d, 0, sizeof(*d));
+	*found = false;
+	res = run(s, O_CLAIM, params, err, errlen, &r);
+	if (res == NULL)
+		return r;
+	if (PQntuples(res) == 1) {
+		*found = true;
+		d->id = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+		snprintf(d->key, sizeof(d->key), "%s", PQgetvalue(res, 0, 1));
+		snprintf(d->destination, sizeof(d->destination), "%s", PQgetvalue(res, 0, 2));
+		snprintf(d->channel, sizeof(d->channel), "%s", PQgetvalue(res, 0, 3));
+		d->attempts = (int)strtol(PQgetvalue(res, 0, 4), NULL, 10);
+		d->parts_sent = (int)strtol(PQgetvalue(res, 0, 5), NULL, 10);
+		d->body = PQgetisnull(res, 0, 6) ? NULL : xstrdup(PQgetvalue(res, 0, 6));
+		d->fallback_of = strtol(PQgetvalue(res, 0, 7), NULL, 10);
+		d->age = strtod(PQgetvalue(res, 0, 8), NULL);
+	}
+	PQclear(res);
+	return STORE_OK;
+}
+
+void
+store_delivery_cleanup(struct store_delivery *d)
+{
+	free(d->body);
+	d->body = NULL;
+}
+
+enum store_result
+store_delivery_items(struct store *s, long id, char **json, char *err, size_t errlen)
+{
+	char ids[24];
+	const char *params[] = { ids };
+	enum store_result r;
+	PGresult *res;
+
+	snprintf(ids, sizeof(ids), "%ld", id);
+	*json = NULL;
+	res = run(s, O_ITEMS, params, err, errlen, &r);
+	if (res == NULL)
+		return r;
+	*json = xstrdup(PQntuples(res) ? PQgetvalue(res, 0, 0) : "[]");
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_result
+store_delivery_set_body(struct store *s, long id, const char *body, int parts, char *err,
+    size_t errlen)
+{
+	char ids[24], ps[16];
+	const char *params[] = { ids, body, ps };
+
+	snprintf(ids, sizeof(ids), "%ld", id);
+	snprintf(ps, sizeof(ps), "%d", parts);
+	return run_command(s, O_SET_BODY, params, err, errlen);
+}
+
+enum store_result
+store_delivery_part_sent(struct store *s, long id, int parts_sent, const char *lease_until,
+    char *err, size_t errlen)
+{
+	char ids[24], ps[16];
+	const char *params[] = { ids, ps, lease_until };
+
+	snprintf(ids, sizeof(ids), "%ld", id);
+	snprintf(ps, sizeof(ps), "%d", parts_sent);
+	return run_command(s, O_PART_SENT, params, err, errlen);
+}
+
+enum store_result
+store_delivery_retry(struct store *s, long id, const char *next, const char *error,
+    const char *code, char *err, size_t errlen)
+{
+	char ids[24];
+	const char *params[] = { ids, next, error, code ? code : "" };
+
+	snprintf(ids, sizeof(ids), "%ld", id);
+	return run_command(s, O_RETRY, params, err, errlen);
+}
+
+enum store_result
+store_delivery_release(struct store *s, long id, const char *next, char *err, size_t errlen)
+{
+	char ids[24];
+	const char *params[] = { ids, next };
+
+	snprintf(ids, sizeof(ids), "%ld", id);
+	return run_command(s, O_RELEASE, params, err, errlen);
+}
+
+enum store_result
+store_delivery_dead(struct store *s, long id, const char *error, const char *code,
+    const char *now, const char *fallback, const char *fallback_channel, char *err,
+    size_t errlen)
+{
+	char ids[24];
+	const char *params[] = { ids, error, code ? code : "", now, fallback ? fallback : "",
+		fallback_channel ? fallback_channel : "" };
+
+	snprintf(ids, sizeof(ids), "%ld", id);
+	return run_command(s, O_DEAD, params, err, errlen);
+}
+
+enum store_result
+store_delivery_replay(struct store *s, long id, const char *now, long *n, char *err,
+    size_t errlen)
+{
+	char ids[24];
+	const char *params[] = { ids, now };
+	enum store_result r;
+	PGresult *res;
+
+	snprintf(ids, sizeof(ids), "%ld", id);
+	*n = 0;
+	res = run(s, O_REPLAY, params, err, errlen, &r);
+	if (res == NULL)
+		return r;
+	*n = strtol(PQcmdTuples(res), NULL, 10);
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_result
+store_destination_token(struct store *s, const char *destination, double interval,
+    double tolerance, double *wait, char *err, size_t errlen)
+{
+	char iv[32], tol[32];
+	const char *params[] = { destination, iv, tol };
+	enum store_result r;
+	PGresult *res;
+
+	snprintf(iv, sizeof(iv), "%.6f", interval);
+	snprintf(tol, sizeof(tol), "%.6f", tolerance);
+	*wait = 0;
+	res = run(s, O_TOKEN, params, err, errlen, &r);
+	if (res == NULL)
+		return r;
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		*wait = strtod(PQgetvalue(res, 0, 0), NULL);
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_result
+store_destination_block(struct store *s, const char *destination, double seconds,
+    const char *reason, char *err, size_t errlen)
+{
+	char secs[32];
+	const char *params[] = { destination, secs, reason };
+
+	snprintf(secs, sizeof(secs), "%.3f", seconds);
+	return run_command(s, O_BLOCK, params, err, errlen);
+}
+
+enum store_result
+store_destination_note(struct store *s, const char *destination, bool ok, const char *error,
+    char *err, size_t errlen)
+{
+	const char *params[] = { destination, ok ? "true" : "false", error ? error : "" };
+
+	return run_command(s, O_NOTE, params, err, errlen);
+}
+
+enum store_result
+store_deliveries_list(struct store *s, bool dead_only, int limit, char **json, char *err,
+    size_t errlen)
+{
+	char lim[16];
+	const char *params[] = { dead_only ? "true" : "false", lim };
+	enum store_result r;
+	PGresult *res;
+
+	snprintf(lim, sizeof(lim), "%d", limit);
+	*json = NULL;
+	res = run(s, O_LIST, params, err, errlen, &r);
+	if (res == NULL)
+		return r;
+	*json = xstrdup(PQntuples(res) ? PQgetvalue(res, 0, 0) : "[]");
+	PQclear(res);
+	return STORE_OK;
+}
