@@ -87,6 +87,9 @@ CREATE TABLE deliveries (
     next_attempt_at  timestamptz NOT NULL,
     attempts         integer NOT NULL DEFAULT 0,
     leased_by        text,
+    -- Bumped by every claim; a worker's writes name the token it claimed with, so
+    -- one whose lease ran out and was taken over can change nothing, nor send.
+    lease_token      bigint NOT NULL DEFAULT 0,
     parts_total      integer,
     parts_sent       integer NOT NULL DEFAULT 0,
     body             jsonb,               -- the rendered parts, fixed at the first attempt

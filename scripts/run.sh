@@ -4,7 +4,8 @@
 #   - a demo signing key and SP metadata.xml made by hcwatch-sim (var/keys),
 #     standing in for Huawei's;
 #   - hcwatch-sim serve on port 9480, standing in for Huawei's partner APIs
-#     with 50 generated customers;
+#     with 50 generated customers, and for a WeCom robot, a webhook receiver
+#     and an SMTP server (port 9425) that the alerts go to;
 #   - var/hcwatch.conf, which you may edit; it is kept on the next run;
 # then migrates, serves (with the poller on, pointed at the simulator), and
 # posts one signed binding notification with hcwatch-sim so that there is
@@ -18,6 +19,7 @@ ROOT=$(pwd)
 VAR="$ROOT/var"
 PORT=${HCWATCH_PORT:-8080}
 SIM_PORT=${HCWATCH_SIM_PORT:-9480}
+SMTP_PORT=${HCWATCH_SMTP_PORT:-9425}
 
 sh scripts/bootstrap.sh
 cmake -S . -B build/run -DCMAKE_BUILD_TYPE=Release -DHCWATCH_TESTS=OFF >/dev/null
@@ -104,10 +106,38 @@ customers_interval = 60
 balances_interval = 120
 resources_interval = 300
 partner_interval = 300
+
+[alerts]
+; Evaluated after every poll run and every minute.
+evaluate_interval = 60
+
+[routing]
+default = demo-wecom, demo-hook
+operator = demo-mail
+
+; hcwatch-sim's robots, which check signatures and limits like the real ones.
+[destination demo-wecom]
+type = wecom
+url = http://127.0.0.1:$SIM_PORT/wecom/cgi-bin/webhook/send?key=demo
+max_parts = 3
+
+[destination demo-hook]
+type = webhook
+url = http://127.0.0.1:$SIM_PORT/webhook/demo
+secret = whsec_aGN3YXRjaC1zaW0td2ViaG9vay1zZWNyZXQ=
+
+[destination demo-mail]
+type = email
+url = smtp://127.0.0.1:$SMTP_PORT
+; The simulator's SMTP server has no TLS; a real one must (the default).
+tls = none
+from = hcwatch <alerts@partner.example>
+to = 值班 <oncall@partner.example>
 CONF
 fi
 
-"$SIM" serve --listen "127.0.0.1:$SIM_PORT" --customers 50 --resources-per 5 &
+"$SIM" serve --listen "127.0.0.1:$SIM_PORT" --customers 50 --resources-per 5 \
+    --smtp-listen "127.0.0.1:$SMTP_PORT" &
 sim_pid=$!
 
 "$HCWATCH" -c "$VAR/hcwatch.conf" migrate
@@ -148,6 +178,12 @@ The poller is syncing the simulator's customers, balances and expiring resources
   psql "$HCWATCH_DATABASE_URL" -c "SELECT customer_id, resource_name, expire_time, expire_policy FROM resources WHERE gone_at IS NULL ORDER BY expire_time LIMIT 10"
 Renew one and watch the event on the next sweep (every 300 s):
   curl -s localhost:$SIM_PORT/_sim/mutate -d '{"op":"resource","resource_id":"<id>","set":{"expire_time":"2030-01-01T00:00:00Z"}}'
+
+After the first sweep the alerts go to the simulated WeCom robot and webhook (paced at
+WeCom's 18 messages a minute), as one digest per destination:
+  $HCWATCH -c $VAR/hcwatch.conf alerts list
+  $HCWATCH -c $VAR/hcwatch.conf alerts deliveries
+  curl -s 'localhost:$SIM_PORT/_sim/messages?channel=wecom' | python3 -m json.tool | less
 
 Ctrl-C stops hcwatch and PostgreSQL.
 MSG

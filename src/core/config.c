@@ -908,6 +908,16 @@ validate_all(const struct config *cfg, char *err, size_t errlen)
 		return false;
 	if (!validate_routes(cfg, err, errlen))
 		return false;
+	/*
+	 * A claim must outlive the longest a worker holds it for one part: the
+	 * pace wait (at most 5 s) and the request's timeout. Otherwise another
+	 * worker takes the delivery over and it is sent twice.
+	 */
+	if (cfg->nt_lease <= cfg->nt_timeout + 5) {
+		snprintf(err, errlen, "[notifier] lease (%d s) must exceed [notifier] timeout (%d s) "
+		    "by more than 5 s", cfg->nt_lease, cfg->nt_timeout);
+		return false;
+	}
 	if (cfg->bind_enabled && !cfg->bind_certificates[0]) {
 		snprintf(err, errlen, "[bind] certificates: at least one certificate file (PEM, or "
 		    "Huawei's SP metadata.xml) is required while [bind] enabled = true");

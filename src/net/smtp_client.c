@@ -108,8 +108,8 @@ void
 smtp_send(const struct smtp_message *m, struct smtp_outcome *out)
 {
 	CURL *h = curl_easy_init();
-	struct curl_slist *rcpt = NULL, *headers = NULL, *inline_hdr = NULL;
-	curl_mime *mime = NULL, *alt = NULL;
+	struct curl_slist *rcpt = NULL, *headers = NULL;
+	curl_mime *mime = NULL;
 	curl_mimepart *part;
 	char errbuf[CURL_ERROR_SIZE] = "", from[256], addr[256], date[64], code[32];
 	struct buf hv;
@@ -194,25 +194,23 @@ smtp_send(const struct smtp_message *m, struct smtp_outcome *out)
 	headers = curl_slist_append(headers, hv.data);
 	buf_cleanup(&hv);
 
-	/* multipart/alternative: text first, HTML preferred by readers that can show it. */
+	/*
+	 * multipart/alternative: text first, HTML preferred by readers that can
+	 * show it. libcurl makes the top level multipart/mixed unless a
+	 * Content-Type header says otherwise.
+	 */
+	headers = curl_slist_append(headers, "Content-Type: multipart/alternative");
 	mime = curl_mime_init(h);
-	alt = curl_mime_init(h);
-	part = curl_mime_addpart(alt);
+	part = curl_mime_addpart(mime);
 	curl_mime_data(part, m->text ? m->text : "", CURL_ZERO_TERMINATED);
 	curl_mime_type(part, "text/plain; charset=UTF-8");
 	curl_mime_encoder(part, "base64");
 	if (m->html) {
-		part = curl_mime_addpart(alt);
+		part = curl_mime_addpart(mime);
 		curl_mime_data(part, m->html, CURL_ZERO_TERMINATED);
 		curl_mime_type(part, "text/html; charset=UTF-8");
 		curl_mime_encoder(part, "base64");
 	}
-	part = curl_mime_addpart(mime);
-	curl_mime_subparts(part, alt);
-	curl_mime_type(part, "multipart/alternative");
-	inline_hdr = curl_slist_append(NULL, "Content-Disposition: inline");
-	curl_mime_headers(part, inline_hdr, 1);
-	inline_hdr = NULL;
 
 	curl_easy_setopt(h, CURLOPT_URL, m->url);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps");

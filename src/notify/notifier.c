@@ -16,7 +16,10 @@
 #include "util/clock.h"
 #include "util/xalloc.h"
 
-/* A pace wait longer than this hands the delivery back instead of holding a worker. */
+/*
+ * A pace wait longer than this hands the delivery back instead of holding a
+ * worker; config.c keeps [notifier] lease above it plus the request timeout.
+ */
 #define MAX_PACE_WAIT_US (5 * 1000000LL)
 
 struct worker {
@@ -138,20 +141,51 @@ log_store_error(const char *what, const char *err)
 	log_error("notifier: %s: %s", what, err);
 }
 
-/* Takes the destination's pace for one part; false if the delivery went back to wait. */
+/* After a claim holder's write: false, with a line, when the claim was lost. */
 static bool
-pace(struct worker *w, const struct config_dest *d, long id)
+still_held(const struct store_delivery *del, enum store_result r, const bool *held,
+    const char *what, const char *err)
+{
+	/* held is read here, after the call that set it has returned. */
+	if (r != STORE_OK) {
+		log_store_error(what, err);
+		return false;
+	}
+	if (!*held)
+		log_warn("delivery %ld: another worker took it over (the lease ran out) before %s; "
+		    "leaving it to that one", del->id, what);
+	return *held;
+}
+
+/* Hands the delivery back to wait until us from now, without counting an attempt. */
+static void
+hand_back(struct worker *w, const struct store_delivery *del, int64_t us)
+{
+	char next[CLOCK_RFC3339_LEN], err[STORE_ERR_LEN];
+	bool held = false;
+
+	format_time(alerts_now_us(w->cfg) + us, next, sizeof(next));
+	(void)still_held(del, store_delivery_release(w->store, del, next, &held, err, sizeof(err)),
+	    &held, "handing it back", err);
+}
+
+/*
+ * Takes the destination's pace for one part. Waits at most MAX_PACE_WAIT_US
+ * in all (other workers may take the slot it waited for); beyond that the
+ * delivery goes back to wait, and false returns.
+ */
+static bool
+pace(struct worker *w, const struct config_dest *d, const struct store_delivery *del)
 {
 	double interval, wait;
 	int burst;
+	int64_t waited = 0;
 	char err[STORE_ERR_LEN];
 
 	channel_pace(d, &interval, &burst);
 	if (interval <= 0)
 		return true;
 	for (;;) {
-		char next[CLOCK_RFC3339_LEN];
-
 		if (store_destination_token(w->store, d->name, interval, (burst - 1) * interval, &wait,
 		    err, sizeof(err)) != STORE_OK) {
 			log_store_error("pacing", err);
@@ -159,45 +193,45 @@ pace(struct worker *w, const struct config_dest *d, long id)
 		} else if (wait <= 0) {
 			return true;
 		}
-		if (wait * 1e6 <= MAX_PACE_WAIT_US && !atomic_load(w->stop)) {
-			if (!clock_sleep_us((int64_t)(wait * 1e6), w->stop))
-				wait = 0;
-			else
-				continue;
-		}
-		format_time(alerts_now_us(w->cfg) + (int64_t)(wait * 1e6), next, sizeof(next));
-		if (store_delivery_release(w->store, id, next, err, sizeof(err)) != STORE_OK)
-			log_store_error("release", err);
-		return false;
+		if (waited + (int64_t)(wait * 1e6) > MAX_PACE_WAIT_US || atomic_load(w->stop))
+			break;
+		if (!clock_sleep_us((int64_t)(wait * 1e6), w->stop))
+			break;
+		waited += (int64_t)(wait * 1e6);
 	}
+	hand_back(w, del, atomic_load(w->stop) ? 0 : (int64_t)(wait * 1e6));
+	return false;
 }
 
 static const char *
-render_and_store(struct worker *w, const struct config_dest *d, struct store_delivery *del,
-    char *err, size_t errlen)
+render_and_store(struct worker *w, const struct config_dest *d, struct store_delivery *del)
 {
-	char *items_json = NULL, *body;
+	char *items_json = NULL, *body, err[STORE_ERR_LEN];
 	json_t *items, *parts;
+	enum store_result r;
+	bool held = false;
 
-	if (store_delivery_items(w->store, del->id, &items_json, err, errlen) != STORE_OK)
+	if (store_delivery_items(w->store, del->id, &items_json, err, sizeof(err)) != STORE_OK) {
+		log_store_error("render", err);
 		return NULL;
+	}
 	items = json_loads(items_json, 0, NULL);
 	free(items_json);
 	if (!json_is_array(items)) {
 		json_decref(items);
-		snprintf(err, errlen, "delivery %ld: unreadable items", del->id);
+		log_error("notifier: delivery %ld: unreadable items", del->id);
 		return NULL;
 	}
 	parts = notifier_render(w->cfg, d, del->key, items);
 	json_decref(items);
 	body = json_dumps(parts, JSON_COMPACT);
-	if (store_delivery_set_body(w->store, del->id, body, (int)json_array_size(parts), err,
-	    errlen) != STORE_OK) {
+	r = store_delivery_set_body(w->store, del, body, (int)json_array_size(parts), &held, err,
+	    sizeof(err));
+	json_decref(parts);
+	if (!still_held(del, r, &held, "storing its rendering", err)) {
 		free(body);
-		json_decref(parts);
 		return NULL;
 	}
-	json_decref(parts);
 	del->body = body;
 	return body;
 }
@@ -209,6 +243,7 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
 {
 	char err[STORE_ERR_LEN], next[CLOCK_RFC3339_LEN], now[CLOCK_RFC3339_LEN];
 	int64_t now_us = alerts_now_us(w->cfg), delay = backoff_us(w->cfg, &w->seed, del->attempts);
+	bool held = false;
 
 	if (res->block_s > 0) {
 		if (store_destination_block(w->store, d->name, res->block_s, res->code, err,
@@ -223,10 +258,9 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
 		format_time(now_us + delay, next, sizeof(next));
 		log_warn("delivery %ld to %s (%s): attempt %d failed (%s); next attempt at %s",
 		    del->id, d->name, del->channel, del->attempts, res->error, next);
-		if (store_delivery_retry(w->store, del->id, next, res->error, res->code, err,
-		    sizeof(err)) != STORE_OK)
-			log_store_error("retry", err);
-		w->stats.retried++;
+		if (still_held(del, store_delivery_retry(w->store, del, next, res->error, res->code,
+		    &held, err, sizeof(err)), &held, "scheduling its retry", err))
+			w->stats.retried++;
 		return;
 	}
 	{
@@ -236,11 +270,10 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
 		log_error("delivery %ld to %s (%s) is dead after %d attempt(s): %s%s%s", del->id,
 		    d->name, del->channel, del->attempts, res->error, fb ? "; handing it to " : "",
 		    fb ? fb->name : "");
-		if (store_delivery_dead(w->store, del->id, res->error, res->code, now,
-		    fb ? fb->name : NULL, fb ? config_channel_name(fb->type) : NULL, err,
-		    sizeof(err)) != STORE_OK)
-			log_store_error("dead letter", err);
-		w->stats.dead++;
+		if (still_held(del, store_delivery_dead(w->store, del, res->error, res->code, now,
+		    fb ? fb->name : NULL, fb ? config_channel_name(fb->type) : NULL, &held, err,
+		    sizeof(err)), &held, "recording it dead", err))
+			w->stats.dead++;
 	}
 }
 
@@ -255,23 +288,26 @@ process(struct worker *w, struct store_delivery *del)
 
 	if (d == NULL)
 		return;		/* not claimed: the claim names only our destinations */
-	if (body == NULL && (body = render_and_store(w, d, del, err, sizeof(err))) == NULL) {
-		log_store_error("render", err);
+	if (body == NULL && (body = render_and_store(w, d, del)) == NULL)
 		return;		/* the lease runs out and it is tried again */
-	}
 	parts = json_loads(body, 0, NULL);
 	n = json_array_size(parts);
 	for (size_t i = (size_t)del->parts_sent; i < n; i++) {
 		struct send_result res;
 		char lease[CLOCK_RFC3339_LEN];
+		bool held = false;
 
 		if (atomic_load(w->stop)) {
-			format_time(alerts_now_us(w->cfg), lease, sizeof(lease));
-			if (store_delivery_release(w->store, del->id, lease, err, sizeof(err)) != STORE_OK)
-				log_store_error("release", err);
+			hand_back(w, del, 0);
 			break;
 		}
-		if (!pace(w, d, del->id))
+		if (!pace(w, d, del))
+			break;
+		/* Still ours, and for long enough to send: else someone else sends it. */
+		format_time(alerts_now_us(w->cfg) + (int64_t)w->cfg->nt_lease * 1000000LL, lease,
+		    sizeof(lease));
+		if (!still_held(del, store_delivery_renew(w->store, del, lease, &held, err,
+		    sizeof(err)), &held, "sending", err))
 			break;
 		channel_send(client_for(w, d), d, w->cfg->nt_timeout, del->key, (int)i + 1, (int)n,
 		    json_array_get(parts, i), &res);
@@ -282,12 +318,10 @@ process(struct worker *w, struct store_delivery *del)
 		w->stats.parts++;
 		format_time(alerts_now_us(w->cfg) + (int64_t)w->cfg->nt_lease * 1000000LL, lease,
 		    sizeof(lease));
-		if (store_delivery_part_sent(w->store, del->id, (int)i + 1, lease, err,
-		    sizeof(err)) != STORE_OK) {
-			/* Sent but not recorded: the lease runs out and the part goes again, same key. */
-			log_store_error("record a sent part", err);
+		/* Sent but not recorded: the lease runs out and the part goes again, same key. */
+		if (!still_held(del, store_delivery_part_sent(w->store, del, (int)i + 1, lease, &held,
+		    err, sizeof(err)), &held, "recording a sent part", err))
 			break;
-		}
 		if (i + 1 == n) {
 			w->stats.delivered++;
 			(void)store_destination_note(w->store, d->name, true, NULL, err, sizeof(err));

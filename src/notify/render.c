@@ -494,7 +494,9 @@ pack(const struct render_opts *o, const struct model *m, size_t budget, struct p
 	for (size_t i = 0; i < m->n; i++) {
 		const struct line *l = &m->lines[i];
 		size_t len = strlen(l->text), c = cost(o, l->text, len) + 1;
-		bool fresh = last == NULL || last->cost + c > budget;
+		/* A line no part can hold is cut where it is, unless the part is already half full. */
+		bool fresh = last == NULL || (last->cost + c > budget &&
+		    !(c > budget && last->cost < budget / 2));
 
 		if (l->header) {
 			header = l;

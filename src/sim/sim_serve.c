@@ -27,6 +27,7 @@
 #include "poller/hwc_sign.h"
 #include "util/pct.h"
 #include "sim/sim.h"
+#include "sim/sim_chat.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/sha256.h"
@@ -71,6 +72,7 @@ struct sim {
 	size_t nbuckets;
 	struct faults faults;
 	uint64_t rng;
+	struct sim_chat *chat;	/* the chat robots, webhook receiver and SMTP server */
 	/* counters for /_sim/stats */
 	long calls[API_COUNT], throttled, auth_failures, faults_injected, bad_requests, total;
 };
@@ -1156,6 +1158,8 @@ on_request(struct evhttp_request *req, void *arg)
 	if (path == NULL)
 		path = "/";
 	body = body_text(req, &len);
+	if (sim_chat_handle(s->chat, req, path, body, len))
+		goto out;
 	if (len > 0)
 		in = json_loadb(body, len, 0, NULL);
 	if (strncmp(path, "/_sim/", 6) == 0) {
@@ -1268,7 +1272,13 @@ usage(FILE *out)
 	    "  --token-ttl S          IAM token lifetime in seconds (default 86400)\n"
 	    "  --error-shape apigw|apig   gateway error shape (default apigw)\n"
 	    "  --fault-5xx P --fault-error200 P --fault-malformed P   failure rates, 0 to 1\n"
-	    "  --latency-ms N         added to every answer\n");
+	    "  --latency-ms N         added to every answer\n"
+	    "chat and mail (see docs/simulator.md):\n"
+	    "  --chat-secret S        DingTalk and Feishu signing secret (default " SIM_CHAT_SECRET ")\n"
+	    "  --webhook-secret K     generic webhook key (default " SIM_WEBHOOK_SECRET ")\n"
+	    "  --dingtalk-penalty S   seconds DingTalk refuses a robot over its limit (600)\n"
+	    "  --smtp-listen H:P      also serve SMTP there\n"
+	    "  --smtp-user U --smtp-password P   require AUTH (PLAIN or LOGIN)\n");
 }
 
 int
@@ -1292,6 +1302,12 @@ sim_serve(int argc, char **argv)
 		{ "fault-error200", required_argument, NULL, '2' },
 		{ "fault-malformed", required_argument, NULL, 'M' },
 		{ "latency-ms", required_argument, NULL, 'L' },
+		{ "chat-secret", required_argument, NULL, 1 },
+		{ "webhook-secret", required_argument, NULL, 2 },
+		{ "dingtalk-penalty", required_argument, NULL, 3 },
+		{ "smtp-listen", required_argument, NULL, 4 },
+		{ "smtp-user", required_argument, NULL, 5 },
+		{ "smtp-password", required_argument, NULL, 6 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1302,6 +1318,9 @@ sim_serve(int argc, char **argv)
 	char host[256];
 	struct evhttp *http = NULL;
 	struct event *sigint = NULL, *sigterm = NULL;
+	const char *chat_secret = SIM_CHAT_SECRET, *webhook_secret = SIM_WEBHOOK_SECRET;
+	const char *smtp_listen = NULL, *smtp_user = NULL, *smtp_password = NULL;
+	double penalty = 600;
 
 	memset(&s, 0, sizeof(s));
 	s.ak = "HCWATCHSIMACCESSKEY0";
@@ -1337,6 +1356,12 @@ sim_serve(int argc, char **argv)
 		case '2': s.faults.rate_error200 = atof(optarg); break;
 		case 'M': s.faults.rate_malformed = atof(optarg); break;
 		case 'L': s.faults.latency_ms = atoi(optarg); break;
+		case 1: chat_secret = optarg; break;
+		case 2: webhook_secret = optarg; break;
+		case 3: penalty = atof(optarg); break;
+		case 4: smtp_listen = optarg; break;
+		case 5: smtp_user = optarg; break;
+		case 6: smtp_password = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -1370,6 +1395,17 @@ sim_serve(int argc, char **argv)
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	evhttp_set_max_body_size(http, MAX_BODY);
 	evhttp_set_gencb(http, on_request, &s);
+	s.chat = sim_chat_new(s.base, chat_secret, webhook_secret, penalty);
+	if (smtp_listen) {
+		char shost[256];
+		int sport;
+
+		if (!config_split_hostport(smtp_listen, shost, sizeof(shost), &sport) ||
+		    !sim_chat_smtp_listen(s.chat, shost, sport, smtp_user, smtp_password)) {
+			fprintf(stderr, "hcwatch-sim serve: cannot listen for SMTP on %s\n", smtp_listen);
+			goto out;
+		}
+	}
 	if (evhttp_bind_socket(http, host, (ev_uint16_t)port) != 0) {
 		fprintf(stderr, "hcwatch-sim serve: cannot listen on %s\n", listen);
 		goto out;
@@ -1389,6 +1425,7 @@ out:
 		event_free(sigterm);
 	if (http)
 		evhttp_free(http);
+	sim_chat_free(s.chat);
 	event_base_free(s.base);
 	json_decref(s.data);
 	json_decref(s.index);

@@ -172,7 +172,7 @@ static const struct store_stmt qs[A_COUNT] = {
 	    "  FROM r CROSS JOIN cfg"
 	    "), c AS ("
 	    "  SELECT st.*,"
-	    "    CASE WHEN st.expire_policy = 3 AND st.stage0 LIKE '%d' AND st.stage0 <> st.last_stage"
+	    "    CASE WHEN st.expire_policy = 3 AND st.stage0 ~ '^[0-9]+d$' AND st.stage0 <> st.last_stage"
 	    "         THEN CASE WHEN cfg.notice THEN 'notice' END ELSE st.stage0 END AS stage"
 	    "  FROM st CROSS JOIN cfg"
 	    "), n AS ("

@@ -14,6 +14,7 @@
 
 enum {
 	O_CLAIM,
+	O_RENEW,
 	O_ITEMS,
 	O_SET_BODY,
 	O_PART_SENT,
@@ -39,11 +40,15 @@ static const struct store_stmt qs[O_COUNT] = {
 	    "  ORDER BY d.next_attempt_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED"
 	    ") UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1,"
 	    "  next_attempt_at = $1::timestamptz + $2::int * interval '1 second', leased_by = $3,"
-	    "  last_attempt_at = $1"
+	    "  last_attempt_at = $1, lease_token = d.lease_token + 1"
 	    " FROM c WHERE d.id = c.id"
 	    " RETURNING d.id, d.idempotency_key, d.destination, d.channel, d.attempts, d.parts_sent,"
 	    "  d.body::text, COALESCE(d.fallback_of, 0),"
-	    "  extract(epoch FROM $1::timestamptz - d.retry_from)", 4 },
+	    "  extract(epoch FROM $1::timestamptz - d.retry_from), d.lease_token", 4 },
+	/* Before each send: still ours? Then the lease runs on from here. */
+	[O_RENEW] = { "outbox_renew",
+	    "UPDATE deliveries SET next_attempt_at = $3"
+	    " WHERE id = $1 AND lease_token = $2 AND state = 'sending'", 3 },
 
 	/*
 	 * Items in the order a digest lists them: by customer, the most urgent
@@ -59,28 +64,31 @@ static const struct store_stmt qs[O_COUNT] = {
 	    " JOIN notifications n ON n.id = i.id JOIN alerts a ON a.id = n.alert_id"
 	    " WHERE d.id = $1", 1 },
 	[O_SET_BODY] = { "outbox_set_body",
-	    "UPDATE deliveries SET body = $2::jsonb, parts_total = $3 WHERE id = $1", 3 },
+	    "UPDATE deliveries SET body = $2::jsonb, parts_total = $3"
+	    " WHERE id = $1 AND lease_token = $4", 4 },
 	[O_PART_SENT] = { "outbox_part_sent",
 	    "UPDATE deliveries SET parts_sent = $2,"
 	    "  state = CASE WHEN $2 >= parts_total THEN 'delivered' ELSE state END,"
 	    "  delivered_at = CASE WHEN $2 >= parts_total THEN clock_timestamp() END,"
 	    "  last_error = CASE WHEN $2 >= parts_total THEN NULL ELSE last_error END,"
 	    "  next_attempt_at = CASE WHEN $2 >= parts_total THEN next_attempt_at ELSE $3 END"
-	    " WHERE id = $1", 3 },
+	    " WHERE id = $1 AND lease_token = $4", 4 },
 	[O_RETRY] = { "outbox_retry",
 	    "UPDATE deliveries SET state = 'pending', next_attempt_at = $2, last_error = $3,"
-	    "  platform_code = NULLIF($4, '') WHERE id = $1", 4 },
+	    "  platform_code = NULLIF($4, '') WHERE id = $1 AND lease_token = $5", 5 },
 	[O_RELEASE] = { "outbox_release",
 	    "UPDATE deliveries SET state = 'pending', next_attempt_at = $2,"
-	    "  attempts = greatest(attempts - 1, 0) WHERE id = $1", 2 },
+	    "  attempts = greatest(attempts - 1, 0) WHERE id = $1 AND lease_token = $3", 3 },
 	[O_DEAD] = { "outbox_dead",
 	    "WITH d AS ("
 	    "  UPDATE deliveries SET state = 'dead', last_error = $2, platform_code = NULLIF($3, '')"
-	    "  WHERE id = $1 RETURNING id, notification_ids, items"
-	    ") INSERT INTO deliveries (destination, channel, notification_ids, items, created_at,"
-	    "  not_before, retry_from, next_attempt_at, fallback_of)"
-	    " SELECT $5, $6, d.notification_ids, d.items, $4, $4, $4, $4, d.id FROM d"
-	    " WHERE $5 <> ''", 6 },
+	    "  WHERE id = $1 AND lease_token = $7 RETURNING id, notification_ids, items"
+	    "), f AS ("
+	    "  INSERT INTO deliveries (destination, channel, notification_ids, items, created_at,"
+	    "    not_before, retry_from, next_attempt_at, fallback_of)"
+	    "  SELECT $5, $6, d.notification_ids, d.items, $4, $4, $4, $4, d.id FROM d"
+	    "  WHERE $5 <> '' RETURNING 1"
+	    ") SELECT count(*) FROM d", 7 },
 	[O_REPLAY] = { "outbox_replay",
 	    "UPDATE deliveries SET state = 'pending', next_attempt_at = $2, retry_from = $2,"
 	    "  replays = replays + 1"
@@ -169,6 +177,7 @@ store_delivery_claim(struct store *s, const char *now, int lease, const char *in
 		d->body = PQgetisnull(res, 0, 6) ? NULL : xstrdup(PQgetvalue(res, 0, 6));
 		d->fallback_of = strtol(PQgetvalue(res, 0, 7), NULL, 10);
 		d->age = strtod(PQgetvalue(res, 0, 8), NULL);
+		snprintf(d->token, sizeof(d->token), "%s", PQgetvalue(res, 0, 9));
 	}
 	PQclear(res);
 	return STORE_OK;
@@ -199,62 +208,98 @@ store_delivery_items(struct store *s, long id, char **json, char *err, size_t er
 	return STORE_OK;
 }
 
-enum store_result
-store_delivery_set_body(struct store *s, long id, const char *body, int parts, char *err,
+/* A write by the claim holder; *held is false when the claim was lost to another worker. */
+static enum store_result
+held_write(struct store *s, int q, const char *const *params, bool *held, char *err,
     size_t errlen)
 {
-	char ids[24], ps[16];
-	const char *params[] = { ids, body, ps };
+	enum store_result r;
+	PGresult *res = run(s, q, params, err, errlen, &r);
 
-	snprintf(ids, sizeof(ids), "%ld", id);
+	*held = false;
+	if (res == NULL)
+		return r;
+	*held = strtol(PQcmdTuples(res), NULL, 10) > 0;
+	PQclear(res);
+	return STORE_OK;
+}
+
+enum store_result
+store_delivery_renew(struct store *s, const struct store_delivery *d, const char *lease_until,
+    bool *held, char *err, size_t errlen)
+{
+	char ids[24];
+	const char *params[] = { ids, d->token, lease_until };
+
+	snprintf(ids, sizeof(ids), "%ld", d->id);
+	return held_write(s, O_RENEW, params, held, err, errlen);
+}
+
+enum store_result
+store_delivery_set_body(struct store *s, const struct store_delivery *d, const char *body,
+    int parts, bool *held, char *err, size_t errlen)
+{
+	char ids[24], ps[16];
+	const char *params[] = { ids, body, ps, d->token };
+
+	snprintf(ids, sizeof(ids), "%ld", d->id);
 	snprintf(ps, sizeof(ps), "%d", parts);
-	return run_command(s, O_SET_BODY, params, err, errlen);
+	return held_write(s, O_SET_BODY, params, held, err, errlen);
 }
 
 enum store_result
-store_delivery_part_sent(struct store *s, long id, int parts_sent, const char *lease_until,
-    char *err, size_t errlen)
+store_delivery_part_sent(struct store *s, const struct store_delivery *d, int parts_sent,
+    const char *lease_until, bool *held, char *err, size_t errlen)
 {
 	char ids[24], ps[16];
-	const char *params[] = { ids, ps, lease_until };
+	const char *params[] = { ids, ps, lease_until, d->token };
 
-	snprintf(ids, sizeof(ids), "%ld", id);
+	snprintf(ids, sizeof(ids), "%ld", d->id);
 	snprintf(ps, sizeof(ps), "%d", parts_sent);
-	return run_command(s, O_PART_SENT, params, err, errlen);
+	return held_write(s, O_PART_SENT, params, held, err, errlen);
 }
 
 enum store_result
-store_delivery_retry(struct store *s, long id, const char *next, const char *error,
-    const char *code, char *err, size_t errlen)
+store_delivery_retry(struct store *s, const struct store_delivery *d, const char *next,
+    const char *error, const char *code, bool *held, char *err, size_t errlen)
 {
 	char ids[24];
-	const char *params[] = { ids, next, error, code ? code : "" };
+	const char *params[] = { ids, next, error, code ? code : "", d->token };
 
-	snprintf(ids, sizeof(ids), "%ld", id);
-	return run_command(s, O_RETRY, params, err, errlen);
+	snprintf(ids, sizeof(ids), "%ld", d->id);
+	return held_write(s, O_RETRY, params, held, err, errlen);
 }
 
 enum store_result
-store_delivery_release(struct store *s, long id, const char *next, char *err, size_t errlen)
+store_delivery_release(struct store *s, const struct store_delivery *d, const char *next,
+    bool *held, char *err, size_t errlen)
 {
 	char ids[24];
-	const char *params[] = { ids, next };
+	const char *params[] = { ids, next, d->token };
 
-	snprintf(ids, sizeof(ids), "%ld", id);
-	return run_command(s, O_RELEASE, params, err, errlen);
+	snprintf(ids, sizeof(ids), "%ld", d->id);
+	return held_write(s, O_RELEASE, params, held, err, errlen);
 }
 
 enum store_result
-store_delivery_dead(struct store *s, long id, const char *error, const char *code,
-    const char *now, const char *fallback, const char *fallback_channel, char *err,
-    size_t errlen)
+store_delivery_dead(struct store *s, const struct store_delivery *d, const char *error,
+    const char *code, const char *now, const char *fallback, const char *fallback_channel,
+    bool *held, char *err, size_t errlen)
 {
 	char ids[24];
 	const char *params[] = { ids, error, code ? code : "", now, fallback ? fallback : "",
-		fallback_channel ? fallback_channel : "" };
+		fallback_channel ? fallback_channel : "", d->token };
+	enum store_result r;
+	PGresult *res;
 
-	snprintf(ids, sizeof(ids), "%ld", id);
-	return run_command(s, O_DEAD, params, err, errlen);
+	snprintf(ids, sizeof(ids), "%ld", d->id);
+	*held = false;
+	res = run(s, O_DEAD, params, err, errlen, &r);
+	if (res == NULL)
+		return r;
+	*held = PQntuples(res) == 1 && strtol(PQgetvalue(res, 0, 0), NULL, 10) > 0;
+	PQclear(res);
+	return STORE_OK;
 }
 
 enum store_result

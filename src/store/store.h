@@ -203,6 +203,7 @@ struct store_delivery {
 	char *body;		/* the rendered parts as a JSON array, or NULL before the first render */
 	long fallback_of;	/* 0 when none */
 	double age;		/* seconds since retry_from */
+	char token[24];		/* the claim's lease token */
 };
 
 /**
@@ -217,28 +218,36 @@ void store_delivery_cleanup(struct store_delivery *d);
 /** The items of a delivery, for rendering: a JSON array (caller frees). */
 enum store_result store_delivery_items(struct store *s, long id, char **json, char *err,
     size_t errlen);
+/*
+ * The claim holder's writes. Each names the claim's lease token; *held comes
+ * back false when another worker has taken the delivery over since (the
+ * lease ran out), and then nothing was changed.
+ */
+/** Extends the lease to lease_until; call before each send. */
+enum store_result store_delivery_renew(struct store *s, const struct store_delivery *d,
+    const char *lease_until, bool *held, char *err, size_t errlen);
 /** Fixes the rendered parts at the first attempt, so that retries send the same bytes. */
-enum store_result store_delivery_set_body(struct store *s, long id, const char *body, int parts,
-    char *err, size_t errlen);
+enum store_result store_delivery_set_body(struct store *s, const struct store_delivery *d,
+    const char *body, int parts, bool *held, char *err, size_t errlen);
 /**
  * Part parts_sent-1 arrived; the last one makes the delivery delivered,
  * otherwise the lease runs on to lease_until.
  */
-enum store_result store_delivery_part_sent(struct store *s, long id, int parts_sent,
-    const char *lease_until, char *err, size_t errlen);
+enum store_result store_delivery_part_sent(struct store *s, const struct store_delivery *d,
+    int parts_sent, const char *lease_until, bool *held, char *err, size_t errlen);
 /** Back to pending until next (ISO time), after a failed attempt. */
-enum store_result store_delivery_retry(struct store *s, long id, const char *next,
-    const char *error, const char *code, char *err, size_t errlen);
+enum store_result store_delivery_retry(struct store *s, const struct store_delivery *d,
+    const char *next, const char *error, const char *code, bool *held, char *err, size_t errlen);
 /** Back to pending until next without counting an attempt (paced or blocked). */
-enum store_result store_delivery_release(struct store *s, long id, const char *next, char *err,
-    size_t errlen);
+enum store_result store_delivery_release(struct store *s, const struct store_delivery *d,
+    const char *next, bool *held, char *err, size_t errlen);
 /**
  * Gives up: the delivery is dead. With a fallback destination, a new
- * delivery carries the same notifications there, in the same transaction.
+ * delivery carries the same notifications there, in the same statement.
  */
-enum store_result store_delivery_dead(struct store *s, long id, const char *error,
-    const char *code, const char *now, const char *fallback, const char *fallback_channel,
-    char *err, size_t errlen);
+enum store_result store_delivery_dead(struct store *s, const struct store_delivery *d,
+    const char *error, const char *code, const char *now, const char *fallback,
+    const char *fallback_channel, bool *held, char *err, size_t errlen);
 /** Dead deliveries (id, or all when id is 0) back to pending now; *n says how many. */
 enum store_result store_delivery_replay(struct store *s, long id, const char *now, long *n,
     char *err, size_t errlen);

@@ -329,12 +329,50 @@ class HuaweiSim:
     def faults(self, **kw):
         return self.admin("POST", "faults", kw)
 
+    def messages(self, channel=None, target=None):
+        """What the chat robots and the webhook receiver accepted, and what they refused."""
+        q = "&".join(f"{k}={v}" for k, v in (("channel", channel), ("target", target)) if v)
+        return self.admin("GET", "messages" + (f"?{q}" if q else ""))
+
+    def mail(self):
+        return self.admin("GET", "mail")["mail"]
+
+    def chat_fault(self, channel, target, mode, code=0, count=None, seconds=None):
+        body = {"channel": channel, "target": target, "mode": mode, "code": code}
+        if count is not None:
+            body["count"] = count
+        else:
+            body["seconds"] = seconds or 0
+        return self.admin("POST", "chat-faults", body)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(10)
         self.log.close()
         return self.proc.returncode
+
+
+SIM_CHAT_SECRET = "hcwatch-sim-chat-secret"
+SIM_WEBHOOK_SECRET = "whsec_aGN3YXRjaC1zaW0td2ViaG9vay1zZWNyZXQ="
+
+
+def chat_destination(sim, kind, target, **extra):
+    """A [destination NAME] section that points one channel of hcwatch at the simulator."""
+    url = {
+        "wecom": f"{sim.url}/wecom/cgi-bin/webhook/send?key={target}",
+        "dingtalk": f"{sim.url}/dingtalk/robot/send?access_token={target}",
+        "feishu": f"{sim.url}/feishu/open-apis/bot/v2/hook/{target}",
+        "slack": f"{sim.url}/slack/services/{target}",
+        "webhook": f"{sim.url}/webhook/{target}",
+    }[kind]
+    d = {"type": kind, "url": url}
+    if kind in ("dingtalk", "feishu"):
+        d["secret"] = SIM_CHAT_SECRET
+    if kind == "webhook":
+        d["secret"] = SIM_WEBHOOK_SECRET
+    d.update({k: str(v) for k, v in extra.items()})
+    return d
 
 
 def huawei_settings(sim, **poller):

@@ -239,6 +239,97 @@ test_secrets_masked(void **state)
 	config_free(cfg);
 }
 
+static void
+test_destinations_managers_and_routing(void **state)
+{
+	char err[CONFIG_ERR_LEN];
+	struct config *cfg, *copy;
+	const struct config_dest *d;
+	char *dump = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int a, b;
+
+	(void)state;
+	setenv("HCWATCH_DESTINATION_SALES_DING_SECRET", "SECfromenv", 1);
+	cfg = config_load(write_conf(
+	    "[routing]\ndefault = ops, sales-ding\n"
+	    "[destination ops]\ntype = wecom\nurl = https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k\n"
+	    "quiet_hours = 22:00-08:00\ndigest = false\n"
+	    "[destination sales-ding]\ntype = dingtalk\nurl = https://oapi.dingtalk.com/robot/send?access_token=t\n"
+	    "fallback = ops\n"
+	    "[manager alice]\ndestinations = sales-ding\nmobile = 13800000001\n"
+	    "[alerts]\nexpiry_stages = 14, 3\nexpiry_stages_by_service = a.b: 5,1; c: 9\n"
+	    "low_balance_threshold = 99.50\n"), err, sizeof(err));
+	unsetenv("HCWATCH_DESTINATION_SALES_DING_SECRET");
+	if (cfg == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(cfg->n_dests, 2);
+	d = config_dest_find(cfg, "sales-ding");
+	assert_non_null(d);
+	assert_int_equal(d->type, CONFIG_CH_DINGTALK);
+	assert_string_equal(d->secret, "SECfromenv");
+	assert_string_equal(d->fallback, "ops");
+	assert_false(config_dest_find(cfg, "ops")->digest);
+	assert_true(config_quiet_hours(config_dest_find(cfg, "ops")->quiet_hours, &a, &b));
+	assert_int_equal(a, 22 * 60);
+	assert_int_equal(b, 8 * 60);
+	assert_int_equal(cfg->n_managers, 1);
+	assert_string_equal(cfg->managers[0].mobile, "13800000001");
+
+	/* A copy is deep and equal; a dump masks the secret. */
+	copy = config_copy(cfg);
+	assert_true(config_routes_equal(cfg, copy));
+	mem = open_memstream(&dump, &len);
+	config_dump(copy, mem);
+	fclose(mem);
+	assert_non_null(strstr(dump, "[destination sales-ding]"));
+	assert_null(strstr(dump, "SECfromenv"));
+	free(dump);
+
+	/* Reload cannot change destinations: the running ones stay. */
+	free(copy->dests[0].url);
+	copy->dests[0].url = strdup("https://other.example/");
+	assert_false(config_routes_equal(cfg, copy));
+	assert_int_equal(config_keep_fixed(cfg, copy), 1);
+	assert_true(config_routes_equal(cfg, copy));
+	config_free(copy);
+	config_free(cfg);
+}
+
+static void
+test_destination_errors(void **state)
+{
+	(void)state;
+	expect_error("[destination x]\nurl = https://a.example/\n", "[destination x] type is required",
+	    NULL);
+	expect_error("[destination x]\ntype = carrier-pigeon\n", ":2: [destination x] type",
+	    "expected one of wecom, dingtalk");
+	expect_error("[destination x]\ntype = dingtalk\nurl = https://a.example/\n",
+	    "[destination x] secret is required", NULL);
+	expect_error("[destination x]\ntype = slack\nurl = https://a.example/\nfallback = y\n",
+	    "fallback names destination \"y\"", NULL);
+	expect_error("[destination x]\ntype = slack\nurl = https://a.example/\nquiet_hours = 8-22\n",
+	    ":4: [destination x] quiet_hours", "HH:MM-HH:MM");
+	expect_error("[destination x]\ntype = slack\nurl = https://a.example/\ntimezone = Mars/Base\n",
+	    "unknown time zone", NULL);
+	expect_error("[destination x]\ntype = email\nurl = smtp://m.example:587\nto = a@b.c\n",
+	    "from and to are required", NULL);
+	expect_error("[destination x]\ntype = email\nurl = smtp://m.example:25\nfrom = a@b.c\n"
+	    "to = a@b.c\ntls = implicit\n", "needs an smtps:// url", NULL);
+	expect_error("[destination x]\ntype = slack\nurl = https://a.example/\nbogus = 1\n",
+	    ":4: [destination x] bogus: unknown key", NULL);
+	expect_error("[destination bad name!]\ntype = slack\n", "letters, digits", NULL);
+	expect_error("[manager m]\ndestinations = nowhere\n",
+	    "[manager m] destinations names destination \"nowhere\"", NULL);
+	expect_error("[routing]\ndefault = nowhere\n", "[routing] default names", NULL);
+	expect_error("[alerts]\nexpiry_stages = 30,abc\n", "[alerts] expiry_stages", "expected days");
+	expect_error("[alerts]\nexpiry_stages = 7,7\n", "7 is given twice", NULL);
+	expect_error("[alerts]\nlow_balance_threshold = -5\n", "expected an amount", NULL);
+	expect_error("[notifier]\nlease = 10\ntimeout = 15\n", "[notifier] lease (10 s) must exceed",
+	    NULL);
+}
+
 int
 main(void)
 {
@@ -250,6 +341,8 @@ main(void)
 		cmocka_unit_test(test_huawei_and_poller_keys),
 		cmocka_unit_test(test_reload_keeps_fixed_keys),
 		cmocka_unit_test(test_secrets_masked),
+		cmocka_unit_test(test_destinations_managers_and_routing),
+		cmocka_unit_test(test_destination_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
