@@ -30,7 +30,8 @@ CREATE TABLE alerts (
     -- expiry: the stage reached: '30d' … '1d', 'expired', 'frozen', or 'notice' (auto-renew);
     -- low_balance 'low', arrears 'arrears', runway 'runway'; NULL for notices.
     stage       text,
-    facts       jsonb NOT NULL,           -- names, amounts and dates as of the last stage
+    facts       jsonb NOT NULL,           -- names, amounts and dates when it started; each
+                                          -- notification has its own
     started_at  timestamptz NOT NULL,
     updated_at  timestamptz NOT NULL,
     resolved_at timestamptz,
@@ -40,7 +41,7 @@ CREATE TABLE alerts (
     acked_by    text,
     ack_note    text,
     CONSTRAINT alerts_resolved CHECK ((state = 'resolved') = (resolved_at IS NOT NULL))
-);
+) WITH (fillfactor = 70);   -- room for heap-only updates as alerts move up the ladder
 CREATE UNIQUE INDEX alerts_open_fingerprint ON alerts (fingerprint) WHERE resolved_at IS NULL;
 CREATE INDEX alerts_open_kind ON alerts (kind) WHERE resolved_at IS NULL;
 CREATE INDEX alerts_customer ON alerts (customer_id, started_at);
@@ -100,7 +101,8 @@ CREATE TABLE deliveries (
     fallback_of      bigint REFERENCES deliveries (id),
     replays          integer NOT NULL DEFAULT 0
 );
-CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE state IN ('pending', 'sending');
+-- (next_attempt_at, id) is the claim's order: a claim reads the index until its first unlocked row.
+CREATE INDEX deliveries_due ON deliveries (next_attempt_at, id) WHERE state IN ('pending', 'sending');
 CREATE INDEX deliveries_created_at ON deliveries (created_at);
 CREATE INDEX deliveries_dead ON deliveries (id) WHERE state = 'dead';
 

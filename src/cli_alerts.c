@@ -89,15 +89,16 @@ print_alerts(const char *json)
 	size_t i;
 	json_t *x;
 
-	printf("%-8s %-20s %-9s %-13s %-8s %-24s %-28s %s\n", "id", "kind", "severity", "state",
-	    "stage", "customer", "resource", "started");
+	printf("%-8s %-20s %-9s %-13s %-8s %-5s %-24s %-28s %s\n", "id", "kind", "severity",
+	    "state", "stage", "days", "customer", "resource", "started");
 	json_array_foreach(a, i, x) {
-		char id[24], stage[16];
+		char id[40], stage[40], days[40];
 
 		snprintf(id, sizeof(id), "%s", str(x, "id"));
 		snprintf(stage, sizeof(stage), "%s", str(x, "stage"));
-		printf("%-8s %-20s %-9s %-13s %-8s %-24.24s %-28.28s %s\n", id, str(x, "kind"),
-		    str(x, "severity"), str(x, "state"), stage, str(x, "customer"),
+		snprintf(days, sizeof(days), "%s", str(x, "days_left"));
+		printf("%-8s %-20s %-9s %-13s %-8s %-5s %-24.24s %-28.28s %s\n", id, str(x, "kind"),
+		    str(x, "severity"), str(x, "state"), stage, days, str(x, "customer"),
 		    str(x, "resource"), str(x, "started_at"));
 	}
 	if (json_array_size(a) == 0)
@@ -115,7 +116,7 @@ print_deliveries(const char *json)
 	printf("%-8s %-16s %-9s %-10s %6s %8s %-21s %s\n", "id", "destination", "channel",
 	    "state", "items", "attempts", "next attempt", "last error");
 	json_array_foreach(a, i, x) {
-		char id[24], items[24], attempts[24];
+		char id[40], items[40], attempts[40];
 
 		snprintf(id, sizeof(id), "%s", str(x, "id"));
 		snprintf(items, sizeof(items), "%s", str(x, "items"));
@@ -243,7 +244,7 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 		char *json = NULL;
 
 		if (store_alerts_list(s, o->all, o->kind, o->customer, o->limit > 0 ? o->limit : 100,
-		    &json, err, sizeof(err)) == STORE_OK) {
+		    now, &json, err, sizeof(err)) == STORE_OK) {
 			print_alerts(json);
 			rc = 0;
 		} else {
@@ -319,7 +320,7 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 			printf("%-6s %-20s %-20s %-14s %-21s %-21s %s\n", "id", "customer", "resource",
 			    "kind", "from", "until", "comment");
 			json_array_foreach(a, i, x) {
-				char id[24], cu[64], re[64], ki[32], st[32];
+				char id[40], cu[64], re[64], ki[40], st[40];
 
 				snprintf(id, sizeof(id), "%s", str(x, "id"));
 				snprintf(cu, sizeof(cu), "%s", str(x, "customer_id"));

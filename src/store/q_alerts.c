@@ -57,14 +57,14 @@ enum {
  * gone, or referral), fire and clear; an open alert clears only when clear
  * holds, which gives the hysteresis.
  */
-#define BALANCE_RULE(kind, stage, severity) \
+#define BALANCE_RULE(kind, stage, severity, FACTS) \
 	"o AS (SELECT a.id, a.customer_id FROM alerts a" \
 	"      WHERE a.kind = '" kind "' AND a.resolved_at IS NULL)," \
 	"fire AS (" \
 	"  INSERT INTO alerts (fingerprint, kind, severity, customer_id, stage, facts, started_at," \
 	"    updated_at)" \
 	"  SELECT '" kind "/' || c.customer_id, '" kind "', " severity ", c.customer_id, '" stage "'," \
-	"    c.facts, p.now, p.now" \
+	"    " FACTS ", p.now, p.now" \
 	"  FROM c CROSS JOIN p" \
 	"  WHERE c.applicable AND c.fire AND NOT EXISTS (SELECT 1 FROM o WHERE o.customer_id = c.customer_id)" \
 	"  RETURNING id, severity, facts" \
@@ -74,7 +74,7 @@ enum {
 	"                      ELSE $3 END" \
 	"  FROM o LEFT JOIN c USING (customer_id), p" \
 	"  WHERE a.id = o.id AND (c.customer_id IS NULL OR c.inapplicable OR (c.applicable AND c.clear))" \
-	"  RETURNING a.id, a.resolution, c.facts" \
+	"  RETURNING a.id, a.resolution, " FACTS " AS facts" \
 	"), ins AS (" \
 	"  INSERT INTO notifications (alert_id, event, stage, severity, facts, created_at)" \
 	"  SELECT fire.id, 'firing', '" stage "', fire.severity, fire.facts, p.now FROM fire, p" \
@@ -85,12 +85,17 @@ enum {
 	")" \
 	"SELECT (SELECT count(*) FROM fire), (SELECT count(*) FROM res), (SELECT count(*) FROM ins)"
 
+/* c carries these; the facts are built only for the rows that fire or resolve. */
+#define CUSTOMER_COLS \
+	" cu.customer_name, cu.account_name, cu.balance_amount, cu.debt_amount, cu.balance_currency," \
+	" cu.balance_at, cs.account_manager,"
+
 #define CUSTOMER_FACTS \
-	"jsonb_build_object('customer_id', cu.customer_id," \
-	" 'customer', " CUSTOMER_NAME("cu", "cu.customer_id") ", 'account_name', cu.account_name," \
-	" 'amount', cu.balance_amount::text, 'debt', cu.debt_amount::text," \
-	" 'currency', cu.balance_currency," \
-	" 'balance_local', " LOCAL_TEXT("cu.balance_at") ", 'manager', cs.account_manager"
+	"jsonb_build_object('customer_id', c.customer_id," \
+	" 'customer', " CUSTOMER_NAME("c", "c.customer_id") ", 'account_name', c.account_name," \
+	" 'amount', c.balance_amount::text, 'debt', c.debt_amount::text," \
+	" 'currency', c.balance_currency," \
+	" 'balance_local', " LOCAL_TEXT("c.balance_at") ", 'manager', c.account_manager"
 
 #define CUSTOMER_FROM \
 	"  FROM customers cu LEFT JOIN customer_settings cs USING (customer_id) CROSS JOIN p"
@@ -142,101 +147,111 @@ static const struct store_stmt qs[A_COUNT] = {
 	 * each stage fire once.
 	 */
 	[A_EXPIRY_FIRE] = { "alerts_expiry_fire",
-	    P_CTE ", cfg AS ("
-	    "  SELECT p.now, ARRAY(SELECT jsonb_array_elements_text(p.s->'stages')::int) AS stages,"
-	    "    COALESCE(p.s->'by_service', '{}'::jsonb) AS by_service,"
+	    P_CTE ", cfg AS MATERIALIZED ("
+	    "  SELECT p.now, p.s->>'tz' AS tz,"
+	    "    ARRAY(SELECT x::int FROM jsonb_array_elements_text(p.s->'stages') AS x ORDER BY 1)"
+	    "      AS stages,"
 	    "    greatest((p.s->>'max_days')::int, COALESCE((SELECT max(x) FROM customer_settings,"
 	    "      unnest(expiry_stages) AS x), 0)) AS max_days,"
 	    "    (p.s->>'expired')::boolean AS expired, (p.s->>'frozen')::boolean AS frozen,"
 	    "    (p.s->>'notice')::boolean AS notice, (p.s->>'critical_days')::int AS critical_days"
 	    "  FROM p"
-	    "), r AS ("
+	    "), svc AS MATERIALIZED ("
+	    "  SELECT e.key AS code,"
+	    "    ARRAY(SELECT x::int FROM jsonb_array_elements_text(e.value) AS x ORDER BY 1) AS stages"
+	    "  FROM p CROSS JOIN jsonb_each(COALESCE(p.s->'by_service', '{}'::jsonb)) AS e"
+	    /* Stage arrays are sorted ascending, so width_bucket finds the stage without a subquery. */
+	    "), r AS MATERIALIZED ("
 	    "  SELECT r.customer_id, r.resource_id, r.resource_name, r.region_code, r.status,"
 	    "    r.service_type_code, r.service_type_name, r.resource_type_name, r.expire_time,"
-	    "    r.expire_policy,"
-	    "    COALESCE(cs.expiry_stages, NULLIF(ARRAY(SELECT jsonb_array_elements_text("
-	    "      cfg.by_service -> r.service_type_code)::int), '{}'), cfg.stages) AS stages"
+	    "    r.expire_policy, ceil(extract(epoch FROM r.expire_time - cfg.now) / 86400)::int"
+	    "      AS days_left,"
+	    "    COALESCE(CASE WHEN cs.expiry_stages IS NOT NULL THEN ARRAY(SELECT x FROM"
+	    "      unnest(cs.expiry_stages) AS x ORDER BY 1) END, svc.stages, cfg.stages) AS stages"
 	    "  FROM resources r CROSS JOIN cfg"
-	    "  LEFT JOIN customer_settings cs ON cs.customer_id = r.customer_id"
+	    "  LEFT JOIN customer_settings cs"
+	    "    ON cs.customer_id = r.customer_id AND cs.expiry_stages IS NOT NULL"
+	    "  LEFT JOIN svc ON svc.code = r.service_type_code"
 	    "  WHERE r.gone_at IS NULL AND r.expire_time IS NOT NULL AND r.status IN (2, 4, 5)"
 	    "    AND (r.expire_time <= cfg.now + cfg.max_days * interval '1 day' OR r.status IN (4, 5))"
-	    "), st AS ("
-	    "  SELECT r.*, ceil(extract(epoch FROM r.expire_time - cfg.now) / 86400)::int AS days_left,"
-	    "    CASE WHEN r.status = 4 THEN CASE WHEN cfg.frozen THEN 'frozen' END"
-	    "         WHEN r.status = 5 OR r.expire_time <= cfg.now"
-	    "           THEN CASE WHEN cfg.expired THEN 'expired' END"
-	    "         ELSE (SELECT min(x) FROM unnest(r.stages) AS x"
-	    "               WHERE r.expire_time <= cfg.now + x * interval '1 day')::text || 'd'"
-	    "    END AS stage0,"
-	    "    (SELECT min(x) FROM unnest(r.stages) AS x)::text || 'd' AS last_stage"
+	    "), c AS MATERIALIZED ("
+	    "  SELECT r.*, CASE"
+	    "    WHEN r.status = 4 THEN CASE WHEN cfg.frozen THEN 'frozen' END"
+	    "    WHEN r.status = 5 OR r.expire_time <= cfg.now THEN CASE WHEN cfg.expired THEN 'expired' END"
+	    "    WHEN r.stages[width_bucket(r.days_left - 1, r.stages) + 1] IS NULL THEN NULL"
+	    "    WHEN r.expire_policy = 3 AND r.days_left > r.stages[1]"
+	    "      THEN CASE WHEN cfg.notice THEN 'notice' END"
+	    "    ELSE r.stages[width_bucket(r.days_left - 1, r.stages) + 1] || 'd' END AS stage"
 	    "  FROM r CROSS JOIN cfg"
-	    "), c AS ("
-	    "  SELECT st.*,"
-	    "    CASE WHEN st.expire_policy = 3 AND st.stage0 ~ '^[0-9]+d$' AND st.stage0 <> st.last_stage"
-	    "         THEN CASE WHEN cfg.notice THEN 'notice' END ELSE st.stage0 END AS stage"
-	    "  FROM st CROSS JOIN cfg"
-	    "), n AS ("
-	    "  SELECT c.*, 'expiry/' || c.customer_id || '/' || c.resource_id || '/' ||"
-	    "      to_char(c.expire_time AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"') AS fp,"
+	    "), o AS ("
+	    "  SELECT a.id, a.customer_id, a.resource_id, a.expire_time, a.stage FROM alerts a"
+	    "  WHERE a.kind = 'expiry' AND a.resolved_at IS NULL"
+	    "), ch AS MATERIALIZED ("
+	    "  SELECT c.*, o.id AS alert_id,"
 	    "    CASE WHEN c.stage = 'notice' THEN 'info'"
 	    "         WHEN c.stage IN ('expired', 'frozen') OR c.days_left <= cfg.critical_days"
-	    "           THEN 'critical' ELSE 'warning' END AS severity"
-	    "  FROM c CROSS JOIN cfg WHERE c.stage IS NOT NULL"
-	    "), ch AS ("
-	    "  SELECT n.* FROM n LEFT JOIN alerts a ON a.fingerprint = n.fp AND a.resolved_at IS NULL"
-	    "  WHERE a.stage IS DISTINCT FROM n.stage"
-	    "), up AS ("
+	    "           THEN 'critical' ELSE 'warning' END AS severity,"
+	    "    jsonb_build_object('customer_id', c.customer_id,"
+	    "      'customer', " CUSTOMER_NAME("cu", "c.customer_id") ","
+	    "      'account_name', cu.account_name, 'resource_id', c.resource_id,"
+	    "      'resource', COALESCE(c.resource_name, c.resource_id),"
+	    "      'service', COALESCE(c.service_type_name, c.service_type_code),"
+	    "      'resource_type', c.resource_type_name, 'region', c.region_code,"
+	    "      'expire_time', " UTC_TEXT("c.expire_time") ","
+	    "      'expire_local', to_char(c.expire_time AT TIME ZONE cfg.tz, 'YYYY-MM-DD HH24:MI'),"
+	    "      'days_left', c.days_left, 'auto_renew', c.expire_policy = 3,"
+	    "      'stage', c.stage, 'manager', cs.account_manager) AS facts"
+	    "  FROM c CROSS JOIN cfg"
+	    "  LEFT JOIN o ON o.customer_id = c.customer_id AND o.resource_id = c.resource_id"
+	    "    AND o.expire_time = c.expire_time"
+	    "  LEFT JOIN customers cu ON cu.customer_id = c.customer_id"
+	    "  LEFT JOIN customer_settings cs ON cs.customer_id = c.customer_id"
+	    "  WHERE c.stage IS NOT NULL AND o.stage IS DISTINCT FROM c.stage"
+	    "), upd AS ("
+	    /* No indexed column changes: a heap-only update (the table keeps free space). */
+	    "  UPDATE alerts a SET stage = ch.stage, severity = ch.severity, updated_at = p.now"
+	    "  FROM ch CROSS JOIN p WHERE ch.alert_id IS NOT NULL AND a.id = ch.alert_id"
+	    "  RETURNING a.id, a.stage, a.severity, ch.facts"
+	    "), new AS ("
 	    "  INSERT INTO alerts AS a (fingerprint, kind, severity, customer_id, resource_id,"
 	    "    expire_time, stage, facts, started_at, updated_at)"
-	    "  SELECT ch.fp, 'expiry', ch.severity, ch.customer_id, ch.resource_id, ch.expire_time,"
-	    "    ch.stage, jsonb_build_object('customer_id', ch.customer_id,"
-	    "      'customer', " CUSTOMER_NAME("cu", "ch.customer_id") ","
-	    "      'account_name', cu.account_name, 'resource_id', ch.resource_id,"
-	    "      'resource', COALESCE(ch.resource_name, ch.resource_id),"
-	    "      'service', COALESCE(ch.service_type_name, ch.service_type_code),"
-	    "      'resource_type', ch.resource_type_name, 'region', ch.region_code,"
-	    "      'expire_time', " UTC_TEXT("ch.expire_time") ","
-	    "      'expire_local', " LOCAL_TEXT("ch.expire_time") ","
-	    "      'days_left', ch.days_left, 'auto_renew', ch.expire_policy = 3,"
-	    "      'stage', ch.stage, 'manager', cs.account_manager),"
-	    "    p.now, p.now"
-	    "  FROM ch CROSS JOIN p"
-	    "  LEFT JOIN customers cu ON cu.customer_id = ch.customer_id"
-	    "  LEFT JOIN customer_settings cs ON cs.customer_id = ch.customer_id"
-	    "  ON CONFLICT (fingerprint) WHERE resolved_at IS NULL DO UPDATE SET"
-	    "    stage = EXCLUDED.stage, severity = EXCLUDED.severity, facts = EXCLUDED.facts,"
-	    "    updated_at = EXCLUDED.updated_at"
+	    "  SELECT 'expiry/' || ch.customer_id || '/' || ch.resource_id || '/' ||"
+	    "      to_char(ch.expire_time AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"'),"
+	    "    'expiry', ch.severity, ch.customer_id, ch.resource_id, ch.expire_time, ch.stage,"
+	    "    ch.facts, p.now, p.now"
+	    "  FROM ch CROSS JOIN p WHERE ch.alert_id IS NULL"
+	    "  ON CONFLICT (fingerprint) WHERE resolved_at IS NULL DO NOTHING"
 	    "  RETURNING a.id, a.stage, a.severity, a.facts"
 	    "), ins AS ("
 	    "  INSERT INTO notifications (alert_id, event, stage, severity, facts, created_at)"
-	    "  SELECT up.id, CASE WHEN up.stage = 'notice' THEN 'notice' ELSE 'firing' END, up.stage,"
-	    "    up.severity, up.facts, p.now"
-	    "  FROM up CROSS JOIN p"
+	    "  SELECT u.id, CASE WHEN u.stage = 'notice' THEN 'notice' ELSE 'firing' END, u.stage,"
+	    "    u.severity, u.facts, p.now"
+	    "  FROM (SELECT * FROM upd UNION ALL SELECT * FROM new) AS u CROSS JOIN p"
 	    "  ON CONFLICT (alert_id, event, stage) DO NOTHING"
 	    "  RETURNING 1"
-	    ") SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM ins)", 2 },
+	    ") SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM new),"
+	    "  (SELECT count(*) FROM ins)", 2 },
 
 	/* Below the threshold fires; only above threshold + margin clears. */
 	[A_LOW_BALANCE] = { "alerts_low_balance",
 	    P_CTE ", c AS ("
-	    "  SELECT cu.customer_id, " CUSTOMER_APPLICABILITY
+	    "  SELECT cu.customer_id, " CUSTOMER_APPLICABILITY CUSTOMER_COLS " t.thr,"
 	    "    t.thr > 0 AND cu.balance_amount < t.thr AS fire,"
-	    "    t.thr <= 0 OR cu.balance_amount >= t.thr + (p.s->>'margin')::numeric AS clear,"
-	    "    " CUSTOMER_FACTS ", 'threshold', t.thr::text) AS facts"
+	    "    t.thr <= 0 OR cu.balance_amount >= t.thr + (p.s->>'margin')::numeric AS clear"
 	    CUSTOMER_FROM
 	    "  CROSS JOIN LATERAL (SELECT COALESCE(cs.low_balance_threshold,"
 	    "    (p.s->>'low')::numeric) AS thr) AS t"
 	    CUSTOMER_WHERE
-	    "), " BALANCE_RULE("low_balance", "low", "'warning'"), 3 },
+	    "), " BALANCE_RULE("low_balance", "low", "'warning'",
+	    CUSTOMER_FACTS ", 'threshold', c.thr::text)"), 3 },
 
 	[A_ARREARS] = { "alerts_arrears",
 	    P_CTE ", c AS ("
-	    "  SELECT cu.customer_id, " CUSTOMER_APPLICABILITY
+	    "  SELECT cu.customer_id, " CUSTOMER_APPLICABILITY CUSTOMER_COLS
 	    "    (p.s->>'arrears')::boolean AND COALESCE(cu.debt_amount, 0) > 0 AS fire,"
-	    "    NOT (p.s->>'arrears')::boolean OR COALESCE(cu.debt_amount, 0) <= 0 AS clear,"
-	    "    " CUSTOMER_FACTS ") AS facts"
+	    "    NOT (p.s->>'arrears')::boolean OR COALESCE(cu.debt_amount, 0) <= 0 AS clear"
 	    CUSTOMER_FROM CUSTOMER_WHERE
-	    "), " BALANCE_RULE("arrears", "arrears", "'critical'"), 3 },
+	    "), " BALANCE_RULE("arrears", "arrears", "'critical'", CUSTOMER_FACTS ")"), 3 },
 
 	/*
 	 * Days of runway: the available amount over the average daily spend
@@ -256,19 +271,19 @@ static const struct store_stmt qs[A_COUNT] = {
 	    "    extract(epoch FROM max(taken_at) - min(prev_at)) / 86400 AS days"
 	    "  FROM z WHERE prev IS NOT NULL GROUP BY customer_id"
 	    "), c AS ("
-	    "  SELECT cu.customer_id, " CUSTOMER_APPLICABILITY
+	    "  SELECT cu.customer_id, " CUSTOMER_APPLICABILITY CUSTOMER_COLS " t.rd, t.daily,"
 	    "    t.rd > 0 AND t.daily > 0 AND cu.balance_amount / t.daily < t.rd AS fire,"
 	    "    t.rd <= 0 OR t.daily = 0"
-	    "      OR cu.balance_amount / t.daily >= t.rd + (p.s->>'runway_margin')::int AS clear,"
-	    "    " CUSTOMER_FACTS ", 'daily_spend', round(t.daily, 2)::text,"
-	    "      'days_left', floor(cu.balance_amount / NULLIF(t.daily, 0))::int,"
-	    "      'runway_days', t.rd) AS facts"
+	    "      OR cu.balance_amount / t.daily >= t.rd + (p.s->>'runway_margin')::int AS clear"
 	    CUSTOMER_FROM
 	    "  LEFT JOIN sp ON sp.customer_id = cu.customer_id"
 	    "  CROSS JOIN LATERAL (SELECT COALESCE(cs.runway_days, (p.s->>'runway_days')::int) AS rd,"
 	    "    CASE WHEN sp.days >= 1 THEN sp.spent / sp.days END AS daily) AS t"
 	    CUSTOMER_WHERE
-	    "), " BALANCE_RULE("runway", "runway", "'warning'"), 3 },
+	    "), " BALANCE_RULE("runway", "runway", "'warning'",
+	    CUSTOMER_FACTS ", 'daily_spend', round(c.daily, 2)::text,"
+	    " 'days_left', floor(c.balance_amount / NULLIF(c.daily, 0))::int,"
+	    " 'runway_days', c.rd)"), 3 },
 
 	/* The partner's own cash balance (account type 1), per account. */
 	[A_PARTNER] = { "alerts_partner",
@@ -389,6 +404,8 @@ static const struct store_stmt qs[A_COUNT] = {
 	    "        AND (s.kind IS NULL OR s.kind = a.kind)) THEN 'silenced'"
 	    "    WHEN a.acked_at IS NOT NULL THEN 'acknowledged' ELSE 'firing' END AS st"
 	    "  FROM alerts a WHERE a.resolved_at IS NULL"
+	    /* A firing, unacknowledged alert can change only while some silence is in force. */
+	    "    AND (a.state <> 'firing' OR a.acked_at IS NOT NULL OR EXISTS (SELECT 1 FROM live))"
 	    ") UPDATE alerts a SET state = x.st FROM x WHERE a.id = x.id AND a.state <> x.st", 2 },
 
 	/*
@@ -462,9 +479,11 @@ static const struct store_stmt qs[A_COUNT] = {
 	    "  FROM g CROSS JOIN p WHERE NOT (g.digest AND g.dest IN (SELECT dest FROM app))"
 	    "  RETURNING 1"
 	    "), mark AS ("
-	    "  UPDATE notifications x SET routed_at = p.now, suppressed = CASE WHEN NOT EXISTS ("
-	    "      SELECT 1 FROM t JOIN dd ON dd.name = t.dest WHERE t.nid = x.id) THEN 'no_route' END"
-	    "  FROM p WHERE x.id IN (SELECT id FROM n)"
+	    "  UPDATE notifications x SET routed_at = p.now,"
+	    "    suppressed = CASE WHEN k.nid IS NULL THEN 'no_route' END"
+	    "  FROM n LEFT JOIN (SELECT DISTINCT t.nid FROM t JOIN dd ON dd.name = t.dest) AS k"
+	    "    ON k.nid = n.id, p"
+	    "  WHERE x.id = n.id"
 	    "  RETURNING x.suppressed"
 	    ") SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM app),"
 	    "  (SELECT count(*) FROM mark WHERE suppressed IS NOT NULL)", 2 },
@@ -480,13 +499,14 @@ static const struct store_stmt qs[A_COUNT] = {
 	    "SELECT COALESCE(json_agg(x ORDER BY x.id DESC), '[]') FROM ("
 	    "  SELECT a.id, a.kind, a.severity, a.state, a.stage, a.customer_id, a.resource_id,"
 	    "    a.facts->>'customer' AS customer, a.facts->>'resource' AS resource,"
-	    "    a.facts->>'days_left' AS days_left, a.fingerprint,"
+	    "    ceil(extract(epoch FROM a.expire_time - $5::timestamptz) / 86400)::int AS days_left,"
+	    "    a.fingerprint,"
 	    "    " UTC_TEXT("a.started_at") " AS started_at, " UTC_TEXT("a.resolved_at") " AS resolved_at,"
 	    "    a.resolution, a.acked_by"
 	    "  FROM alerts a"
 	    "  WHERE ($1 OR a.resolved_at IS NULL) AND ($2 = '' OR a.kind = $2)"
 	    "    AND ($3 = '' OR a.customer_id = $3)"
-	    "  ORDER BY a.id DESC LIMIT $4) AS x", 4 },
+	    "  ORDER BY a.id DESC LIMIT $4) AS x", 5 },
 	[A_ACK] = { "alerts_ack",
 	    "UPDATE alerts SET acked_at = $4, acked_by = $2, ack_note = NULLIF($3, ''),"
 	    "  state = CASE WHEN state = 'firing' THEN 'acknowledged' ELSE state END"
@@ -637,11 +657,11 @@ json_result(struct store *s, int q, const char *const *params, char **json, char
 
 enum store_result
 store_alerts_list(struct store *s, bool all, const char *kind, const char *customer, int limit,
-    char **json, char *err, size_t errlen)
+    const char *now, char **json, char *err, size_t errlen)
 {
 	char lim[16];
 	const char *params[] = { all ? "true" : "false", kind ? kind : "", customer ? customer : "",
-		lim };
+		lim, now };
 
 	snprintf(lim, sizeof(lim), "%d", limit);
 	return json_result(s, A_LIST, params, json, err, errlen);

@@ -156,6 +156,8 @@ store_ensure_connected(struct store *s, char *err, size_t errlen)
 	PQfinish(s->conn);
 	s->prepared = false;
 	s->poll_prepared = 0;
+	s->alert_prepared = 0;
+	s->outbox_prepared = 0;
 	snprintf(timeout, sizeof(timeout), "%d", s->connect_timeout_s);
 	/* expand_dbname: the configured URL or conninfo string, then our settings. */
 	s->conn = PQconnectdbParams(keys, vals, 1);
@@ -177,7 +179,26 @@ store_ensure_connected(struct store *s, char *err, size_t errlen)
 		return false;
 	}
 	PQclear(res);
+	if (s->async_commit) {
+		res = PQexec(s->conn, "SET synchronous_commit = off");
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			store_set_error(s, res, "cannot set synchronous_commit", err, errlen);
+			PQclear(res);
+			PQfinish(s->conn);
+			s->conn = NULL;
+			return false;
+		}
+		PQclear(res);
+	}
 	return true;
+}
+
+void
+store_set_async_commit(struct store *s)
+{
+	s->async_commit = true;
+	if (s->conn)
+		PQclear(PQexec(s->conn, "SET synchronous_commit = off"));
 }
 
 bool

@@ -62,6 +62,12 @@ struct store_callback {
  */
 struct store *store_open(const char *conninfo, int connect_timeout_s, int statement_timeout_ms);
 void store_close(struct store *s);
+/**
+ * Commits on this connection return before they reach the disk
+ * (synchronous_commit = off): a database crash may forget the last ones.
+ * For writes whose loss means only a repeat, never a loss (the notifier's).
+ */
+void store_set_async_commit(struct store *s);
 /** Connects if not connected; true when the connection is usable. */
 bool store_ensure_connected(struct store *s, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
@@ -165,7 +171,7 @@ enum store_result store_alerts_evaluate(struct store *s, const char *now, const 
 
 /** Alerts as a JSON array (caller frees); open only unless all, newest first. */
 enum store_result store_alerts_list(struct store *s, bool all, const char *kind,
-    const char *customer, int limit, char **json, char *err, size_t errlen);
+    const char *customer, int limit, const char *now, char **json, char *err, size_t errlen);
 /** Acknowledges the open alert with this id or fingerprint; *n is 0 if none. */
 enum store_result store_alert_ack(struct store *s, const char *ref, const char *by,
     const char *note, const char *now, long *n, char *err, size_t errlen);

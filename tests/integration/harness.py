@@ -187,10 +187,10 @@ class Hcwatch:
         with open(self.conf, "w") as f:
             f.write(text)
 
-    def run(self, *args, env=None):
+    def run(self, *args, env=None, timeout=60):
         """Runs a one-shot command (migrate, check-config, ...)."""
         return subprocess.run([HCWATCH, "-c", self.conf, *args], capture_output=True, text=True,
-                              env=env, timeout=60)
+                              env=env, timeout=timeout)
 
     def start(self, wait_ready=True, env=None):
         self.log = open(self.logpath, "ab")
