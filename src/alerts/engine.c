@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "poller/poller.h"
 #include "util/clock.h"
+#include "util/words.h"
 #include "util/xalloc.h"
 
 /* How often the evaluator looks for finished poll runs and new events. */
@@ -85,37 +86,18 @@ alerts_settings_json(const struct config *cfg)
 	return out;
 }
 
-static json_t *
-names_array(const char *list)
-{
-	json_t *a = json_array();
-	const char *p = list;
-
-	while (*p) {
-		size_t n;
-
-		p += strspn(p, " ,");
-		n = strcspn(p, " ,");
-		if (n == 0)
-			break;
-		json_array_append_new(a, json_stringn(p, n));
-		p += n;
-	}
-	return a;
-}
-
 char *
 alerts_routing_json(const struct config *cfg)
 {
 	json_t *r = json_object(), *managers = json_object(), *dests = json_array();
 	char *out;
 
-	json_object_set_new(r, "default", names_array(cfg->rt_default));
+	json_object_set_new(r, "default", words_json(cfg->rt_default));
 	if (cfg->rt_operator[0])
-		json_object_set_new(r, "operator", names_array(cfg->rt_operator));
+		json_object_set_new(r, "operator", words_json(cfg->rt_operator));
 	for (size_t i = 0; i < cfg->n_managers; i++)
 		json_object_set_new(managers, cfg->managers[i].name,
-		    names_array(cfg->managers[i].destinations));
+		    words_json(cfg->managers[i].destinations));
 	json_object_set_new(r, "managers", managers);
 	for (size_t i = 0; i < cfg->n_dests; i++) {
 		const struct config_dest *d = &cfg->dests[i];

@@ -12,6 +12,7 @@
 
 #include "poller/hwc_quota.h"
 #include "util/buf.h"
+#include "util/words.h"
 #include "util/xalloc.h"
 
 enum cf_type { CF_STR, CF_INT, CF_BOOL, CF_ENUM };
@@ -541,21 +542,15 @@ valid_name(const char *s, size_t n)
 static bool
 check_name_list(const char *value, char *err, size_t errlen)
 {
-	const char *p = value;
+	const char *p = value, *w;
+	size_t n;
 
-	while (*p) {
-		size_t n;
-
-		p += strspn(p, " ,");
-		n = strcspn(p, " ,");
-		if (n == 0)
-			break;
-		if (!valid_name(p, n)) {
+	while (words_next(&p, &w, &n)) {
+		if (!valid_name(w, n)) {
 			snprintf(err, errlen, "expected names (letters, digits, - _ .) separated by "
 			    "commas, got \"%s\"", value);
 			return false;
 		}
-		p += n;
 	}
 	return true;
 }
@@ -801,23 +796,18 @@ static bool
 check_dest_names(const struct config *cfg, const char *what, const char *list, char *err,
     size_t errlen)
 {
-	const char *p = list;
+	const char *p = list, *w;
+	size_t n;
 
-	while (*p) {
+	while (words_next(&p, &w, &n)) {
 		char name[65];
-		size_t n;
 
-		p += strspn(p, " ,");
-		n = strcspn(p, " ,");
-		if (n == 0)
-			break;
-		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+		snprintf(name, sizeof(name), "%.*s", (int)n, w);
 		if (config_dest_find(cfg, name) == NULL) {
 			snprintf(err, errlen, "%s names destination \"%s\", but there is no "
 			    "[destination %s] section", what, name, name);
 			return false;
 		}
-		p += n;
 	}
 	return true;
 }

@@ -6,6 +6,7 @@
 
 #include "core/config.h"
 #include "util/buf.h"
+#include "util/words.h"
 #include "util/xalloc.h"
 
 /*
@@ -602,25 +603,6 @@ email_html(const struct render_opts *o, const struct model *m, const char *title
 	return buf_release(&b);
 }
 
-static json_t *
-mentions_array(const char *mentions)
-{
-	json_t *a = json_array();
-	const char *p = mentions ? mentions : "";
-
-	while (*p) {
-		size_t n;
-
-		p += strspn(p, " ,");
-		n = strcspn(p, " ,");
-		if (n == 0)
-			break;
-		json_array_append_new(a, json_stringn(p, n));
-		p += n;
-	}
-	return a;
-}
-
 json_t *
 render_delivery(const struct render_opts *o, const json_t *items)
 {
@@ -636,7 +618,7 @@ render_delivery(const struct render_opts *o, const json_t *items)
 
 	build_model(o, items, &m);
 	if (o->channel == CONFIG_CH_DINGTALK)
-		at = mentions_array(o->mentions);
+		at = words_json(o->mentions);
 
 	/* What every part carries besides its lines: title, marker, footer, mentions. */
 	buf_init(&probe);

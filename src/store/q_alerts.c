@@ -644,15 +644,7 @@ static enum store_result
 json_result(struct store *s, int q, const char *const *params, char **json, char *err,
     size_t errlen)
 {
-	enum store_result r;
-	PGresult *res = run(s, q, params, err, errlen, &r);
-
-	*json = NULL;
-	if (res == NULL)
-		return r;
-	*json = xstrdup(PQntuples(res) ? PQgetvalue(res, 0, 0) : "[]");
-	PQclear(res);
-	return STORE_OK;
+	return store_exec_text(s, &qs[q], &s->alert_prepared, q, params, json, err, errlen);
 }
 
 enum store_result

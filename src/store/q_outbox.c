@@ -195,17 +195,10 @@ store_delivery_items(struct store *s, long id, char **json, char *err, size_t er
 {
 	char ids[24];
 	const char *params[] = { ids };
-	enum store_result r;
-	PGresult *res;
 
 	snprintf(ids, sizeof(ids), "%ld", id);
-	*json = NULL;
-	res = run(s, O_ITEMS, params, err, errlen, &r);
-	if (res == NULL)
-		return r;
-	*json = xstrdup(PQntuples(res) ? PQgetvalue(res, 0, 0) : "[]");
-	PQclear(res);
-	return STORE_OK;
+	return store_exec_text(s, &qs[O_ITEMS], &s->outbox_prepared, O_ITEMS, params, json, err,
+	    errlen);
 }
 
 /* A write by the claim holder; *held is false when the claim was lost to another worker. */
@@ -368,15 +361,8 @@ store_deliveries_list(struct store *s, bool dead_only, int limit, char **json, c
 {
 	char lim[16];
 	const char *params[] = { dead_only ? "true" : "false", lim };
-	enum store_result r;
-	PGresult *res;
 
 	snprintf(lim, sizeof(lim), "%d", limit);
-	*json = NULL;
-	res = run(s, O_LIST, params, err, errlen, &r);
-	if (res == NULL)
-		return r;
-	*json = xstrdup(PQntuples(res) ? PQgetvalue(res, 0, 0) : "[]");
-	PQclear(res);
-	return STORE_OK;
+	return store_exec_text(s, &qs[O_LIST], &s->outbox_prepared, O_LIST, params, json, err,
+	    errlen);
 }

@@ -265,6 +265,21 @@ store_exec_simple(struct store *s, const char *sql, char *err, size_t errlen)
 	return r;
 }
 
+enum store_result
+store_exec_text(struct store *s, const struct store_stmt *stmt, uint64_t *prepared, int bit,
+    const char *const *params, char **text, char *err, size_t errlen)
+{
+	enum store_result r;
+	PGresult *res = store_exec(s, stmt, prepared, bit, params, err, errlen, &r);
+
+	*text = NULL;
+	if (res == NULL)
+		return r;
+	*text = xstrdup(PQntuples(res) ? PQgetvalue(res, 0, 0) : "[]");
+	PQclear(res);
+	return STORE_OK;
+}
+
 void
 store_rollback(struct store *s)
 {

@@ -39,6 +39,10 @@ bool store_prepare(struct store *s, const char *name, const char *sql, int npara
  */
 PGresult *store_exec(struct store *s, const struct store_stmt *stmt, uint64_t *prepared, int bit,
     const char *const *params, char *err, size_t errlen, enum store_result *r);
+/** Executes stmt and copies the first column of its first row ("[]" if none) into *text. */
+enum store_result store_exec_text(struct store *s, const struct store_stmt *stmt,
+    uint64_t *prepared, int bit, const char *const *params, char **text, char *err,
+    size_t errlen);
 /** A statement without parameters or rows (BEGIN, COMMIT). */
 enum store_result store_exec_simple(struct store *s, const char *sql, char *err, size_t errlen);
 /** Rolls back, if there is still a connection to do it on. */
