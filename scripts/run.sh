@@ -181,8 +181,8 @@ Renew one and watch the event on the next sweep (every 300 s):
 
 After the first sweep the alerts go to the simulated WeCom robot and webhook (paced at
 WeCom's 18 messages a minute), as one digest per destination:
-  $HCWATCH -c $VAR/hcwatch.conf alerts list
-  $HCWATCH -c $VAR/hcwatch.conf alerts deliveries
+  HCWATCH_DATABASE_URL=$HCWATCH_DATABASE_URL $HCWATCH -c $VAR/hcwatch.conf alerts list
+  HCWATCH_DATABASE_URL=$HCWATCH_DATABASE_URL $HCWATCH -c $VAR/hcwatch.conf alerts deliveries
   curl -s 'localhost:$SIM_PORT/_sim/messages?channel=wecom' | python3 -m json.tool | less
 
 Ctrl-C stops hcwatch and PostgreSQL.
