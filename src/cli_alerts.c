@@ -66,20 +66,13 @@ load(const char *path)
 	return cfg;
 }
 
+/* The lists' values are text (the queries cast them); "-" when absent. */
 static const char *
 str(const json_t *o, const char *key)
 {
-	const json_t *v = json_object_get(o, key);
+	const char *v = json_string_value(json_object_get(o, key));
 
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v)) {
-		static char buf[32];
-
-		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(v));
-		return buf;
-	}
-	return "-";
+	return v ? v : "-";
 }
 
 static void
@@ -92,14 +85,9 @@ print_alerts(const char *json)
 	printf("%-8s %-20s %-9s %-13s %-8s %-5s %-24s %-28s %s\n", "id", "kind", "severity",
 	    "state", "stage", "days", "customer", "resource", "started");
 	json_array_foreach(a, i, x) {
-		char id[40], stage[40], days[40];
-
-		snprintf(id, sizeof(id), "%s", str(x, "id"));
-		snprintf(stage, sizeof(stage), "%s", str(x, "stage"));
-		snprintf(days, sizeof(days), "%s", str(x, "days_left"));
-		printf("%-8s %-20s %-9s %-13s %-8s %-5s %-24.24s %-28.28s %s\n", id, str(x, "kind"),
-		    str(x, "severity"), str(x, "state"), stage, days, str(x, "customer"),
-		    str(x, "resource"), str(x, "started_at"));
+		printf("%-8s %-20s %-9s %-13s %-8s %-5s %-24.24s %-28.28s %s\n", str(x, "id"),
+		    str(x, "kind"), str(x, "severity"), str(x, "state"), str(x, "stage"),
+		    str(x, "days_left"), str(x, "customer"), str(x, "resource"), str(x, "started_at"));
 	}
 	if (json_array_size(a) == 0)
 		printf("(none)\n");
@@ -116,14 +104,9 @@ print_deliveries(const char *json)
 	printf("%-8s %-16s %-9s %-10s %6s %8s %-21s %s\n", "id", "destination", "channel",
 	    "state", "items", "attempts", "next attempt", "last error");
 	json_array_foreach(a, i, x) {
-		char id[40], items[40], attempts[40];
-
-		snprintf(id, sizeof(id), "%s", str(x, "id"));
-		snprintf(items, sizeof(items), "%s", str(x, "items"));
-		snprintf(attempts, sizeof(attempts), "%s", str(x, "attempts"));
-		printf("%-8s %-16.16s %-9s %-10s %6s %8s %-21s %s\n", id, str(x, "destination"),
-		    str(x, "channel"), str(x, "state"), items, attempts, str(x, "next_attempt_at"),
-		    str(x, "last_error"));
+		printf("%-8s %-16.16s %-9s %-10s %6s %8s %-21s %s\n", str(x, "id"),
+		    str(x, "destination"), str(x, "channel"), str(x, "state"), str(x, "items"),
+		    str(x, "attempts"), str(x, "next_attempt_at"), str(x, "last_error"));
 	}
 	if (json_array_size(a) == 0)
 		printf("(none)\n");
@@ -320,15 +303,9 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 			printf("%-6s %-20s %-20s %-14s %-21s %-21s %s\n", "id", "customer", "resource",
 			    "kind", "from", "until", "comment");
 			json_array_foreach(a, i, x) {
-				char id[40], cu[64], re[64], ki[40], st[40];
-
-				snprintf(id, sizeof(id), "%s", str(x, "id"));
-				snprintf(cu, sizeof(cu), "%s", str(x, "customer_id"));
-				snprintf(re, sizeof(re), "%s", str(x, "resource_id"));
-				snprintf(ki, sizeof(ki), "%s", str(x, "kind"));
-				snprintf(st, sizeof(st), "%s", str(x, "starts_at"));
-				printf("%-6s %-20s %-20s %-14s %-21s %-21s %s\n", id, cu, re, ki, st,
-				    str(x, "ends_at"), str(x, "comment"));
+				printf("%-6s %-20s %-20s %-14s %-21s %-21s %s\n", str(x, "id"),
+				    str(x, "customer_id"), str(x, "resource_id"), str(x, "kind"),
+				    str(x, "starts_at"), str(x, "ends_at"), str(x, "comment"));
 			}
 			json_decref(a);
 			rc = 0;

@@ -123,9 +123,9 @@ alerts_routing_json(const struct config *cfg)
 }
 
 static double
-seconds_since(void *arg)
+seconds_since(int64_t t0)
 {
-	return (double)(clock_mono_us() - *(int64_t *)arg) / 1e6;
+	return (double)(clock_mono_us() - t0) / 1e6;
 }
 
 bool
@@ -139,20 +139,19 @@ alerts_evaluate(const struct config *cfg, struct store *s, int64_t now_us,
 
 	clock_format_rfc3339(now_us, now, sizeof(now));
 	poll_instance_name(instance, sizeof(instance));
-	r = store_alerts_evaluate(s, now, settings, routing, instance, seconds_since, &t0, out,
-	    err, errlen);
+	r = store_alerts_evaluate(s, now, settings, routing, instance, out, err, errlen);
 	free(settings);
 	free(routing);
 	if (r != STORE_OK)
 		return false;
 	if (out->notifications || out->resolved || out->deliveries)
 		log_info("alerts evaluated for %s in %.2f s: %ld fired, %ld resolved, %ld notices, "
-		    "%ld deliveries (+%ld joined a waiting digest)%s", now, seconds_since(&t0),
+		    "%ld deliveries (+%ld joined a waiting digest)%s", now, seconds_since(t0),
 		    out->fired, out->resolved, out->notices, out->deliveries, out->appended,
 		    out->unrouted ? "; some notifications have no destination (see notifications."
 		    "suppressed = 'no_route')" : "");
 	else
-		log_debug("alerts evaluated for %s in %.2f s: nothing new", now, seconds_since(&t0));
+		log_debug("alerts evaluated for %s in %.2f s: nothing new", now, seconds_since(t0));
 	return true;
 }
 

@@ -44,12 +44,6 @@ struct notifier {
 	atomic_bool stop;
 };
 
-static void
-format_time(int64_t us, char *out, size_t outlen)
-{
-	clock_format_rfc3339(us, out, outlen);
-}
-
 static char *
 dest_names(const struct config *cfg)
 {
@@ -136,19 +130,6 @@ renew_after_us(const struct config *cfg)
 	return (int64_t)(cfg->nt_lease - cfg->nt_timeout) * 1000000LL / 2;
 }
 
-/* Exponential backoff with equal jitter: half the step fixed, half random. */
-static int64_t
-backoff_us(const struct config *cfg, unsigned int *seed, int attempts)
-{
-	double step = cfg->nt_retry_base_ms;
-
-	for (int i = 1; i < attempts && step < cfg->nt_retry_max_ms; i++)
-		step *= 2;
-	if (step > cfg->nt_retry_max_ms)
-		step = cfg->nt_retry_max_ms;
-	return (int64_t)((step / 2 + step / 2 * ((double)rand_r(seed) / RAND_MAX)) * 1000.0);
-}
-
 static void
 log_store_error(const char *what, const char *err)
 {
@@ -178,7 +159,7 @@ hand_back(struct worker *w, const struct store_delivery *del, int64_t us)
 	char next[CLOCK_RFC3339_LEN], err[STORE_ERR_LEN];
 	bool held = false;
 
-	format_time(alerts_now_us(w->cfg) + us, next, sizeof(next));
+	clock_format_rfc3339(alerts_now_us(w->cfg) + us, next, sizeof(next));
 	(void)still_held(del, store_delivery_release(w->store, del, next, &held, err, sizeof(err)),
 	    &held, "handing it back", err);
 }
@@ -256,7 +237,8 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
     const struct send_result *res)
 {
 	char err[STORE_ERR_LEN], next[CLOCK_RFC3339_LEN], now[CLOCK_RFC3339_LEN];
-	int64_t now_us = alerts_now_us(w->cfg), delay = backoff_us(w->cfg, &w->seed, del->attempts);
+	int64_t now_us = alerts_now_us(w->cfg), delay = clock_backoff_us(w->cfg->nt_retry_base_ms,
+	    w->cfg->nt_retry_max_ms, del->attempts, &w->seed);
 	bool held = false;
 
 	if (res->block_s > 0) {
@@ -267,9 +249,9 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
 			delay = (int64_t)(res->block_s * 1e6);
 	}
 	(void)store_destination_note(w->store, d->name, false, res->error, err, sizeof(err));
-	format_time(now_us, now, sizeof(now));
+	clock_format_rfc3339(now_us, now, sizeof(now));
 	if (res->outcome == SEND_RETRY && del->age + (double)delay / 1e6 < w->cfg->nt_retry_for) {
-		format_time(now_us + delay, next, sizeof(next));
+		clock_format_rfc3339(now_us + delay, next, sizeof(next));
 		log_warn("delivery %ld to %s (%s): attempt %d failed (%s); next attempt at %s",
 		    del->id, d->name, del->channel, del->attempts, res->error, next);
 		if (still_held(del, store_delivery_retry(w->store, del, next, res->error, res->code,
@@ -306,6 +288,15 @@ process(struct worker *w, struct store_delivery *del)
 		return;		/* the lease runs out and it is tried again */
 	parts = json_loads(body, 0, NULL);
 	n = json_array_size(parts);
+	if (n == 0) {
+		/* Nothing sendable: say so once rather than claim it again at every lease. */
+		struct send_result res = { .outcome = SEND_PERMANENT, .code = "render" };
+
+		snprintf(res.error, sizeof(res.error), "the stored message has no parts");
+		failed(w, d, del, &res);
+		json_decref(parts);
+		return;
+	}
 	for (size_t i = (size_t)del->parts_sent; i < n; i++) {
 		struct send_result res;
 		char lease[CLOCK_RFC3339_LEN];
@@ -322,7 +313,7 @@ process(struct worker *w, struct store_delivery *del)
 		 * it. A lease set moments ago (by the claim) covers the send already.
 		 */
 		if (clock_mono_us() - w->leased_at > renew_after_us(w->cfg)) {
-			format_time(alerts_now_us(w->cfg) + (int64_t)w->cfg->nt_lease * 1000000LL,
+			clock_format_rfc3339(alerts_now_us(w->cfg) + (int64_t)w->cfg->nt_lease * 1000000LL,
 			    lease, sizeof(lease));
 			if (!still_held(del, store_delivery_renew(w->store, del, lease, &held, err,
 			    sizeof(err)), &held, "sending", err))
@@ -336,7 +327,7 @@ process(struct worker *w, struct store_delivery *del)
 			break;
 		}
 		w->stats.parts++;
-		format_time(alerts_now_us(w->cfg) + (int64_t)w->cfg->nt_lease * 1000000LL, lease,
+		clock_format_rfc3339(alerts_now_us(w->cfg) + (int64_t)w->cfg->nt_lease * 1000000LL, lease,
 		    sizeof(lease));
 		/* Sent but not recorded: the lease runs out and the part goes again, same key. */
 		if (!still_held(del, store_delivery_part_sent(w->store, del, (int)i + 1, lease, &held,
@@ -368,7 +359,7 @@ step(struct worker *w)
 	char now[CLOCK_RFC3339_LEN], err[STORE_ERR_LEN];
 	bool found = false;
 
-	format_time(alerts_now_us(w->cfg), now, sizeof(now));
+	clock_format_rfc3339(alerts_now_us(w->cfg), now, sizeof(now));
 	if (store_delivery_claim(w->store, now, w->cfg->nt_lease, w->instance, w->dests, &del,
 	    &found, err, sizeof(err)) != STORE_OK) {
 		log_store_error("claim", err);

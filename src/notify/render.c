@@ -263,19 +263,26 @@ item_text(const struct render_opts *o, const json_t *item, struct buf *b)
 	}
 }
 
-static const char *
-tag(const struct render_opts *o, const json_t *item)
+/* W_CRITICAL, W_WARNING, W_INFO or W_RESOLVED: the item's tag, in that order. */
+static enum word
+tag_word(const json_t *item)
 {
 	const char *event = json_string_value(json_object_get(item, "event"));
 	const char *sev = json_string_value(json_object_get(item, "severity"));
 
 	if (event && strcmp(event, "resolved") == 0)
-		return w(o, W_RESOLVED);
+		return W_RESOLVED;
 	if (sev && strcmp(sev, "critical") == 0)
-		return w(o, W_CRITICAL);
+		return W_CRITICAL;
 	if (sev && strcmp(sev, "warning") == 0)
-		return w(o, W_WARNING);
-	return w(o, W_INFO);
+		return W_WARNING;
+	return W_INFO;
+}
+
+static const char *
+tag(const struct render_opts *o, const json_t *item)
+{
+	return w(o, tag_word(item));
 }
 
 /* ---- channel formatting ---- */
@@ -394,14 +401,8 @@ build_title(const struct render_opts *o, const json_t *items, char *out, size_t 
 	json_t *item;
 	struct buf b;
 
-	json_array_foreach(items, i, item) {
-		const char *t = tag(o, item);
-
-		for (int k = 0; k < 4; k++) {
-			if (strcmp(t, words[en][k]) == 0)
-				counts[k]++;
-		}
-	}
+	json_array_foreach(items, i, item)
+		counts[tag_word(item)]++;
 	buf_init(&b);
 	buf_appendf(&b, en ? "%s: %d item(s)" : "%s：%d 项", w(o, W_TITLE), total);
 	{

@@ -50,7 +50,6 @@ static void drop_token(struct hwc_client *c, const char *token);
 static enum hwc_status send_once(struct hwc_session *s, const char *method,
     const char *path, const char *query, const char *body, json_t **out, struct buf *raw,
     struct hwc_error *e, int64_t *retry_after_us);
-static int64_t backoff_us(struct hwc_session *s, int attempt);
 
 const char *
 hwc_status_name(enum hwc_status st)
@@ -469,19 +468,6 @@ out:
 	return st;
 }
 
-/* Exponential, capped, with "equal jitter": half fixed, half random. */
-static int64_t
-backoff_us(struct hwc_session *s, int attempt)
-{
-	int64_t cap = (int64_t)s->c->retry_base_ms * 1000;
-
-	for (int i = 1; i < attempt && cap < (int64_t)s->c->retry_max_ms * 1000; i++)
-		cap *= 2;
-	if (cap > (int64_t)s->c->retry_max_ms * 1000)
-		cap = (int64_t)s->c->retry_max_ms * 1000;
-	return cap / 2 + (int64_t)((double)rand_r(&s->seed) / RAND_MAX * (double)(cap / 2));
-}
-
 enum hwc_status
 hwc_call(struct hwc_session *s, enum hwc_api api, const char *method, const char *path,
     const char *query, const json_t *body, json_t **out, struct buf *raw, struct hwc_error *e)
@@ -509,7 +495,7 @@ hwc_call(struct hwc_session *s, enum hwc_api api, const char *method, const char
 			continue;
 		}
 		if ((st == HWC_THROTTLED || st == HWC_UNAVAILABLE) && attempt < c->retry_max) {
-			int64_t wait = retry_after > 0 ? retry_after : backoff_us(s, attempt + 1);
+			int64_t wait = retry_after > 0 ? retry_after : clock_backoff_us(c->retry_base_ms, c->retry_max_ms, attempt + 1, &s->seed);
 
 			COUNT(s, retries);
 			log_debug("poller: %s %s: %s (%ld %s %s), retry %d in %lld ms",

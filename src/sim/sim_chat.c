@@ -168,25 +168,22 @@ note_sent(struct target *t)
 	t->sent[t->nsent++] = mono();
 }
 
-/* The active fault of t, consuming one use; NULL if none. */
+/* The active fault of t ("down" or "code"), consuming one use; NULL if none. */
 static const char *
 fault(struct target *t)
 {
+	const char *mode;
+
 	if (!t->fault_mode[0])
 		return NULL;
+	mode = strcmp(t->fault_mode, "down") == 0 ? "down" : "code";
 	if (t->fault_count > 0) {
-		t->fault_count--;
-		if (t->fault_count == 0) {
-			static char mode[16];
-
-			snprintf(mode, sizeof(mode), "%s", t->fault_mode);
+		if (--t->fault_count == 0)
 			t->fault_mode[0] = '\0';
-			return mode;
-		}
-		return t->fault_mode;
+		return mode;
 	}
 	if (t->fault_count < 0 && mono() < t->fault_until)
-		return t->fault_mode;
+		return mode;
 	t->fault_mode[0] = '\0';
 	return NULL;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/clock.h"
 #include "util/xalloc.h"
 
 /* Another number than the migrate and poller locks: one evaluation at a time. */
@@ -497,9 +498,11 @@ static const struct store_stmt qs[A_COUNT] = {
 	/* The command line's. */
 	[A_LIST] = { "alerts_list",
 	    "SELECT COALESCE(json_agg(x ORDER BY x.id DESC), '[]') FROM ("
-	    "  SELECT a.id, a.kind, a.severity, a.state, a.stage, a.customer_id, a.resource_id,"
+	    /* Text throughout: the command line prints the values as they are. */
+	    "  SELECT a.id::text AS id, a.kind, a.severity, a.state, a.stage, a.customer_id,"
+	    "    a.resource_id,"
 	    "    a.facts->>'customer' AS customer, a.facts->>'resource' AS resource,"
-	    "    ceil(extract(epoch FROM a.expire_time - $5::timestamptz) / 86400)::int AS days_left,"
+	    "    ceil(extract(epoch FROM a.expire_time - $5::timestamptz) / 86400)::int::text AS days_left,"
 	    "    a.fingerprint,"
 	    "    " UTC_TEXT("a.started_at") " AS started_at, " UTC_TEXT("a.resolved_at") " AS resolved_at,"
 	    "    a.resolution, a.acked_by"
@@ -519,8 +522,9 @@ static const struct store_stmt qs[A_COUNT] = {
 	[A_SILENCE_END] = { "alerts_silence_end",
 	    "UPDATE silences SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL", 2 },
 	[A_SILENCES] = { "alerts_silences",
-	    "SELECT COALESCE(json_agg(x ORDER BY x.id), '[]') FROM ("
-	    "  SELECT id, customer_id, resource_id, kind, " UTC_TEXT("starts_at") " AS starts_at,"
+	    "SELECT COALESCE(json_agg(x ORDER BY x.id::bigint), '[]') FROM ("
+	    "  SELECT id::text AS id, customer_id, resource_id, kind,"
+	    "    " UTC_TEXT("starts_at") " AS starts_at,"
 	    "    " UTC_TEXT("ends_at") " AS ends_at, created_by, comment"
 	    "  FROM silences WHERE ended_at IS NULL AND ends_at > $1) AS x", 1 },
 	[A_ITEMS] = { "alerts_items",
@@ -567,9 +571,10 @@ run_rule(struct store *s, int q, const char *const *params, long *counts, int nc
 
 enum store_result
 store_alerts_evaluate(struct store *s, const char *now, const char *settings,
-    const char *routing, const char *instance, double (*elapsed)(void *), void *elapsed_arg,
-    struct store_eval_counts *out, char *err, size_t errlen)
+    const char *routing, const char *instance, struct store_eval_counts *out, char *err,
+    size_t errlen)
 {
+	int64_t t0 = clock_mono_us();
 	const char *p2[] = { now, settings };
 	const char *recovered[] = { now, settings, "recovered" };
 	const char *paid[] = { now, settings, "paid" };
@@ -626,7 +631,7 @@ store_alerts_evaluate(struct store *s, const char *now, const char *settings,
 		char secs[32], f[24], rs[24], n[24], d[24];
 		const char *params[] = { instance, now, secs, f, rs, n, d };
 
-		snprintf(secs, sizeof(secs), "%.6f", elapsed ? elapsed(elapsed_arg) : 0.0);
+		snprintf(secs, sizeof(secs), "%.6f", (double)(clock_mono_us() - t0) / 1e6);
 		snprintf(f, sizeof(f), "%ld", out->fired);
 		snprintf(rs, sizeof(rs), "%ld", out->resolved);
 		snprintf(n, sizeof(n), "%ld", out->notifications);

@@ -126,11 +126,14 @@ static const struct store_stmt qs[O_COUNT] = {
 	    "  last_error_at = COALESCE(EXCLUDED.last_error_at, s.last_error_at),"
 	    "  last_error = COALESCE(EXCLUDED.last_error, s.last_error)", 3 },
 	[O_LIST] = { "outbox_list",
-	    "SELECT COALESCE(json_agg(x ORDER BY x.id DESC), '[]') FROM ("
-	    "  SELECT id, destination, channel, state, items, attempts, parts_sent, parts_total,"
+	    "SELECT COALESCE(json_agg(x ORDER BY x.id::bigint DESC), '[]') FROM ("
+	    "  SELECT id::text AS id, destination, channel, state, items::text AS items,"
+	    "    attempts::text AS attempts, parts_sent::text AS parts_sent,"
+	    "    parts_total::text AS parts_total,"
 	    "    to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS created_at,"
 	    "    to_char(next_attempt_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-	    "      AS next_attempt_at, last_error, platform_code, idempotency_key, fallback_of"
+	    "      AS next_attempt_at, last_error, platform_code, idempotency_key,"
+	    "    fallback_of::text AS fallback_of"
 	    "  FROM deliveries WHERE NOT $1 OR state = 'dead' ORDER BY id DESC LIMIT $2) AS x", 2 },
 };
 

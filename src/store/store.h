@@ -163,11 +163,10 @@ struct store_eval_counts {
 /**
  * Evaluates every rule at now, in one transaction that also routes the
  * new notifications into deliveries, and records the run in alert_runs.
- * elapsed (may be NULL) gives the seconds spent so far, for that record.
  */
 enum store_result store_alerts_evaluate(struct store *s, const char *now, const char *settings,
-    const char *routing, const char *instance, double (*elapsed)(void *), void *elapsed_arg,
-    struct store_eval_counts *out, char *err, size_t errlen);
+    const char *routing, const char *instance, struct store_eval_counts *out, char *err,
+    size_t errlen);
 
 /** Alerts as a JSON array (caller frees); open only unless all, newest first. */
 enum store_result store_alerts_list(struct store *s, bool all, const char *kind,

@@ -1,5 +1,7 @@
 #include "util/clock.h"
 
+#include <stdlib.h>
+
 #include <stdio.h>
 #include <time.h>
 
@@ -92,4 +94,16 @@ clock_sleep_us(int64_t us, const atomic_bool *stop)
 		nanosleep(&ts, NULL);
 	}
 	return !(stop && atomic_load(stop));
+}
+
+int64_t
+clock_backoff_us(int base_ms, int max_ms, int attempt, unsigned int *seed)
+{
+	int64_t cap = (int64_t)base_ms * 1000, max = (int64_t)max_ms * 1000;
+
+	for (int i = 1; i < attempt && cap < max; i++)
+		cap *= 2;
+	if (cap > max)
+		cap = max;
+	return cap / 2 + (int64_t)((double)rand_r(seed) / RAND_MAX * (double)(cap / 2));
 }

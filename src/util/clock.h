@@ -27,4 +27,10 @@ bool clock_parse_utc_s(const char *s, int64_t *epoch_s) __attribute__((warn_unus
 
 #define CLOCK_UTC_S_LEN 21
 
+/**
+ * Retry wait before attempt n (1 for the first retry): base doubled each
+ * time, capped at max, with "equal jitter" (half fixed, half random).
+ */
+int64_t clock_backoff_us(int base_ms, int max_ms, int attempt, unsigned int *seed);
+
 #endif
