@@ -20,6 +20,7 @@ struct cli_opts {
 	int limit;
 	bool all;
 	bool dead;
+	bool full;	/* alerts evaluate --full: every resource, not only changes */
 	bool once;
 };
 

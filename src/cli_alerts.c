@@ -214,11 +214,12 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 	if (strcmp(sub, "evaluate") == 0) {
 		struct store_eval_counts c;
 
-		if (alerts_evaluate(cfg, s, now_us, &c, err, sizeof(err))) {
-			printf("evaluated for %s: %ld fired, %ld resolved, %ld notices, %ld notifications, "
-			    "%ld deliveries, %ld joined a waiting digest, %ld without a destination\n",
-			    now, c.fired, c.resolved, c.notices, c.notifications, c.deliveries,
-			    c.appended, c.unrouted);
+		if (alerts_evaluate(cfg, s, now_us, o->full, &c, err, sizeof(err))) {
+			printf("evaluated for %s (%s): %ld fired, %ld resolved, %ld notices, "
+			    "%ld notifications, %ld deliveries, %ld joined a waiting digest, "
+			    "%ld without a destination\n", now,
+			    c.full_pass ? "every resource" : "changed resources", c.fired, c.resolved,
+			    c.notices, c.notifications, c.deliveries, c.appended, c.unrouted);
 			rc = 0;
 		} else {
 			log_error("alerts evaluate: %s", err);

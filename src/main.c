@@ -76,8 +76,9 @@ usage(FILE *out)
 	    "  poll --once [--job NAME]\n"
 	    "                 run the poller's jobs once (customers, balances, resources,\n"
 	    "                 partner; all of them in that order without --job), then exit\n"
-	    "  alerts evaluate [--now TIME]\n"
-	    "                 evaluate every rule once (at TIME, e.g. 2026-12-01T09:00:00Z)\n"
+	    "  alerts evaluate [--now TIME] [--full]\n"
+	    "                 evaluate every rule once (at TIME, e.g. 2026-12-01T09:00:00Z);\n"
+	    "                 --full reads every resource, not only those that changed\n"
 	    "  alerts list [--all] [--kind K] [--customer ID] [--limit N]\n"
 	    "  alerts ack ID|FINGERPRINT [--by NAME] [--note TEXT]\n"
 	    "  alerts silence [--customer ID] [--resource ID] [--kind K] --for 2h|3d|1w\n"
@@ -558,6 +559,7 @@ main(int argc, char **argv)
 		{ "limit", required_argument, NULL, 10 },
 		{ "all", no_argument, NULL, 11 },
 		{ "dead", no_argument, NULL, 12 },
+		{ "full", no_argument, NULL, 13 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_opts o;
@@ -603,6 +605,7 @@ main(int argc, char **argv)
 		case 10: o.limit = atoi(optarg); break;
 		case 11: o.all = true; break;
 		case 12: o.dead = true; break;
+		case 13: o.full = true; break;
 		default:
 			usage(stderr);
 			return 2;

@@ -129,7 +129,7 @@ seconds_since(int64_t t0)
 }
 
 bool
-alerts_evaluate(const struct config *cfg, struct store *s, int64_t now_us,
+alerts_evaluate(const struct config *cfg, struct store *s, int64_t now_us, bool full,
     struct store_eval_counts *out, char *err, size_t errlen)
 {
 	char now[CLOCK_RFC3339_LEN], instance[300];
@@ -139,7 +139,7 @@ alerts_evaluate(const struct config *cfg, struct store *s, int64_t now_us,
 
 	clock_format_rfc3339(now_us, now, sizeof(now));
 	poll_instance_name(instance, sizeof(instance));
-	r = store_alerts_evaluate(s, now, settings, routing, instance, out, err, errlen);
+	r = store_alerts_evaluate(s, now, settings, routing, instance, full, out, err, errlen);
 	free(settings);
 	free(routing);
 	if (r != STORE_OK)
@@ -189,7 +189,7 @@ evaluator_main(void *arg)
 		if (now >= next) {
 			struct store_eval_counts c;
 
-			if (alerts_evaluate(e->cfg, s, alerts_now_us(e->cfg), &c, err, sizeof(err))) {
+			if (alerts_evaluate(e->cfg, s, alerts_now_us(e->cfg), false, &c, err, sizeof(err))) {
 				if (failing)
 					log_info("alerts: evaluation works again");
 				failing = false;

@@ -23,7 +23,7 @@ char *alerts_settings_json(const struct config *cfg);
 char *alerts_routing_json(const struct config *cfg);
 
 /** One evaluation at now_us, logged and recorded in alert_runs. */
-bool alerts_evaluate(const struct config *cfg, struct store *s, int64_t now_us,
+bool alerts_evaluate(const struct config *cfg, struct store *s, int64_t now_us, bool full,
     struct store_eval_counts *out, char *err, size_t errlen) __attribute__((warn_unused_result));
 
 struct evaluator;

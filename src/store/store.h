@@ -158,6 +158,7 @@ struct store_eval_counts {
 	long deliveries;	/* outbox rows created */
 	long appended;		/* digests waiting out quiet hours that took more */
 	long unrouted;		/* notifications no destination takes */
+	bool full_pass;		/* the ladder read every resource, not only changes */
 };
 
 /**
@@ -165,8 +166,8 @@ struct store_eval_counts {
  * new notifications into deliveries, and records the run in alert_runs.
  */
 enum store_result store_alerts_evaluate(struct store *s, const char *now, const char *settings,
-    const char *routing, const char *instance, struct store_eval_counts *out, char *err,
-    size_t errlen);
+    const char *routing, const char *instance, bool full, struct store_eval_counts *out,
+    char *err, size_t errlen);
 
 /** Alerts as a JSON array (caller frees); open only unless all, newest first. */
 enum store_result store_alerts_list(struct store *s, bool all, const char *kind,
