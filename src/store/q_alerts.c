@@ -305,9 +305,12 @@ static const struct store_stmt qs[A_COUNT] = {
 	    "  WHERE r.gone_at IS NULL", 4 },
 	[A_CHANGES_ANALYZE] = { "alerts_changes_analyze", "ANALYZE ladder_changes", 0 },
 	[A_EXPIRY_CHANGES] = { "alerts_expiry_changes",
-	    EXPIRY_CFG EXPIRY_R("ladder_changes k JOIN resources r ON r.id = k.id") EXPIRY_C
-	    EXPIRY_O("ladder_changes k JOIN alerts a"
-	    "  ON a.customer_id = k.customer_id AND a.resource_id = k.resource_id")
+	    /* Lookups, one per changed resource: the planner would rather read both tables whole. */
+	    EXPIRY_CFG EXPIRY_R("ladder_changes k CROSS JOIN LATERAL"
+	    "  (SELECT * FROM resources r WHERE r.id = k.id OFFSET 0) AS r") EXPIRY_C
+	    EXPIRY_O("ladder_changes k CROSS JOIN LATERAL (SELECT * FROM alerts a"
+	    "  WHERE a.customer_id = k.customer_id AND a.resource_id = k.resource_id"
+	    "    AND a.kind = 'expiry' AND a.resolved_at IS NULL OFFSET 0) AS a")
 	    EXPIRY_TAIL, 2 },
 
 	/* Below the threshold fires; only above threshold + margin clears. */
@@ -333,21 +336,20 @@ static const struct store_stmt qs[A_COUNT] = {
 
 	/*
 	 * Days of runway: the available amount over the average daily spend
-	 * (the sum of the drops between snapshots; top-ups do not count) in
-	 * the trailing window. Needs at least a day of history.
+	 * (the drops between snapshots; top-ups do not count) in the trailing
+	 * window of whole UTC days, read from the per-day sums that
+	 * balance_snapshots' trigger keeps (migration 0005). Needs at least a
+	 * day of history.
 	 */
 	[A_RUNWAY] = { "alerts_runway",
-	    P_CTE ", z AS ("
-	    "  SELECT b.customer_id, b.taken_at, b.amount,"
-	    "    lag(b.amount) OVER w AS prev, lag(b.taken_at) OVER w AS prev_at"
-	    "  FROM balance_snapshots b CROSS JOIN p"
-	    "  WHERE b.taken_at > p.now - (p.s->>'runway_window')::int * interval '1 day'"
-	    "    AND b.taken_at <= p.now"
-	    "  WINDOW w AS (PARTITION BY b.customer_id ORDER BY b.taken_at)"
-	    "), sp AS ("
-	    "  SELECT customer_id, sum(greatest(prev - amount, 0)) AS spent,"
-	    "    extract(epoch FROM max(taken_at) - min(prev_at)) / 86400 AS days"
-	    "  FROM z WHERE prev IS NOT NULL GROUP BY customer_id"
+	    P_CTE ", sp AS ("
+	    "  SELECT b.customer_id, sum(b.spent) AS spent,"
+	    "    extract(epoch FROM max(b.last_at) - min(b.first_at)) / 86400 AS days"
+	    "  FROM balance_days b CROSS JOIN p"
+	    "  WHERE b.day > ((p.now - (p.s->>'runway_window')::int * interval '1 day')"
+	    "      AT TIME ZONE 'UTC')::date"
+	    "    AND b.day <= (p.now AT TIME ZONE 'UTC')::date"
+	    "  GROUP BY b.customer_id"
 	    "), c AS ("
 	    "  SELECT cu.customer_id, " CUSTOMER_APPLICABILITY CUSTOMER_COLS " t.rd, t.daily,"
 	    "    t.rd > 0 AND t.daily > 0 AND cu.balance_amount / t.daily < t.rd AS fire,"
