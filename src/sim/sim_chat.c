@@ -22,6 +22,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
@@ -30,6 +31,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/ssl.h>
 
 #include "core/config.h"
 #include "util/b64.h"
@@ -69,6 +71,8 @@ struct sim_chat {
 	/* SMTP */
 	struct evconnlistener *smtp;
 	char *smtp_user, *smtp_password;
+	SSL_CTX *smtp_tls;		/* STARTTLS offered when set */
+	bool smtp_require_tls;		/* nothing but EHLO, STARTTLS, NOOP, QUIT before it */
 };
 
 static double
@@ -121,6 +125,7 @@ sim_chat_free(struct sim_chat *c)
 	free(c->webhook_secret);
 	free(c->smtp_user);
 	free(c->smtp_password);
+	SSL_CTX_free(c->smtp_tls);
 	free(c);
 }
 
@@ -736,7 +741,8 @@ sim_chat_handle(struct sim_chat *c, struct evhttp_request *req, const char *path
 struct smtp_conn {
 	struct sim_chat *chat;
 	struct bufferevent *bev;
-	bool ehlo, authed, in_data;
+	bool ehlo, authed, in_data, tls;
+	bool broken;		/* STARTTLS could not start: closed after this read */
 	int auth_step;		/* AUTH LOGIN: 1 waiting for the user, 2 for the password */
 	char user[128];
 	char *from;
@@ -811,6 +817,49 @@ smtp_auth_plain(struct smtp_conn *s, const char *arg)
 	free(dec);
 }
 
+static void smtp_read(struct bufferevent *bev, void *arg);
+static void smtp_event(struct bufferevent *bev, short what, void *arg);
+
+/*
+ * STARTTLS (RFC 3207): answer 220 in the clear, then speak TLS on the same
+ * connection, forgetting everything said before it, including anything the
+ * client sent after the command without waiting (a command injection).
+ */
+static void
+smtp_starttls(struct smtp_conn *s)
+{
+	struct sim_chat *c = s->chat;
+	struct bufferevent *tls = NULL;
+	SSL *ssl;
+
+	if (c->smtp_tls == NULL) {
+		smtp_say(s, "502 5.5.1 STARTTLS not offered");
+		return;
+	}
+	if (s->tls) {
+		smtp_say(s, "503 5.5.1 TLS already active");
+		return;
+	}
+	smtp_say(s, "220 2.0.0 Ready to start TLS");
+	evbuffer_drain(bufferevent_get_input(s->bev),
+	    evbuffer_get_length(bufferevent_get_input(s->bev)));
+	if ((ssl = SSL_new(c->smtp_tls)) == NULL ||
+	    (tls = bufferevent_openssl_filter_new(c->base, s->bev, ssl, BUFFEREVENT_SSL_ACCEPTING,
+	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		if (ssl && tls == NULL)
+			SSL_free(ssl);
+		s->broken = true;
+		return;
+	}
+	s->bev = tls;
+	s->tls = true;
+	s->ehlo = s->authed = false;
+	s->auth_step = 0;
+	smtp_reset(s);
+	bufferevent_setcb(tls, smtp_read, NULL, smtp_event, s);
+	bufferevent_enable(tls, EV_READ | EV_WRITE);
+}
+
 static void
 smtp_line(struct smtp_conn *s, char *line)
 {
@@ -831,9 +880,9 @@ smtp_line(struct smtp_conn *s, char *line)
 				reject(c, t, msg, "fault");
 				smtp_say(s, msg);
 			} else {
-				json_array_append_new(c->mail, json_pack("{s:s, s:o, s:s, s:f}", "from",
+				json_array_append_new(c->mail, json_pack("{s:s, s:o, s:s, s:f, s:b}", "from",
 				    s->from, "rcpt", json_copy(s->rcpt), "data", s->data.data ? s->data.data : "",
-				    "at", wall()));
+				    "at", wall(), "tls", s->tls));
 				smtp_say(s, "250 2.0.0 Ok: queued");
 			}
 			smtp_reset(s);
@@ -875,8 +924,17 @@ smtp_line(struct smtp_conn *s, char *line)
 		s->ehlo = true;
 		smtp_say(s, "250-hcwatch-sim");
 		smtp_say(s, "250-8BITMIME");
-		smtp_say(s, "250-SIZE 10485760");
-		smtp_say(s, "250 AUTH PLAIN LOGIN");
+		if (c->smtp_tls && !s->tls)
+			smtp_say(s, "250-STARTTLS");
+		/* As a server that requires TLS does, AUTH only once it is on. */
+		smtp_say(s, c->smtp_require_tls && !s->tls ? "250 SIZE 10485760" : "250-SIZE 10485760");
+		if (!c->smtp_require_tls || s->tls)
+			smtp_say(s, "250 AUTH PLAIN LOGIN");
+	} else if (strncasecmp(line, "STARTTLS", 8) == 0) {
+		smtp_starttls(s);
+	} else if (c->smtp_require_tls && !s->tls && strcasecmp(line, "NOOP") != 0 &&
+	    strcasecmp(line, "QUIT") != 0 && strcasecmp(line, "RSET") != 0) {
+		smtp_say(s, "530 5.7.0 Must issue a STARTTLS command first");
 	} else if (strncasecmp(line, "AUTH PLAIN", 10) == 0) {
 		const char *arg = line + 10;
 
@@ -942,8 +1000,6 @@ smtp_line(struct smtp_conn *s, char *line)
 		smtp_say(s, "221 2.0.0 Bye");
 		bufferevent_flush(s->bev, EV_WRITE, BEV_FINISHED);
 		s->ehlo = false;
-	} else if (strncasecmp(line, "STARTTLS", 8) == 0) {
-		smtp_say(s, "502 5.5.1 STARTTLS not offered by this simulator");
 	} else {
 		smtp_say(s, "502 5.5.2 Error: command not recognized");
 	}
@@ -957,10 +1013,14 @@ smtp_read(struct bufferevent *bev, void *arg)
 	char *line;
 	size_t n;
 
-	while ((line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) != NULL) {
+	/* Stops when STARTTLS put a new bufferevent in place of this one. */
+	while (s->bev == bev && !s->broken &&
+	    (line = evbuffer_readln(in, &n, EVBUFFER_EOL_CRLF)) != NULL) {
 		smtp_line(s, line);
 		free(line);
 	}
+	if (s->broken)
+		smtp_close(s);
 }
 
 static void
@@ -988,6 +1048,24 @@ smtp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, i
 	bufferevent_setcb(s->bev, smtp_read, NULL, smtp_event, s);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	smtp_say(s, "220 hcwatch-sim ESMTP");
+}
+
+bool
+sim_chat_smtp_tls(struct sim_chat *c, const char *cert, const char *key, bool require)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	if (ctx == NULL || SSL_CTX_use_certificate_chain_file(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1) {
+		SSL_CTX_free(ctx);
+		return false;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	SSL_CTX_free(c->smtp_tls);
+	c->smtp_tls = ctx;
+	c->smtp_require_tls = require;
+	return true;
 }
 
 bool

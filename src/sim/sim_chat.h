@@ -26,5 +26,7 @@ bool sim_chat_handle(struct sim_chat *c, struct evhttp_request *req, const char 
 /** Listens for SMTP on host:port; AUTH is required when user is not NULL. */
 bool sim_chat_smtp_listen(struct sim_chat *c, const char *host, int port, const char *user,
     const char *password);
+/** Offers STARTTLS with this certificate chain and key; with require, insists on it. */
+bool sim_chat_smtp_tls(struct sim_chat *c, const char *cert, const char *key, bool require);
 
 #endif

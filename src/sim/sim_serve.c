@@ -1278,7 +1278,9 @@ usage(FILE *out)
 	    "  --webhook-secret K     generic webhook key (default " SIM_WEBHOOK_SECRET ")\n"
 	    "  --dingtalk-penalty S   seconds DingTalk refuses a robot over its limit (600)\n"
 	    "  --smtp-listen H:P      also serve SMTP there\n"
-	    "  --smtp-user U --smtp-password P   require AUTH (PLAIN or LOGIN)\n");
+	    "  --smtp-user U --smtp-password P   require AUTH (PLAIN or LOGIN)\n"
+	    "  --smtp-tls-cert F --smtp-tls-key F   offer STARTTLS with this certificate (PEM)\n"
+	    "  --smtp-require-tls     refuse AUTH and mail before STARTTLS\n");
 }
 
 int
@@ -1308,6 +1310,9 @@ sim_serve(int argc, char **argv)
 		{ "smtp-listen", required_argument, NULL, 4 },
 		{ "smtp-user", required_argument, NULL, 5 },
 		{ "smtp-password", required_argument, NULL, 6 },
+		{ "smtp-tls-cert", required_argument, NULL, 7 },
+		{ "smtp-tls-key", required_argument, NULL, 8 },
+		{ "smtp-require-tls", no_argument, NULL, 9 },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1320,6 +1325,8 @@ sim_serve(int argc, char **argv)
 	struct event *sigint = NULL, *sigterm = NULL;
 	const char *chat_secret = SIM_CHAT_SECRET, *webhook_secret = SIM_WEBHOOK_SECRET;
 	const char *smtp_listen = NULL, *smtp_user = NULL, *smtp_password = NULL;
+	const char *smtp_cert = NULL, *smtp_key = NULL;
+	bool smtp_require_tls = false;
 	double penalty = 600;
 
 	memset(&s, 0, sizeof(s));
@@ -1362,6 +1369,9 @@ sim_serve(int argc, char **argv)
 		case 4: smtp_listen = optarg; break;
 		case 5: smtp_user = optarg; break;
 		case 6: smtp_password = optarg; break;
+		case 7: smtp_cert = optarg; break;
+		case 8: smtp_key = optarg; break;
+		case 9: smtp_require_tls = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -1403,6 +1413,13 @@ sim_serve(int argc, char **argv)
 		if (!config_split_hostport(smtp_listen, shost, sizeof(shost), &sport) ||
 		    !sim_chat_smtp_listen(s.chat, shost, sport, smtp_user, smtp_password)) {
 			fprintf(stderr, "hcwatch-sim serve: cannot listen for SMTP on %s\n", smtp_listen);
+			goto out;
+		}
+		if ((smtp_cert || smtp_key || smtp_require_tls) && (smtp_cert == NULL ||
+		    smtp_key == NULL || !sim_chat_smtp_tls(s.chat, smtp_cert, smtp_key,
+		    smtp_require_tls))) {
+			fprintf(stderr, "hcwatch-sim serve: STARTTLS needs --smtp-tls-cert and "
+			    "--smtp-tls-key, a PEM certificate and its key\n");
 			goto out;
 		}
 	}

@@ -157,17 +157,25 @@ def test_low_balance_hysteresis_and_arrears(make_hcwatch, sim, db):
 
 def test_runway_from_balance_history(make_hcwatch, sim, db):
     h = alerting(make_hcwatch, sim, alerts={"low_balance_threshold": "0", "runway_days": "7"})
-    add_customer(db, amount=500)
-    # 100 a day over the last three days, with a top-up that does not count as spending.
-    for days_ago, amount in ((3, 800), (2, 700), (1.5, 1200), (1, 600), (0, 500)):
+    add_customer(db, "c1", amount=500)
+    add_customer(db, "c2", amount=500)
+    # 800 spent over three days (a top-up does not count): 266.67 a day, under two days left.
+    history = ((3, 800), (2, 700), (1.5, 1200), (1, 600), (0, 500))
+    for days_ago, amount in history:
         db.query("INSERT INTO balance_snapshots (customer_id, taken_at, amount)"
                  " VALUES ('c1', %s, %s)", (T0 - dt.timedelta(days=days_ago), amount))
+    # The same history in one statement, as the poller writes a page of customers.
+    db.query("INSERT INTO balance_snapshots (customer_id, taken_at, amount) VALUES "
+             + ", ".join(["('c2', %s, %s)"] * len(history)),
+             [v for days_ago, amount in history for v in (T0 - dt.timedelta(days=days_ago), amount)])
     evaluate(h, T0)
     deliver(h, T0)
     items = webhook_items(sim)
-    assert [(i["kind"], i["event"]) for i in items] == [("runway", "firing")]
-    assert items[0]["facts"]["days_left"] < 7
-    assert float(items[0]["facts"]["daily_spend"]) > 0
+    assert sorted((i["kind"], i["event"], i["facts"]["customer_id"]) for i in items) == [
+        ("runway", "firing", "c1"), ("runway", "firing", "c2")]
+    for i in items:
+        assert i["facts"]["daily_spend"] == "266.67"
+        assert i["facts"]["days_left"] == 1
 
 
 def test_digest_splits_by_bytes_under_the_platform_limit(make_hcwatch, sim, db):
@@ -503,3 +511,53 @@ def test_pass_over_changes_matches_full_pass(make_hcwatch, sim, db, pg, workdir)
     # Only the first run, and none after the settings edits, read everything.
     assert passes == {"every": 1, "changed": 69}
     full_db.close()
+
+
+def test_email_requires_starttls_and_verifies_the_server(make_hcwatch, workdir, db):
+    """STARTTLS is required unless a destination says tls = none, and the server's
+    certificate is verified (ca_file adds a private CA): a server that does not offer it,
+    or one whose certificate is not trusted, gets nothing."""
+    import subprocess
+
+    from harness import free_port
+
+    cert, key = os.path.join(workdir, "smtp-cert.pem"), os.path.join(workdir, "smtp-key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    tls_port, plain_port = free_port(), free_port()
+    tls_sim = HuaweiSim(workdir, "--customers", "0", "--smtp-listen", f"127.0.0.1:{tls_port}",
+                        "--smtp-user", "hcw", "--smtp-password", "pw", "--smtp-tls-cert", cert,
+                        "--smtp-tls-key", key, "--smtp-require-tls")
+    plain_sim = HuaweiSim(workdir, "--customers", "0", "--smtp-listen",
+                          f"127.0.0.1:{plain_port}")
+    try:
+        mail = {"type": "email", "from": "alerts@partner.example", "to": "ops@partner.example"}
+        dests = {
+            "trusted": {**mail, "url": f"smtp://127.0.0.1:{tls_port}", "ca_file": cert,
+                        "username": "hcw", "password": "pw"},
+            "untrusted": {**mail, "url": f"smtp://127.0.0.1:{tls_port}",
+                          "username": "hcw", "password": "pw"},
+            "cleartext": {**mail, "url": f"smtp://127.0.0.1:{tls_port}", "tls": "none"},
+            "no-starttls": {**mail, "url": f"smtp://127.0.0.1:{plain_port}"},
+        }
+        h = alerting(make_hcwatch, tls_sim, dests=dests,
+                     default="trusted,untrusted,cleartext,no-starttls")
+        add_customer(db)
+        add_resource(db, "r1", T0 + dt.timedelta(days=2))
+        evaluate(h, T0)
+        deliver(h, T0, ok=False)
+        state = dict(db.query("SELECT destination, state || ': ' || COALESCE(last_error, '')"
+                              " FROM deliveries"))
+        assert state["trusted"] == "delivered: ", state
+        assert state["untrusted"].startswith("dead:") and "certificate" in state["untrusted"]
+        assert state["cleartext"].startswith("dead:") and "530" in state["cleartext"]
+        assert state["no-starttls"].startswith("dead:"), state
+        mails = tls_sim.mail()
+        assert len(mails) == 1 and mails[0]["tls"] is True
+        msg = email.message_from_string(mails[0]["data"], policy=email.policy.default)
+        assert "主机-r1" in msg.get_body(("plain",)).get_content()
+        assert plain_sim.mail() == []
+    finally:
+        tls_sim.stop()
+        plain_sim.stop()
