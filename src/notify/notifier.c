@@ -22,6 +22,11 @@
  */
 #define MAX_PACE_WAIT_US (5 * 1000000LL)
 #define NOTE_OK_EVERY_US (5 * 1000000LL)
+/*
+ * Deliveries claimed at once. Their leases start together; one whose turn
+ * comes late renews before it sends, or finds another worker has it.
+ */
+#define CLAIM_BATCH 8
 
 struct worker {
 	const struct config *cfg;
@@ -32,7 +37,7 @@ struct worker {
 	char *dests;			/* JSON array of the destinations this instance serves */
 	struct notifier_stats stats;
 	unsigned int seed;		/* jitter */
-	int64_t leased_at;		/* monotonic time the current claim's lease was last set */
+	int64_t leased_at;		/* monotonic time the current delivery's lease was last set */
 	int64_t *noted_ok;		/* per destination: when last_ok_at was last written */
 };
 
@@ -198,37 +203,65 @@ pace(struct worker *w, const struct config_dest *d, const struct store_delivery 
 	return false;
 }
 
-static const char *
-render_and_store(struct worker *w, const struct config_dest *d, struct store_delivery *del)
+/*
+ * Renders the claimed deliveries that have no body yet and stores the
+ * renderings in one statement. One whose claim was lost meanwhile is left
+ * without a body, and process() passes it by.
+ */
+static void
+render_and_store(struct worker *w, struct store_delivery *del, int n)
 {
-	char *items_json = NULL, *body, err[STORE_ERR_LEN];
-	json_t *items, *parts;
-	enum store_result r;
-	bool held = false;
+	json_t *batch = json_array();
+	char *text, err[STORE_ERR_LEN];
+	long held[CLAIM_BATCH];
+	int nheld = 0;
 
-	if (store_delivery_items(w->store, del->id, &items_json, err, sizeof(err)) != STORE_OK) {
-		log_store_error("render", err);
-		return NULL;
-	}
-	items = json_loads(items_json, 0, NULL);
-	free(items_json);
-	if (!json_is_array(items)) {
+	for (int i = 0; i < n; i++) {
+		const struct config_dest *d = config_dest_find(w->cfg, del[i].destination);
+		json_t *items, *parts;
+
+		if (del[i].body || d == NULL)
+			continue;
+		items = del[i].items ? json_loads(del[i].items, 0, NULL) : NULL;
+		if (!json_is_array(items)) {
+			json_decref(items);
+			log_error("notifier: delivery %ld: unreadable items", del[i].id);
+			continue;
+		}
+		parts = notifier_render(w->cfg, d, del[i].key, items);
 		json_decref(items);
-		log_error("notifier: delivery %ld: unreadable items", del->id);
-		return NULL;
+		del[i].body = json_dumps(parts, JSON_COMPACT);
+		json_array_append_new(batch, json_pack("{s:I, s:s, s:i, s:o}", "id",
+		    (json_int_t)del[i].id, "token", del[i].token, "parts", (int)json_array_size(parts),
+		    "body", parts));
 	}
-	parts = notifier_render(w->cfg, d, del->key, items);
-	json_decref(items);
-	body = json_dumps(parts, JSON_COMPACT);
-	r = store_delivery_set_body(w->store, del, body, (int)json_array_size(parts), &held, err,
-	    sizeof(err));
-	json_decref(parts);
-	if (!still_held(del, r, &held, "storing its rendering", err)) {
-		free(body);
-		return NULL;
+	if (json_array_size(batch) == 0) {
+		json_decref(batch);
+		return;
 	}
-	del->body = body;
-	return body;
+	text = json_dumps(batch, JSON_COMPACT);
+	json_decref(batch);
+	if (store_delivery_set_bodies(w->store, text, held, CLAIM_BATCH, &nheld, err,
+	    sizeof(err)) != STORE_OK) {
+		log_store_error("storing renderings", err);
+		nheld = -1;
+	}
+	free(text);
+	for (int i = 0; i < n; i++) {
+		bool kept = false;
+
+		if (del[i].body == NULL || del[i].items == NULL)
+			continue;	/* not rendered now */
+		for (int k = 0; k < nheld; k++)
+			kept = kept || held[k] == del[i].id;
+		if (!kept) {
+			if (nheld >= 0)
+				log_warn("delivery %ld: another worker took it over (the lease ran out) "
+				    "before storing its rendering; leaving it to that one", del[i].id);
+			free(del[i].body);
+			del[i].body = NULL;
+		}
+	}
 }
 
 /* A failed part: the delivery waits for a retry, or is dead and goes to the fallback. */
@@ -284,8 +317,8 @@ process(struct worker *w, struct store_delivery *del)
 
 	if (d == NULL)
 		return;		/* not claimed: the claim names only our destinations */
-	if (body == NULL && (body = render_and_store(w, d, del)) == NULL)
-		return;		/* the lease runs out and it is tried again */
+	if (body == NULL)
+		return;		/* not rendered and stored: the lease runs out, it is tried again */
 	parts = json_loads(body, 0, NULL);
 	n = json_array_size(parts);
 	if (n == 0) {
@@ -351,26 +384,33 @@ process(struct worker *w, struct store_delivery *del)
 	json_decref(parts);
 }
 
-/* One claim and its delivery; false when nothing was due (or the database failed). */
+/* One claim of up to CLAIM_BATCH deliveries, each sent; false when nothing was due. */
 static bool
 step(struct worker *w)
 {
-	struct store_delivery del;
+	struct store_delivery del[CLAIM_BATCH];
 	char now[CLOCK_RFC3339_LEN], err[STORE_ERR_LEN];
-	bool found = false;
+	int n = 0;
+	int64_t claimed_at;
 
 	clock_format_rfc3339(alerts_now_us(w->cfg), now, sizeof(now));
-	if (store_delivery_claim(w->store, now, w->cfg->nt_lease, w->instance, w->dests, &del,
-	    &found, err, sizeof(err)) != STORE_OK) {
+	if (store_delivery_claim(w->store, now, w->cfg->nt_lease, w->instance, w->dests,
+	    CLAIM_BATCH, del, &n, err, sizeof(err)) != STORE_OK) {
 		log_store_error("claim", err);
 		return false;
 	}
-	if (!found)
-		return false;
-	w->leased_at = clock_mono_us();
-	process(w, &del);
-	store_delivery_cleanup(&del);
-	return true;
+	claimed_at = clock_mono_us();
+	render_and_store(w, del, n);
+	for (int i = 0; i < n; i++) {
+		w->leased_at = claimed_at;
+		/* Stopping: the rest go back now rather than when their leases run out. */
+		if (atomic_load(w->stop))
+			hand_back(w, &del[i], 0);
+		else
+			process(w, &del[i]);
+		store_delivery_cleanup(&del[i]);
+	}
+	return n > 0;
 }
 
 static void

@@ -15,7 +15,6 @@
 enum {
 	O_CLAIM,
 	O_RENEW,
-	O_ITEMS,
 	O_SET_BODY,
 	O_PART_SENT,
 	O_RETRY,
@@ -29,7 +28,25 @@ enum {
 	O_COUNT
 };
 
+/*
+ * A delivery's items in the order a digest lists them: by customer, the
+ * most urgent first within a customer. ID is the delivery's id.
+ */
+#define ITEMS_OF(ID) \
+	"SELECT COALESCE(json_agg(json_build_object('kind', a.kind, 'event', n.event," \
+	"    'stage', n.stage, 'severity', n.severity, 'facts', n.facts)" \
+	"  ORDER BY a.customer_id NULLS FIRST," \
+	"    CASE n.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END," \
+	"    (n.facts->>'days_left')::int NULLS LAST, n.id), '[]')" \
+	" FROM deliveries d CROSS JOIN LATERAL unnest(d.notification_ids) AS i(id)" \
+	" JOIN notifications n ON n.id = i.id JOIN alerts a ON a.id = n.alert_id" \
+	" WHERE d.id = " ID
+
 static const struct store_stmt qs[O_COUNT] = {
+	/*
+	 * Up to $5 due deliveries at once, with the items of those not yet
+	 * rendered: one round trip for what took four per delivery.
+	 */
 	[O_CLAIM] = { "outbox_claim",
 	    "WITH c AS ("
 	    "  SELECT d.id FROM deliveries d"
@@ -37,35 +54,27 @@ static const struct store_stmt qs[O_COUNT] = {
 	    "    AND d.destination IN (SELECT jsonb_array_elements_text($4::jsonb))"
 	    "    AND NOT EXISTS (SELECT 1 FROM destination_state s"
 	    "      WHERE s.destination = d.destination AND s.blocked_until > clock_timestamp())"
-	    "  ORDER BY d.next_attempt_at, d.id LIMIT 1 FOR UPDATE OF d SKIP LOCKED"
-	    ") UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1,"
-	    "  next_attempt_at = $1::timestamptz + $2::int * interval '1 second', leased_by = $3,"
-	    "  last_attempt_at = $1, lease_token = d.lease_token + 1"
-	    " FROM c WHERE d.id = c.id"
-	    " RETURNING d.id, d.idempotency_key, d.destination, d.channel, d.attempts, d.parts_sent,"
-	    "  d.body::text, COALESCE(d.fallback_of, 0),"
-	    "  extract(epoch FROM $1::timestamptz - d.retry_from), d.lease_token", 4 },
+	    "  ORDER BY d.next_attempt_at, d.id LIMIT $5 FOR UPDATE OF d SKIP LOCKED"
+	    "), u AS ("
+	    "  UPDATE deliveries d SET state = 'sending', attempts = d.attempts + 1,"
+	    "    next_attempt_at = $1::timestamptz + $2::int * interval '1 second', leased_by = $3,"
+	    "    last_attempt_at = $1, lease_token = d.lease_token + 1"
+	    "  FROM c WHERE d.id = c.id"
+	    "  RETURNING d.id, d.idempotency_key, d.destination, d.channel, d.attempts, d.parts_sent,"
+	    "    d.body::text AS body, COALESCE(d.fallback_of, 0) AS fallback_of,"
+	    "    extract(epoch FROM $1::timestamptz - d.retry_from) AS age, d.lease_token"
+	    ") SELECT u.*, CASE WHEN u.body IS NULL THEN (" ITEMS_OF("u.id") ") END FROM u"
+	    " ORDER BY u.id", 5 },
 	/* Before each send: still ours? Then the lease runs on from here. */
 	[O_RENEW] = { "outbox_renew",
 	    "UPDATE deliveries SET next_attempt_at = $3"
 	    " WHERE id = $1 AND lease_token = $2 AND state = 'sending'", 3 },
 
-	/*
-	 * Items in the order a digest lists them: by customer, the most urgent
-	 * first within a customer.
-	 */
-	[O_ITEMS] = { "outbox_items",
-	    "SELECT COALESCE(json_agg(json_build_object('kind', a.kind, 'event', n.event,"
-	    "    'stage', n.stage, 'severity', n.severity, 'facts', n.facts)"
-	    "  ORDER BY a.customer_id NULLS FIRST,"
-	    "    CASE n.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,"
-	    "    (n.facts->>'days_left')::int NULLS LAST, n.id), '[]')"
-	    " FROM deliveries d CROSS JOIN LATERAL unnest(d.notification_ids) AS i(id)"
-	    " JOIN notifications n ON n.id = i.id JOIN alerts a ON a.id = n.alert_id"
-	    " WHERE d.id = $1", 1 },
-	[O_SET_BODY] = { "outbox_set_body",
-	    "UPDATE deliveries SET body = $2::jsonb, parts_total = $3"
-	    " WHERE id = $1 AND lease_token = $4", 4 },
+	/* $1: [{id, token, parts, body}], the renderings of one claim's deliveries. */
+	[O_SET_BODY] = { "outbox_set_bodies",
+	    "UPDATE deliveries d SET body = x.body, parts_total = x.parts"
+	    " FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, token bigint, parts int, body jsonb)"
+	    " WHERE d.id = x.id AND d.lease_token = x.token RETURNING d.id", 1 },
 	[O_PART_SENT] = { "outbox_part_sent",
 	    "UPDATE deliveries SET parts_sent = $2,"
 	    "  state = CASE WHEN $2 >= parts_total THEN 'delivered' ELSE state END,"
@@ -156,31 +165,34 @@ run_command(struct store *s, int q, const char *const *params, char *err, size_t
 
 enum store_result
 store_delivery_claim(struct store *s, const char *now, int lease, const char *instance,
-    const char *dests, struct store_delivery *d, bool *found, char *err, size_t errlen)
+    const char *dests, int max, struct store_delivery *out, int *n, char *err, size_t errlen)
 {
-	char ls[16];
-	const char *params[] = { now, ls, instance, dests };
+	char ls[16], mx[16];
+	const char *params[] = { now, ls, instance, dests, mx };
 	enum store_result r;
 	PGresult *res;
 
 	snprintf(ls, sizeof(ls), "%d", lease);
-	memset(d, 0, sizeof(*d));
-	*found = false;
+	snprintf(mx, sizeof(mx), "%d", max);
+	*n = 0;
 	res = run(s, O_CLAIM, params, err, errlen, &r);
 	if (res == NULL)
 		return r;
-	if (PQntuples(res) == 1) {
-		*found = true;
-		d->id = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-		snprintf(d->key, sizeof(d->key), "%s", PQgetvalue(res, 0, 1));
-		snprintf(d->destination, sizeof(d->destination), "%s", PQgetvalue(res, 0, 2));
-		snprintf(d->channel, sizeof(d->channel), "%s", PQgetvalue(res, 0, 3));
-		d->attempts = (int)strtol(PQgetvalue(res, 0, 4), NULL, 10);
-		d->parts_sent = (int)strtol(PQgetvalue(res, 0, 5), NULL, 10);
-		d->body = PQgetisnull(res, 0, 6) ? NULL : xstrdup(PQgetvalue(res, 0, 6));
-		d->fallback_of = strtol(PQgetvalue(res, 0, 7), NULL, 10);
-		d->age = strtod(PQgetvalue(res, 0, 8), NULL);
-		snprintf(d->token, sizeof(d->token), "%s", PQgetvalue(res, 0, 9));
+	for (int i = 0; i < PQntuples(res) && i < max; i++) {
+		struct store_delivery *d = &out[(*n)++];
+
+		memset(d, 0, sizeof(*d));
+		d->id = strtol(PQgetvalue(res, i, 0), NULL, 10);
+		snprintf(d->key, sizeof(d->key), "%s", PQgetvalue(res, i, 1));
+		snprintf(d->destination, sizeof(d->destination), "%s", PQgetvalue(res, i, 2));
+		snprintf(d->channel, sizeof(d->channel), "%s", PQgetvalue(res, i, 3));
+		d->attempts = (int)strtol(PQgetvalue(res, i, 4), NULL, 10);
+		d->parts_sent = (int)strtol(PQgetvalue(res, i, 5), NULL, 10);
+		d->body = PQgetisnull(res, i, 6) ? NULL : xstrdup(PQgetvalue(res, i, 6));
+		d->fallback_of = strtol(PQgetvalue(res, i, 7), NULL, 10);
+		d->age = strtod(PQgetvalue(res, i, 8), NULL);
+		snprintf(d->token, sizeof(d->token), "%s", PQgetvalue(res, i, 9));
+		d->items = PQgetisnull(res, i, 10) ? NULL : xstrdup(PQgetvalue(res, i, 10));
 	}
 	PQclear(res);
 	return STORE_OK;
@@ -190,18 +202,8 @@ void
 store_delivery_cleanup(struct store_delivery *d)
 {
 	free(d->body);
-	d->body = NULL;
-}
-
-enum store_result
-store_delivery_items(struct store *s, long id, char **json, char *err, size_t errlen)
-{
-	char ids[24];
-	const char *params[] = { ids };
-
-	snprintf(ids, sizeof(ids), "%ld", id);
-	return store_exec_text(s, &qs[O_ITEMS], &s->outbox_prepared, O_ITEMS, params, json, err,
-	    errlen);
+	free(d->items);
+	d->body = d->items = NULL;
 }
 
 /* A write by the claim holder; *held is false when the claim was lost to another worker. */
@@ -232,15 +234,20 @@ store_delivery_renew(struct store *s, const struct store_delivery *d, const char
 }
 
 enum store_result
-store_delivery_set_body(struct store *s, const struct store_delivery *d, const char *body,
-    int parts, bool *held, char *err, size_t errlen)
+store_delivery_set_bodies(struct store *s, const char *bodies, long *held_ids, int max,
+    int *nheld, char *err, size_t errlen)
 {
-	char ids[24], ps[16];
-	const char *params[] = { ids, body, ps, d->token };
+	const char *params[] = { bodies };
+	enum store_result r;
+	PGresult *res = run(s, O_SET_BODY, params, err, errlen, &r);
 
-	snprintf(ids, sizeof(ids), "%ld", d->id);
-	snprintf(ps, sizeof(ps), "%d", parts);
-	return held_write(s, O_SET_BODY, params, held, err, errlen);
+	*nheld = 0;
+	if (res == NULL)
+		return r;
+	for (int i = 0; i < PQntuples(res) && i < max; i++)
+		held_ids[(*nheld)++] = strtol(PQgetvalue(res, i, 0), NULL, 10);
+	PQclear(res);
+	return STORE_OK;
 }
 
 enum store_result

@@ -210,20 +210,18 @@ struct store_delivery {
 	long fallback_of;	/* 0 when none */
 	double age;		/* seconds since retry_from */
 	char token[24];		/* the claim's lease token */
+	char *items;		/* with no body yet: the items to render, a JSON array */
 };
 
 /**
- * Claims the most overdue delivery to one of dests (a JSON array of names)
- * whose destination is not blocked, for lease seconds. *found is false when
- * nothing is due.
+ * Claims up to max of the most overdue deliveries to dests (a JSON array of
+ * names) whose destination is not blocked, for lease seconds, into out[]
+ * in id order; *n says how many (0 when nothing is due). Clean each up.
  */
 enum store_result store_delivery_claim(struct store *s, const char *now, int lease,
-    const char *instance, const char *dests, struct store_delivery *d, bool *found, char *err,
-    size_t errlen);
+    const char *instance, const char *dests, int max, struct store_delivery *out, int *n,
+    char *err, size_t errlen);
 void store_delivery_cleanup(struct store_delivery *d);
-/** The items of a delivery, for rendering: a JSON array (caller frees). */
-enum store_result store_delivery_items(struct store *s, long id, char **json, char *err,
-    size_t errlen);
 /*
  * The claim holder's writes. Each names the claim's lease token; *held comes
  * back false when another worker has taken the delivery over since (the
@@ -232,9 +230,13 @@ enum store_result store_delivery_items(struct store *s, long id, char **json, ch
 /** Extends the lease to lease_until; call before each send. */
 enum store_result store_delivery_renew(struct store *s, const struct store_delivery *d,
     const char *lease_until, bool *held, char *err, size_t errlen);
-/** Fixes the rendered parts at the first attempt, so that retries send the same bytes. */
-enum store_result store_delivery_set_body(struct store *s, const struct store_delivery *d,
-    const char *body, int parts, bool *held, char *err, size_t errlen);
+/**
+ * Fixes the rendered parts at the first attempt, so that retries send the
+ * same bytes. bodies is a JSON array of {id, token, parts, body}; held_ids
+ * gets the ids whose claim still held (at most max), *nheld how many.
+ */
+enum store_result store_delivery_set_bodies(struct store *s, const char *bodies, long *held_ids,
+    int max, int *nheld, char *err, size_t errlen);
 /**
  * Part parts_sent-1 arrived; the last one makes the delivery delivered,
  * otherwise the lease runs on to lease_until.
