@@ -68,7 +68,7 @@ def run_concurrently(fn, args_list):
 class Postgres:
     """A PostgreSQL cluster of our own, on a free port, torn down at the end."""
 
-    def __init__(self, fsync=False):
+    def __init__(self, fsync=False, settings=None):
         self.bindir = pg_bindir()
         self.base = tempfile.mkdtemp(prefix="hcwatch-pg-")
         os.chmod(self.base, 0o755)
@@ -86,6 +86,8 @@ class Postgres:
             f.write(f"port = {self.port}\nlisten_addresses = '127.0.0.1'\n"
                     f"unix_socket_directories = '{self.base}'\n"
                     f"fsync = {'on' if fsync else 'off'}\nmax_connections = 200\n")
+            for k, v in (settings or {}).items():
+                f.write(f"{k} = '{v}'\n")
         self.start()
 
     def _run(self, argv, check=True):
