@@ -7,6 +7,7 @@
  */
 #include <getopt.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,14 @@ struct app {
 	struct notifier *notifier;
 	struct event *sig_hup, *sig_term, *sig_int, *shutdown_timer;
 	bool stopping;
+	pthread_t retiring;		/* stops the alerting a reload replaced */
+	bool retiring_started;
+};
+
+/* An evaluator and a notifier a reload replaced, stopped off the event loop. */
+struct retired {
+	struct evaluator *evaluator;
+	struct notifier *notifier;
 };
 
 static void usage(FILE *out);
@@ -256,6 +265,63 @@ out:
 	return ok;
 }
 
+/*
+ * Stopping waits for an evaluation or a send in progress, which may take
+ * seconds: a thread does it, while the new ones already run. Two notifiers
+ * at once is safe (claims skip locked rows); evaluations take turns.
+ */
+static void *
+retire_main(void *arg)
+{
+	struct retired *r = arg;
+
+	notifier_stop(r->notifier);
+	evaluator_stop(r->evaluator);
+	free(r);
+	return NULL;
+}
+
+static void
+wait_retired(struct app *app)
+{
+	if (app->retiring_started)
+		pthread_join(app->retiring, NULL);
+	app->retiring_started = false;
+}
+
+static void
+start_alerting(struct app *app)
+{
+	const struct config *cfg = app->cfg;
+
+	if (cfg->al_enabled)
+		app->evaluator = evaluator_start(cfg);
+	if (cfg->nt_enabled && cfg->n_dests > 0)
+		app->notifier = notifier_start(cfg);
+	if (cfg->al_enabled && cfg->n_dests > 0 && !cfg->rt_default[0])
+		log_warn("[routing] default is empty: alerts of customers without an account manager "
+		    "reach nobody (notifications.suppressed = 'no_route')");
+}
+
+/* After a reload that changed the alerting: new evaluator and notifier, the old ones retired. */
+static void
+restart_alerting(struct app *app)
+{
+	struct retired *r = xcalloc(1, sizeof(*r));
+
+	r->evaluator = app->evaluator;
+	r->notifier = app->notifier;
+	app->evaluator = NULL;
+	app->notifier = NULL;
+	start_alerting(app);
+	wait_retired(app);	/* the previous reload's, long done */
+	if (pthread_create(&app->retiring, NULL, retire_main, r) == 0) {
+		app->retiring_started = true;
+	} else {
+		retire_main(r);
+	}
+}
+
 static void
 on_sighup(evutil_socket_t sig, short what, void *arg)
 {
@@ -263,6 +329,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	char err[CONFIG_ERR_LEN];
 	struct config *next;
 	struct keyring *keys;
+	bool alerting_changed;
 
 	(void)sig;
 	(void)what;
@@ -287,11 +354,15 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	}
 	server_reload(app->srv, next, keys);
 	keyring_free(app->keys);
+	alerting_changed = !config_alerting_equal(app->cfg, next);
 	config_free(app->cfg);
 	app->cfg = next;
 	app->keys = keys;
-	log_info("configuration reloaded from %s (%zu signing key(s))",
-	    app->config_path ? app->config_path : "the environment", keys ? keyring_count(keys) : 0);
+	if (alerting_changed && !app->stopping)
+		restart_alerting(app);
+	log_info("configuration reloaded from %s (%zu signing key(s)%s)",
+	    app->config_path ? app->config_path : "the environment", keys ? keyring_count(keys) : 0,
+	    alerting_changed ? "; alert rules, routes and destinations now as configured" : "");
 }
 
 static void
@@ -399,13 +470,7 @@ cmd_serve(const char *path)
 			goto out;
 		}
 	}
-	if (app.cfg->al_enabled)
-		app.evaluator = evaluator_start(app.cfg);
-	if (app.cfg->nt_enabled && app.cfg->n_dests > 0)
-		app.notifier = notifier_start(app.cfg);
-	if (app.cfg->al_enabled && app.cfg->n_dests > 0 && !app.cfg->rt_default[0])
-		log_warn("[routing] default is empty: alerts of customers without an account manager "
-		    "reach nobody (notifications.suppressed = 'no_route')");
+	start_alerting(&app);
 	app.sig_hup = evsignal_new(app.base, SIGHUP, on_sighup, &app);
 	app.sig_term = evsignal_new(app.base, SIGTERM, on_sigterm, &app);
 	app.sig_int = evsignal_new(app.base, SIGINT, on_sigterm, &app);
@@ -436,6 +501,7 @@ out:
 	 */
 	notifier_stop(app.notifier);
 	evaluator_stop(app.evaluator);
+	wait_retired(&app);
 	poller_stop(app.poller);
 	writer_stop(app.writer);
 	server_free(app.srv);

@@ -117,39 +117,42 @@ static const struct cf_key cf_keys[] = {
 	{ "poller", "concurrency", CF_INT, OFF(poll_concurrency), 1, 64, "4", false, false, NULL, NULL },
 	{ "poller", "leader_check", CF_INT, OFF(poll_leader_check), 1, 3600, "5", false, false, NULL, NULL },
 
-	/* The evaluator and the notifier keep a copy taken at start: none of these reloads. */
-	{ "alerts", "enabled", CF_BOOL, OFF(al_enabled), 0, 1, "true", false, false, NULL, NULL },
-	{ "alerts", "evaluate_interval", CF_INT, OFF(al_evaluate_interval), 1, 86400, "300", false, false, NULL, NULL },
-	{ "alerts", "timezone", CF_STR, OFF(al_timezone), 0, 0, "Asia/Shanghai", false, false, NULL, check_timezone },
-	{ "alerts", "language", CF_ENUM, OFF(al_language), 0, 0, "zh", false, false, language_choices, NULL },
-	{ "alerts", "expiry_stages", CF_STR, OFF(al_expiry_stages), 0, 0, "30,15,7,3,1", false, false, NULL, check_stages },
-	{ "alerts", "expiry_stages_by_service", CF_STR, OFF(al_expiry_stages_by_service), 0, 0, "", false, false, NULL, check_stages_by_service },
-	{ "alerts", "expired", CF_BOOL, OFF(al_expired), 0, 1, "true", false, false, NULL, NULL },
-	{ "alerts", "frozen", CF_BOOL, OFF(al_frozen), 0, 1, "true", false, false, NULL, NULL },
-	{ "alerts", "auto_renew_notice", CF_BOOL, OFF(al_auto_renew_notice), 0, 1, "true", false, false, NULL, NULL },
-	{ "alerts", "critical_days", CF_INT, OFF(al_critical_days), 0, 3650, "3", false, false, NULL, NULL },
-	{ "alerts", "low_balance_threshold", CF_STR, OFF(al_low_balance_threshold), 0, 0, "100", false, false, NULL, check_amount },
-	{ "alerts", "low_balance_margin", CF_STR, OFF(al_low_balance_margin), 0, 0, "20", false, false, NULL, check_amount },
-	{ "alerts", "arrears", CF_BOOL, OFF(al_arrears), 0, 1, "true", false, false, NULL, NULL },
-	{ "alerts", "runway_days", CF_INT, OFF(al_runway_days), 0, 3650, "7", false, false, NULL, NULL },
-	{ "alerts", "runway_window_days", CF_INT, OFF(al_runway_window_days), 1, 365, "7", false, false, NULL, NULL },
-	{ "alerts", "runway_margin_days", CF_INT, OFF(al_runway_margin_days), 0, 3650, "2", false, false, NULL, NULL },
-	{ "alerts", "partner_low_balance_threshold", CF_STR, OFF(al_partner_low_balance_threshold), 0, 0, "0", false, false, NULL, check_amount },
-	{ "alerts", "customer_notices", CF_BOOL, OFF(al_customer_notices), 0, 1, "true", false, false, NULL, NULL },
-	{ "alerts", "clock_offset", CF_INT, OFF(al_clock_offset), -315360000, 315360000, "0", false, false, NULL, NULL },
+	/*
+	 * [alerts], [notifier], [routing], destinations and managers reload:
+	 * serve starts a new evaluator and notifier with them (main.c).
+	 */
+	{ "alerts", "enabled", CF_BOOL, OFF(al_enabled), 0, 1, "true", true, false, NULL, NULL },
+	{ "alerts", "evaluate_interval", CF_INT, OFF(al_evaluate_interval), 1, 86400, "300", true, false, NULL, NULL },
+	{ "alerts", "timezone", CF_STR, OFF(al_timezone), 0, 0, "Asia/Shanghai", true, false, NULL, check_timezone },
+	{ "alerts", "language", CF_ENUM, OFF(al_language), 0, 0, "zh", true, false, language_choices, NULL },
+	{ "alerts", "expiry_stages", CF_STR, OFF(al_expiry_stages), 0, 0, "30,15,7,3,1", true, false, NULL, check_stages },
+	{ "alerts", "expiry_stages_by_service", CF_STR, OFF(al_expiry_stages_by_service), 0, 0, "", true, false, NULL, check_stages_by_service },
+	{ "alerts", "expired", CF_BOOL, OFF(al_expired), 0, 1, "true", true, false, NULL, NULL },
+	{ "alerts", "frozen", CF_BOOL, OFF(al_frozen), 0, 1, "true", true, false, NULL, NULL },
+	{ "alerts", "auto_renew_notice", CF_BOOL, OFF(al_auto_renew_notice), 0, 1, "true", true, false, NULL, NULL },
+	{ "alerts", "critical_days", CF_INT, OFF(al_critical_days), 0, 3650, "3", true, false, NULL, NULL },
+	{ "alerts", "low_balance_threshold", CF_STR, OFF(al_low_balance_threshold), 0, 0, "100", true, false, NULL, check_amount },
+	{ "alerts", "low_balance_margin", CF_STR, OFF(al_low_balance_margin), 0, 0, "20", true, false, NULL, check_amount },
+	{ "alerts", "arrears", CF_BOOL, OFF(al_arrears), 0, 1, "true", true, false, NULL, NULL },
+	{ "alerts", "runway_days", CF_INT, OFF(al_runway_days), 0, 3650, "7", true, false, NULL, NULL },
+	{ "alerts", "runway_window_days", CF_INT, OFF(al_runway_window_days), 1, 365, "7", true, false, NULL, NULL },
+	{ "alerts", "runway_margin_days", CF_INT, OFF(al_runway_margin_days), 0, 3650, "2", true, false, NULL, NULL },
+	{ "alerts", "partner_low_balance_threshold", CF_STR, OFF(al_partner_low_balance_threshold), 0, 0, "0", true, false, NULL, check_amount },
+	{ "alerts", "customer_notices", CF_BOOL, OFF(al_customer_notices), 0, 1, "true", true, false, NULL, NULL },
+	{ "alerts", "clock_offset", CF_INT, OFF(al_clock_offset), -315360000, 315360000, "0", true, false, NULL, NULL },
 
-	{ "notifier", "enabled", CF_BOOL, OFF(nt_enabled), 0, 1, "true", false, false, NULL, NULL },
-	{ "notifier", "workers", CF_INT, OFF(nt_workers), 1, 64, "2", false, false, NULL, NULL },
-	{ "notifier", "poll_interval_ms", CF_INT, OFF(nt_poll_interval_ms), 10, 60000, "1000", false, false, NULL, NULL },
-	{ "notifier", "lease", CF_INT, OFF(nt_lease), 5, 86400, "120", false, false, NULL, NULL },
-	{ "notifier", "retry_base_ms", CF_INT, OFF(nt_retry_base_ms), 1, 3600000, "30000", false, false, NULL, NULL },
-	{ "notifier", "retry_max_ms", CF_INT, OFF(nt_retry_max_ms), 1, 86400000, "3600000", false, false, NULL, NULL },
-	{ "notifier", "retry_for", CF_INT, OFF(nt_retry_for), 1, 2592000, "86400", false, false, NULL, NULL },
-	{ "notifier", "connect_timeout", CF_INT, OFF(nt_connect_timeout), 1, 600, "5", false, false, NULL, NULL },
-	{ "notifier", "timeout", CF_INT, OFF(nt_timeout), 1, 3600, "15", false, false, NULL, NULL },
+	{ "notifier", "enabled", CF_BOOL, OFF(nt_enabled), 0, 1, "true", true, false, NULL, NULL },
+	{ "notifier", "workers", CF_INT, OFF(nt_workers), 1, 64, "2", true, false, NULL, NULL },
+	{ "notifier", "poll_interval_ms", CF_INT, OFF(nt_poll_interval_ms), 10, 60000, "1000", true, false, NULL, NULL },
+	{ "notifier", "lease", CF_INT, OFF(nt_lease), 5, 86400, "120", true, false, NULL, NULL },
+	{ "notifier", "retry_base_ms", CF_INT, OFF(nt_retry_base_ms), 1, 3600000, "30000", true, false, NULL, NULL },
+	{ "notifier", "retry_max_ms", CF_INT, OFF(nt_retry_max_ms), 1, 86400000, "3600000", true, false, NULL, NULL },
+	{ "notifier", "retry_for", CF_INT, OFF(nt_retry_for), 1, 2592000, "86400", true, false, NULL, NULL },
+	{ "notifier", "connect_timeout", CF_INT, OFF(nt_connect_timeout), 1, 600, "5", true, false, NULL, NULL },
+	{ "notifier", "timeout", CF_INT, OFF(nt_timeout), 1, 3600, "15", true, false, NULL, NULL },
 
-	{ "routing", "default", CF_STR, OFF(rt_default), 0, 0, "", false, false, NULL, check_name_list },
-	{ "routing", "operator", CF_STR, OFF(rt_operator), 0, 0, "", false, false, NULL, check_name_list },
+	{ "routing", "default", CF_STR, OFF(rt_default), 0, 0, "", true, false, NULL, check_name_list },
+	{ "routing", "operator", CF_STR, OFF(rt_operator), 0, 0, "", true, false, NULL, check_name_list },
 };
 
 #define DOFF(f) offsetof(struct config_dest, f)
@@ -205,7 +208,6 @@ static int handler(void *user, const char *section, const char *name, const char
 static bool validate_all(const struct config *cfg, char *err, size_t errlen);
 static bool validate_routes(const struct config *cfg, char *err, size_t errlen);
 static void dump_named(const struct config *cfg, FILE *out);
-static void swap_named(struct config *a, struct config *b);
 static void format_value(const void *base, const struct cf_key *k, struct buf *out);
 
 bool
@@ -1161,34 +1163,7 @@ config_keep_fixed(const struct config *cur, struct config *next)
 		buf_cleanup(&a);
 		buf_cleanup(&b);
 	}
-	if (!config_routes_equal(cur, next)) {
-		struct config *old = config_copy(cur);
-
-		log_warn("reload: [destination …] and [manager …] sections cannot change while "
-		    "running; keeping the old ones until restart");
-		swap_named(next, old);
-		config_free(old);
-		kept++;
-	}
 	return kept;
-}
-
-/* Exchanges the named sections of a and b. */
-static void
-swap_named(struct config *a, struct config *b)
-{
-	struct config_dest *d = a->dests;
-	struct config_manager *m = a->managers;
-	size_t nd = a->n_dests, nm = a->n_managers;
-
-	a->dests = b->dests;
-	a->n_dests = b->n_dests;
-	a->managers = b->managers;
-	a->n_managers = b->n_managers;
-	b->dests = d;
-	b->n_dests = nd;
-	b->managers = m;
-	b->n_managers = nm;
 }
 
 void
@@ -1255,6 +1230,29 @@ same_strings(const void *a, const void *b, const struct cf_key *keys, size_t n)
 		}
 	}
 	return true;
+}
+
+bool
+config_alerting_equal(const struct config *a, const struct config *b)
+{
+	bool same = config_routes_equal(a, b);
+
+	for (size_t i = 0; same && i < N_KEYS; i++) {
+		const struct cf_key *k = &cf_keys[i];
+		struct buf x, y;
+
+		if (strcmp(k->section, "alerts") != 0 && strcmp(k->section, "notifier") != 0 &&
+		    strcmp(k->section, "routing") != 0)
+			continue;
+		buf_init(&x);
+		buf_init(&y);
+		format_value(a, k, &x);
+		format_value(b, k, &y);
+		same = strcmp(x.data, y.data) == 0;
+		buf_cleanup(&x);
+		buf_cleanup(&y);
+	}
+	return same;
 }
 
 bool

@@ -208,6 +208,8 @@ bool config_quiet_hours(const char *value, int *start_min, int *end_min);
 const struct config_dest *config_dest_find(const struct config *cfg, const char *name);
 /** Whether the destinations, managers and routing of a and b are the same. */
 bool config_routes_equal(const struct config *a, const struct config *b);
+/** Whether [alerts], [notifier], [routing], destinations and managers are the same. */
+bool config_alerting_equal(const struct config *a, const struct config *b);
 const char *config_channel_name(int type);
 /** Splits "host:port", "[v6]:port" or ":port" (host "0.0.0.0"). */
 bool config_split_hostport(const char *s, char *host, size_t hostlen, int *port)

@@ -561,3 +561,26 @@ def test_email_requires_starttls_and_verifies_the_server(make_hcwatch, workdir, 
     finally:
         tls_sim.stop()
         plain_sim.stop()
+
+
+def test_sighup_reloads_destinations_and_routes(make_hcwatch, sim, db):
+    h = alerting(make_hcwatch, sim, start=True,
+                 alerts={"evaluate_interval": "86400", "customer_notices": "false"})
+    add_customer(db)
+    add_resource(db, "r1", dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2))
+    assert h.run("alerts", "evaluate").returncode == 0
+    wait_until(lambda: len(webhook_items(sim, "ops")) == 1, 20, "delivered to ops")
+
+    # A new destination becomes the default: the running notifier takes it up.
+    h.settings["destination team"] = chat_destination(sim, "webhook", "team")
+    h.settings["routing"]["default"] = "team"
+    h.write_conf()
+    h.send_signal(signal.SIGHUP)
+    wait_until(lambda: "alert rules, routes and destinations now as configured" in h.logtext(),
+               10, "reload of the alerting logged")
+    add_resource(db, "r2", dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2))
+    assert h.run("alerts", "evaluate").returncode == 0
+    wait_until(lambda: len(webhook_items(sim, "team")) == 1, 20, "delivered to team")
+    assert [i["facts"]["resource_id"] for i in webhook_items(sim, "team")] == ["r2"]
+    assert len(webhook_items(sim, "ops")) == 1
+    assert "cannot change while running" not in h.logtext()

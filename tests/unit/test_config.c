@@ -287,12 +287,22 @@ test_destinations_managers_and_routing(void **state)
 	assert_null(strstr(dump, "SECfromenv"));
 	free(dump);
 
-	/* Reload cannot change destinations: the running ones stay. */
+	/* Destinations and alert settings reload; serve restarts its alerting when they differ. */
+	assert_true(config_alerting_equal(cfg, copy));
 	free(copy->dests[0].url);
 	copy->dests[0].url = strdup("https://other.example/");
 	assert_false(config_routes_equal(cfg, copy));
-	assert_int_equal(config_keep_fixed(cfg, copy), 1);
+	assert_int_equal(config_keep_fixed(cfg, copy), 0);
+	assert_string_equal(copy->dests[0].url, "https://other.example/");
+	assert_false(config_alerting_equal(cfg, copy));
+	config_free(copy);
+	copy = config_copy(cfg);
+	copy->al_critical_days++;
 	assert_true(config_routes_equal(cfg, copy));
+	assert_false(config_alerting_equal(cfg, copy));
+	copy->al_critical_days--;
+	copy->log_level = LOG_ERROR;
+	assert_true(config_alerting_equal(cfg, copy));
 	config_free(copy);
 	config_free(cfg);
 }
