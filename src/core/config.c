@@ -67,6 +67,7 @@ static const struct cf_key cf_keys[] = {
 	{ "server", "max_header_size", CF_INT, OFF(max_header_size), 1024, 1 << 20, "16384", true, false, NULL, NULL },
 	{ "server", "timeout", CF_INT, OFF(timeout), 1, 3600, "30", true, false, NULL, NULL },
 	{ "server", "shutdown_timeout", CF_INT, OFF(shutdown_timeout), 1, 3600, "30", true, false, NULL, NULL },
+	{ "server", "metrics", CF_BOOL, OFF(metrics), 0, 1, "true", true, false, NULL, NULL },
 
 	{ "database", "url", CF_STR, OFF(database_url), 0, 0, "dbname=hcwatch", false, true, NULL, NULL },
 	{ "database", "auto_migrate", CF_BOOL, OFF(auto_migrate), 0, 1, "false", false, false, NULL, NULL },

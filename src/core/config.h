@@ -26,6 +26,7 @@ struct config {
 	char *tls_cert_file;
 	char *tls_key_file;
 	int max_body_size;
+	bool metrics;		/* serve /metrics */
 	int max_header_size;
 	int timeout;
 	int shutdown_timeout;

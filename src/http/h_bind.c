@@ -6,6 +6,7 @@
  * for us: the notification is recorded, accepted or rejected, before the
  * browser gets any answer but 503.
  */
+#include "core/metrics.h"
 #include "http/http_int.h"
 
 #include <stdio.h>
@@ -174,6 +175,7 @@ h_bind(struct http_server *srv, struct evhttp_request *req)
 	bj->job.on_done = on_job_done;
 	if (!writer_submit(srv->writer, &bj->job)) {
 		rlog_error(bj->request_id, "bind: writer queue full or stopping; answered 503");
+		metrics_count(MC_CALLBACKS, "busy", "", 1);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "5");
 		http_reply_page(srv, req, 503, "服务繁忙 / Service busy",
 		    "请稍后刷新页面重试。Please refresh this page in a moment.", bj->request_id);
@@ -230,6 +232,11 @@ on_job_done(struct writer_job *wj)
 	 * If the client has gone, evhttp frees the request when we reply. The
 	 * reply is queued, not yet written: see the flush delay in main.c.
 	 */
+	metrics_count(MC_CALLBACKS, wj->status == WRITER_UNAVAILABLE ? "unavailable" :
+	    wj->status == WRITER_FAILED ? "failed" : bj->cb.outcome == STORE_OUTCOME_ACCEPTED ?
+	    "accepted" : bj->cb.outcome == STORE_OUTCOME_DUPLICATE ? "duplicate" : "rejected",
+	    wj->status == WRITER_STORED && status != 0 ? bind_reason_code(bj->reason) : "", 1);
+	metrics_observe(MH_CALLBACK_SECONDS, (double)(clock_mono_us() - bj->started_us) / 1e6);
 	if (wj->status == WRITER_UNAVAILABLE) {
 		evhttp_add_header(evhttp_request_get_output_headers(bj->req), "Retry-After", "5");
 		http_reply_page(srv, bj->req, 503, "服务暂不可用 / Service unavailable",

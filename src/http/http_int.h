@@ -30,6 +30,7 @@ struct http_server {
 	void (*on_drained)(void *arg);
 	void *on_drained_arg;
 	struct event *drained_ev;
+	struct metrics_db *metrics_db;	/* h_metrics.c: the database gauges */
 };
 
 /** A new id for a request: 16 hex digits, unique per process start. */
@@ -44,5 +45,9 @@ void http_common_headers(struct http_server *srv, struct evhttp_request *req,
 void http_job_finished(struct http_server *srv);
 
 void h_bind(struct http_server *srv, struct evhttp_request *req);
+void h_metrics(struct http_server *srv, struct evhttp_request *req);
+/** Starts the thread that reads /metrics' gauges from the database; NULL if it cannot. */
+struct metrics_db *metrics_db_start(const struct config *cfg);
+void metrics_db_stop(struct metrics_db *m);
 
 #endif

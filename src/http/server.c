@@ -126,6 +126,13 @@ on_request(struct evhttp_request *req, void *arg)
 		path = "/";
 	if (srv->cfg->bind_enabled && strcmp(path, srv->cfg->bind_path) == 0) {
 		h_bind(srv, req);
+	} else if (srv->cfg->metrics && strcmp(path, "/metrics") == 0) {
+		if (get) {
+			h_metrics(srv, req);
+		} else {
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+			reply_text(srv, req, 405, "method not allowed");
+		}
 	} else if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0) {
 		if (!get) {
 			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
@@ -270,6 +277,7 @@ server_start(struct event_base *base, const struct config *cfg, const struct key
 		goto fail;
 	if (cfg->tls_listen[0] && !setup_tls(srv, err, errlen))
 		goto fail;
+	srv->metrics_db = metrics_db_start(cfg);
 	return srv;
 fail:
 	server_free(srv);
@@ -313,6 +321,7 @@ server_free(struct http_server *srv)
 {
 	if (srv == NULL)
 		return;
+	metrics_db_stop(srv->metrics_db);
 	if (srv->http)
 		evhttp_free(srv->http);
 	if (srv->https)

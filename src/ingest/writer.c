@@ -12,6 +12,7 @@
 #include <event2/event.h>
 
 #include "core/log.h"
+#include "core/metrics.h"
 #include "store/migrate.h"
 #include "util/clock.h"
 #include "util/xalloc.h"
@@ -141,6 +142,7 @@ record_batch(struct writer *w, struct writer_job *batch, size_t n)
 		for (j = batch; j; j = j->next)
 			j->status = WRITER_STORED;
 		log_debug("recorded %zu callbacks in one commit (%.1f ms)", n, took_us / 1000.0);
+		metrics_observe(MH_COMMIT_BATCH, (double)n);
 		if (w->reported_down) {
 			log_info("database reachable again");
 			w->reported_down = false;

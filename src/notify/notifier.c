@@ -9,6 +9,7 @@
 
 #include "alerts/engine.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "notify/channels.h"
 #include "notify/render.h"
 #include "poller/poller.h"
@@ -290,6 +291,7 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
 		if (still_held(del, store_delivery_retry(w->store, del, next, res->error, res->code,
 		    &held, err, sizeof(err)), &held, "scheduling its retry", err))
 			w->stats.retried++;
+		metrics_count(MC_DELIVERIES, del->channel, "retry", 1);
 		return;
 	}
 	{
@@ -303,6 +305,7 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
 		    fb ? fb->name : NULL, fb ? config_channel_name(fb->type) : NULL, &held, err,
 		    sizeof(err)), &held, "recording it dead", err))
 			w->stats.dead++;
+		metrics_count(MC_DELIVERIES, del->channel, "dead", 1);
 	}
 }
 
@@ -371,6 +374,7 @@ process(struct worker *w, struct store_delivery *del)
 			int64_t *noted = &w->noted_ok[d - w->cfg->dests];
 
 			w->stats.delivered++;
+			metrics_count(MC_DELIVERIES, del->channel, "delivered", 1);
 			/* destination_state.last_ok_at is for people: once a few seconds is enough. */
 			if (clock_mono_us() - *noted > NOTE_OK_EVERY_US) {
 				(void)store_destination_note(w->store, d->name, true, NULL, err,

@@ -7,6 +7,7 @@
 
 #include "core/log.h"
 #include "net/http_client.h"
+#include "core/metrics.h"
 #include "poller/hwc_sign.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -303,9 +304,11 @@ get_token(struct hwc_session *s, char **token, struct hwc_error *e)
 		memset(e, 0, sizeof(*e));
 		snprintf(e->message, sizeof(e->message), "IAM token: %s", err);
 		st = HWC_UNAVAILABLE;
+		metrics_count(MC_POLL_CALLS, hwc_api_name(HWC_API_IAM_TOKEN), hwc_status_name(st), 1);
 		goto out;
 	}
 	st = hwc_classify(resp.status, resp.body.data, resp.body.len, &ans, e);
+	metrics_count(MC_POLL_CALLS, hwc_api_name(HWC_API_IAM_TOKEN), hwc_status_name(st), 1);
 	if (st != HWC_OK)
 		goto out;
 	if (!http_response_header(&resp, "X-Subject-Token", tok, TOKEN_MAX_LEN) || !*tok) {
@@ -486,6 +489,8 @@ hwc_call(struct hwc_session *s, enum hwc_api api, const char *method, const char
 			break;
 		}
 		st = send_once(s, method, path, query, doc, out, raw, e, &retry_after);
+		if (st != HWC_STOPPED)
+			metrics_count(MC_POLL_CALLS, hwc_api_name(api), hwc_status_name(st), 1);
 		if (st == HWC_OK || st == HWC_STOPPED)
 			break;
 		/* An expired token is renewed once; a second refusal is the credentials. */

@@ -1,3 +1,4 @@
+#include "core/metrics.h"
 #include "poller/hwc_quota.h"
 
 #include <pthread.h>
@@ -148,5 +149,8 @@ hwc_quota_acquire(enum hwc_api api, const atomic_bool *stop)
 	slot = p->next_us > now ? p->next_us : now;
 	p->next_us = slot + p->interval_us;
 	pthread_mutex_unlock(&p->mu);
-	return slot <= now || clock_sleep_us(slot - now, stop);
+	if (slot <= now)
+		return true;
+	metrics_count(MC_QUOTA_WAIT, hwc_api_name(api), NULL, (uint64_t)(slot - now));
+	return clock_sleep_us(slot - now, stop);
 }

@@ -53,6 +53,7 @@ enum {
 	A_SILENCES,
 	A_ITEMS,
 	A_PENDING,
+	A_GAUGES,
 	A_COUNT
 };
 
@@ -623,6 +624,32 @@ static const struct store_stmt qs[A_COUNT] = {
 	    "  'stage', n.stage, 'severity', n.severity, 'facts', n.facts) ORDER BY n.id), '[]')"
 	    " FROM alerts a JOIN notifications n ON n.alert_id = a.id"
 	    " WHERE a.id::text = $1 OR a.fingerprint = $1", 1 },
+	/* /metrics' gauges, as Prometheus text; shared by every instance, so read from here. */
+	[A_GAUGES] = { "alerts_gauges",
+	    "SELECT concat_ws(E'\\n',"
+	    "  '# HELP hcwatch_alerts Open alerts by kind and state.', '# TYPE hcwatch_alerts gauge',"
+	    "  (SELECT string_agg(format('hcwatch_alerts{kind=\"%s\",state=\"%s\"} %s', kind, state, n),"
+	    "     E'\\n' ORDER BY kind, state)"
+	    "   FROM (SELECT kind, state, count(*) AS n FROM alerts WHERE resolved_at IS NULL"
+	    "         GROUP BY 1, 2) AS a),"
+	    "  '# HELP hcwatch_outbox_depth Deliveries waiting to be sent, by destination.',"
+	    "  '# TYPE hcwatch_outbox_depth gauge',"
+	    "  (SELECT string_agg(format('hcwatch_outbox_depth{destination=\"%s\"} %s',"
+	    "     replace(destination, '\"', ''), n), E'\\n' ORDER BY destination)"
+	    "   FROM (SELECT destination, count(*) AS n FROM deliveries"
+	    "         WHERE state IN ('pending', 'sending') GROUP BY 1) AS d),"
+	    "  '# HELP hcwatch_outbox_oldest_seconds Age of the oldest delivery due now.',"
+	    "  '# TYPE hcwatch_outbox_oldest_seconds gauge',"
+	    "  format('hcwatch_outbox_oldest_seconds %s', COALESCE((SELECT round(extract(epoch FROM"
+	    "     now() - min(not_before))::numeric, 3) FROM deliveries"
+	    "     WHERE state IN ('pending', 'sending') AND not_before <= now()), 0)),"
+	    "  '# HELP hcwatch_dead_letters Deliveries that are dead letters, by destination.',"
+	    "  '# TYPE hcwatch_dead_letters gauge',"
+	    "  (SELECT string_agg(format('hcwatch_dead_letters{destination=\"%s\"} %s',"
+	    "     replace(destination, '\"', ''), n), E'\\n' ORDER BY destination)"
+	    "   FROM (SELECT destination, count(*) AS n FROM deliveries WHERE state = 'dead'"
+	    "         GROUP BY 1) AS d)"
+	    ") || E'\\n'", 0 },
 	[A_PENDING] = { "alerts_pending",
 	    "SELECT COALESCE((SELECT max(id) FROM poll_runs WHERE finished_at IS NOT NULL), 0),"
 	    "  EXISTS (SELECT 1 FROM callback_events WHERE notified_at IS NULL AND status = 'accepted')"
@@ -881,6 +908,12 @@ store_alert_items(struct store *s, const char *ref, char **json, char *err, size
 	const char *params[] = { ref };
 
 	return json_result(s, A_ITEMS, params, json, err, errlen);
+}
+
+enum store_result
+store_gauges(struct store *s, char **text, char *err, size_t errlen)
+{
+	return json_result(s, A_GAUGES, NULL, text, err, errlen);
 }
 
 enum store_result

@@ -169,6 +169,8 @@ enum store_result store_alerts_evaluate(struct store *s, const char *now, const 
     const char *routing, const char *instance, bool full, struct store_eval_counts *out,
     char *err, size_t errlen);
 
+/** Open alerts, outbox depth and dead letters as Prometheus text (caller frees). */
+enum store_result store_gauges(struct store *s, char **text, char *err, size_t errlen);
 /** Alerts as a JSON array (caller frees); open only unless all, newest first. */
 enum store_result store_alerts_list(struct store *s, bool all, const char *kind,
     const char *customer, int limit, const char *now, char **json, char *err, size_t errlen);
