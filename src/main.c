@@ -57,6 +57,8 @@ struct app {
 struct retired {
 	struct evaluator *evaluator;
 	struct notifier *notifier;
+	pthread_t previous;		/* the retirement before this one, joined first */
+	bool has_previous;
 };
 
 static void usage(FILE *out);
@@ -275,6 +277,8 @@ retire_main(void *arg)
 {
 	struct retired *r = arg;
 
+	if (r->has_previous)
+		pthread_join(r->previous, NULL);
 	notifier_stop(r->notifier);
 	evaluator_stop(r->evaluator);
 	free(r);
@@ -314,10 +318,14 @@ restart_alerting(struct app *app)
 	app->evaluator = NULL;
 	app->notifier = NULL;
 	start_alerting(app);
-	wait_retired(app);	/* the previous reload's, long done */
+	/* Each retirement joins the one before it, so the loop never waits and shutdown joins one. */
+	r->previous = app->retiring;
+	r->has_previous = app->retiring_started;
 	if (pthread_create(&app->retiring, NULL, retire_main, r) == 0) {
 		app->retiring_started = true;
 	} else {
+		log_warn("reload: cannot start a thread to stop the old alerting; stopping it here");
+		app->retiring_started = false;
 		retire_main(r);
 	}
 }

@@ -2,7 +2,8 @@
  * GET /metrics: this process's counters and histograms (core/metrics.c),
  * and gauges read from the database, which every instance shares: open
  * alerts, outbox depth, dead letters. A thread refreshes the gauges every
- * few seconds so that a scrape never waits for the database.
+ * few seconds so that a scrape never waits for the database, and only
+ * while something scrapes: without Prometheus it reads nothing.
  */
 #include "http/http_int.h"
 
@@ -24,6 +25,8 @@
 #include "util/xalloc.h"
 
 #define REFRESH_US (10 * 1000000LL)
+/* Scrapes further apart than this stop the reads until the next one. */
+#define IDLE_AFTER_US (5 * 60 * 1000000LL)
 
 struct metrics_db {
 	pthread_t thread;
@@ -33,6 +36,7 @@ struct metrics_db {
 	pthread_mutex_t mu;
 	char *gauges;		/* the last good read, or NULL */
 	int64_t read_at_us;	/* wall clock of that read */
+	atomic_llong scraped_at_us;	/* monotonic time of the last scrape, 0 before any */
 };
 
 static void *
@@ -44,7 +48,12 @@ refresh_main(void *arg)
 
 	while (!atomic_load(&m->stop)) {
 		char err[STORE_ERR_LEN], *text = NULL;
+		int64_t scraped = atomic_load(&m->scraped_at_us);
 
+		if (scraped == 0 || clock_mono_us() - scraped > IDLE_AFTER_US) {
+			clock_sleep_us(REFRESH_US / 10, &m->stop);
+			continue;
+		}
 		if (store_gauges(s, &text, err, sizeof(err)) == STORE_OK) {
 			pthread_mutex_lock(&m->mu);
 			free(m->gauges);
@@ -70,6 +79,7 @@ metrics_db_start(const struct config *cfg)
 	struct metrics_db *m = xcalloc(1, sizeof(*m));
 
 	atomic_init(&m->stop, false);
+	atomic_init(&m->scraped_at_us, 0);
 	m->conninfo = xstrdup(cfg->database_url);
 	m->connect_timeout = cfg->connect_timeout;
 	pthread_mutex_init(&m->mu, NULL);
@@ -111,6 +121,7 @@ h_metrics(struct http_server *srv, struct evhttp_request *req)
 	    "migrated.\n# TYPE hcwatch_database_ready gauge\nhcwatch_database_ready %d\n",
 	    writer_ready(srv->writer) ? 1 : 0);
 	if (m) {
+		atomic_store(&m->scraped_at_us, clock_mono_us());
 		pthread_mutex_lock(&m->mu);
 		if (m->gauges) {
 			buf_append_str(&b, m->gauges);

@@ -289,9 +289,10 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
 		log_warn("delivery %ld to %s (%s): attempt %d failed (%s); next attempt at %s",
 		    del->id, d->name, del->channel, del->attempts, res->error, next);
 		if (still_held(del, store_delivery_retry(w->store, del, next, res->error, res->code,
-		    &held, err, sizeof(err)), &held, "scheduling its retry", err))
+		    &held, err, sizeof(err)), &held, "scheduling its retry", err)) {
 			w->stats.retried++;
-		metrics_count(MC_DELIVERIES, del->channel, "retry", 1);
+			metrics_count(MC_DELIVERIES, del->channel, "retry", 1);
+		}
 		return;
 	}
 	{
@@ -303,9 +304,10 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
 		    fb ? fb->name : "");
 		if (still_held(del, store_delivery_dead(w->store, del, res->error, res->code, now,
 		    fb ? fb->name : NULL, fb ? config_channel_name(fb->type) : NULL, &held, err,
-		    sizeof(err)), &held, "recording it dead", err))
+		    sizeof(err)), &held, "recording it dead", err)) {
 			w->stats.dead++;
-		metrics_count(MC_DELIVERIES, del->channel, "dead", 1);
+			metrics_count(MC_DELIVERIES, del->channel, "dead", 1);
+		}
 	}
 }
 

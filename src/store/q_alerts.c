@@ -762,13 +762,10 @@ store_alerts_evaluate(struct store *s, const char *now, const char *settings,
 	/*
 	 * A few big statements a run: JIT compiling them costs more than it
 	 * saves (a second for each balance rule over 100,000 customers), and
-	 * their joins and CTEs spill to disk at the default work_mem. The
-	 * tables they look rows up in are hot; at the default page cost the
-	 * planner scans all of resources to find 60,000 of them.
+	 * their joins and CTEs spill to disk at the default work_mem.
 	 */
 	if ((r = store_exec_simple(s, "SET LOCAL jit = off", err, errlen)) != STORE_OK ||
-	    (r = store_exec_simple(s, "SET LOCAL work_mem = '64MB'", err, errlen)) != STORE_OK ||
-	    (r = store_exec_simple(s, "SET LOCAL random_page_cost = 1.1", err, errlen)) != STORE_OK)
+	    (r = store_exec_simple(s, "SET LOCAL work_mem = '64MB'", err, errlen)) != STORE_OK)
 		goto fail;
 	if ((r = run_rule(s, A_LOCK, NULL, c, 0, err, errlen)) != STORE_OK)
 		goto fail;

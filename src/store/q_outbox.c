@@ -28,20 +28,6 @@ enum {
 	O_COUNT
 };
 
-/*
- * A delivery's items in the order a digest lists them: by customer, the
- * most urgent first within a customer. ID is the delivery's id.
- */
-#define ITEMS_OF(ID) \
-	"SELECT COALESCE(json_agg(json_build_object('kind', a.kind, 'event', n.event," \
-	"    'stage', n.stage, 'severity', n.severity, 'facts', n.facts)" \
-	"  ORDER BY a.customer_id NULLS FIRST," \
-	"    CASE n.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END," \
-	"    (n.facts->>'days_left')::int NULLS LAST, n.id), '[]')" \
-	" FROM deliveries d CROSS JOIN LATERAL unnest(d.notification_ids) AS i(id)" \
-	" JOIN notifications n ON n.id = i.id JOIN alerts a ON a.id = n.alert_id" \
-	" WHERE d.id = " ID
-
 static const struct store_stmt qs[O_COUNT] = {
 	/*
 	 * Up to $5 due deliveries at once, with the items of those not yet
@@ -62,9 +48,19 @@ static const struct store_stmt qs[O_COUNT] = {
 	    "  FROM c WHERE d.id = c.id"
 	    "  RETURNING d.id, d.idempotency_key, d.destination, d.channel, d.attempts, d.parts_sent,"
 	    "    d.body::text AS body, COALESCE(d.fallback_of, 0) AS fallback_of,"
-	    "    extract(epoch FROM $1::timestamptz - d.retry_from) AS age, d.lease_token"
-	    ") SELECT u.*, CASE WHEN u.body IS NULL THEN (" ITEMS_OF("u.id") ") END FROM u"
-	    " ORDER BY u.id", 5 },
+	    "    extract(epoch FROM $1::timestamptz - d.retry_from) AS age, d.lease_token,"
+	    "    d.notification_ids"
+	    /* Items in the order a digest lists them: by customer, the most urgent first. */
+	    ") SELECT u.id, u.idempotency_key, u.destination, u.channel, u.attempts, u.parts_sent,"
+	    "  u.body, u.fallback_of, u.age, u.lease_token, CASE WHEN u.body IS NULL THEN ("
+	    "  SELECT COALESCE(json_agg(json_build_object('kind', a.kind, 'event', n.event,"
+	    "      'stage', n.stage, 'severity', n.severity, 'facts', n.facts)"
+	    "    ORDER BY a.customer_id NULLS FIRST,"
+	    "      CASE n.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,"
+	    "      (n.facts->>'days_left')::int NULLS LAST, n.id), '[]')"
+	    "  FROM unnest(u.notification_ids) AS i(id)"
+	    "  JOIN notifications n ON n.id = i.id JOIN alerts a ON a.id = n.alert_id"
+	    ") END FROM u ORDER BY u.id", 5 },
 	/* Before each send: still ours? Then the lease runs on from here. */
 	[O_RENEW] = { "outbox_renew",
 	    "UPDATE deliveries SET next_attempt_at = $3"
