@@ -591,7 +591,7 @@ cmd_poll(const char *path, bool once, const char *job)
 
 		if (only >= 0 && j != only)
 			continue;
-		poll_run_job(cfg, hw, instance, (enum poll_job)j, NULL, &sum);
+		poll_run_job(cfg, hw, instance, (enum poll_job)j, 0, NULL, &sum);
 		printf("%-10s %-8s %8.1f %8ld %8ld %10ld %8ld %8d %8ld\n", poll_job_name(j),
 		    sum.status, sum.seconds, sum.counts.calls, sum.counts.retries,
 		    sum.counts.throttled, sum.counts.items, sum.events, sum.counts.errors);

@@ -81,6 +81,14 @@ alerts_settings_json(const struct config *cfg)
 	json_object_set_new(s, "partner_low", json_string(cfg->al_partner_low_balance_threshold));
 	json_object_set_new(s, "customer_notices", json_boolean(cfg->al_customer_notices));
 	json_object_set_new(s, "tz", json_string(cfg->al_timezone));
+	/* hcwatch's own trouble; "on" says which of those rules run at all. */
+	json_object_set_new(s, "self", json_pack("{s:i, s:i, s:{s:b, s:b, s:b, s:b}}",
+	    "dead_letters", cfg->al_dead_letters_threshold,
+	    "poller_grace", cfg->al_poller_behind_grace, "on",
+	    "credentials_rejected", cfg->al_credentials_rejected,
+	    "channel_failing", cfg->al_channel_failing,
+	    "dead_letters", cfg->al_dead_letters_threshold > 0,
+	    "poller_behind", cfg->al_poller_behind_grace > 0));
 	out = json_dumps(s, JSON_COMPACT);
 	json_decref(s);
 	return out;

@@ -140,6 +140,10 @@ static const struct cf_key cf_keys[] = {
 	{ "alerts", "runway_margin_days", CF_INT, OFF(al_runway_margin_days), 0, 3650, "2", true, false, NULL, NULL },
 	{ "alerts", "partner_low_balance_threshold", CF_STR, OFF(al_partner_low_balance_threshold), 0, 0, "0", true, false, NULL, check_amount },
 	{ "alerts", "customer_notices", CF_BOOL, OFF(al_customer_notices), 0, 1, "true", true, false, NULL, NULL },
+	{ "alerts", "credentials_rejected", CF_BOOL, OFF(al_credentials_rejected), 0, 1, "true", true, false, NULL, NULL },
+	{ "alerts", "channel_failing", CF_BOOL, OFF(al_channel_failing), 0, 1, "true", true, false, NULL, NULL },
+	{ "alerts", "dead_letters_threshold", CF_INT, OFF(al_dead_letters_threshold), 0, 1000000, "10", true, false, NULL, NULL },
+	{ "alerts", "poller_behind_grace", CF_INT, OFF(al_poller_behind_grace), 0, 604800, "1800", true, false, NULL, NULL },
 	{ "alerts", "clock_offset", CF_INT, OFF(al_clock_offset), -315360000, 315360000, "0", true, false, NULL, NULL },
 
 	{ "notifier", "enabled", CF_BOOL, OFF(nt_enabled), 0, 1, "true", true, false, NULL, NULL },

@@ -103,6 +103,10 @@ struct config {
 	int al_runway_margin_days;
 	char *al_partner_low_balance_threshold;
 	bool al_customer_notices;
+	bool al_credentials_rejected;
+	bool al_channel_failing;
+	int al_dead_letters_threshold;
+	int al_poller_behind_grace;
 	int al_clock_offset;
 
 	/* [notifier] */

@@ -72,15 +72,19 @@ json_escaped_len(const char *s, size_t len)
 /* ---- words ---- */
 
 enum word {
-	W_CRITICAL, W_WARNING, W_INFO, W_RESOLVED, W_CUSTOMER, W_PARTNER, W_CONT, W_TITLE,
-	W_COUNT
+	W_CRITICAL, W_WARNING, W_INFO, W_RESOLVED, W_CUSTOMER, W_PARTNER, W_SELF, W_CONT,
+	W_TITLE, W_COUNT
 };
 
 static const char *const words[2][W_COUNT] = {
-	{ "紧急", "警告", "提示", "已恢复", "客户", "伙伴账户", "（续）", "hcwatch 告警" },
-	{ "critical", "warning", "info", "resolved", "Customer", "Partner account", " (cont.)",
-	  "hcwatch alerts" },
+	{ "紧急", "警告", "提示", "已恢复", "客户", "伙伴账户", "hcwatch 自身", "（续）",
+	  "hcwatch 告警" },
+	{ "critical", "warning", "info", "resolved", "Customer", "Partner account", "hcwatch itself",
+	  " (cont.)", "hcwatch alerts" },
 };
+
+/* The header of hcwatch's own alerts (facts.scope = "hcwatch"), told from the partner's. */
+static const char self_id[] = "\x02hcwatch";
 
 static const char *
 w(const struct render_opts *o, enum word which)
@@ -255,6 +259,43 @@ item_text(const struct render_opts *o, const json_t *item, struct buf *b)
 		buf_append_str(b, en ? "Customer account frozen" : "客户账号已冻结");
 	} else if (strcmp(kind, "customer_gone") == 0) {
 		buf_append_str(b, en ? "No longer associated with the partner" : "客户已不再与伙伴关联");
+	} else if (strcmp(kind, "credentials_rejected") == 0) {
+		if (resolved)
+			buf_appendf(b, en ? "Huawei Cloud accepts hcwatch's credentials again (%s job)" :
+			    "华为云已重新接受 hcwatch 的凭证（%s 任务）", fact(f, "job"));
+		else
+			buf_appendf(b, en ? "Huawei Cloud refused hcwatch's credentials (%s job, %s): %s; "
+			    "check [huawei] access_key and secret_key and the account's permissions" :
+			    "华为云拒绝了 hcwatch 的凭证（%s 任务，%s）：%s；请检查 [huawei] access_key、"
+			    "secret_key 及账号权限", fact(f, "job"), fact(f, "at_local"), fact(f, "error"));
+	} else if (strcmp(kind, "poller_behind") == 0) {
+		if (resolved)
+			buf_appendf(b, en ? "The poller's %s job is on schedule again" :
+			    "轮询任务 %s 已恢复按计划运行", fact(f, "job"));
+		else
+			buf_appendf(b, en ? "The poller's %s job is behind schedule: its last good run "
+			    "ended %s, the next was due by %s" : "轮询任务 %s 落后于计划：上次成功运行结束于 "
+			    "%s，下次应在 %s 前完成", fact(f, "job"),
+			    *fact(f, "last_ok_local") ? fact(f, "last_ok_local") : (en ? "never" : "无"),
+			    fact(f, "due_local"));
+	} else if (strcmp(kind, "channel_failing") == 0) {
+		fact_num(f, "dead", n, sizeof(n));
+		if (resolved)
+			buf_appendf(b, en ? "Destination %s delivers again" : "通知渠道 %s 已恢复投递",
+			    fact(f, "destination"));
+		else
+			buf_appendf(b, en ? "Destination %s (%s) fails: %s; %s message(s) are dead "
+			    "letters (hcwatch alerts deliveries --dead)" : "通知渠道 %s（%s）投递失败：%s；"
+			    "%s 条消息成为死信（hcwatch alerts deliveries --dead）", fact(f, "destination"),
+			    fact(f, "channel"), fact(f, "error"), n);
+	} else if (strcmp(kind, "dead_letters") == 0) {
+		fact_num(f, "dead", n, sizeof(n));
+		if (resolved)
+			buf_appendf(b, en ? "Dead letters are down to %s" : "死信已降至 %s 条", n);
+		else
+			buf_appendf(b, en ? "%s deliveries are dead letters; see hcwatch alerts deliveries "
+			    "--dead, then hcwatch alerts replay --dead" : "%s 条投递成为死信；请用 hcwatch "
+			    "alerts deliveries --dead 查看，hcwatch alerts replay --dead 重投", n);
 	} else {
 		char *dump = json_dumps(f, JSON_COMPACT | JSON_SORT_KEYS);
 
@@ -329,6 +370,8 @@ format_header(const struct render_opts *o, const char *name, const char *id, boo
 	buf_append_str(b, open);
 	if (id == NULL) {
 		buf_append_str(b, w(o, W_PARTNER));
+	} else if (id == self_id) {
+		buf_append_str(b, w(o, W_SELF));
 	} else {
 		buf_appendf(b, "%s ", w(o, W_CUSTOMER));
 		append_escaped(o, b, name);
@@ -444,7 +487,9 @@ build_model(const struct render_opts *o, const json_t *items, struct model *m)
 		const char *name = fact(f, "customer");
 		struct buf b;
 
-		if (*fact(f, "customer") == '\0' && id)
+		if (strcmp(fact(f, "scope"), "hcwatch") == 0)
+			id = self_id;
+		else if (*fact(f, "customer") == '\0' && id)
 			name = id;
 		if ((id == NULL) != (cur == NULL) || (id && cur && strcmp(id, cur) != 0)) {
 			buf_init(&b);

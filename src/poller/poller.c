@@ -43,6 +43,7 @@ struct job_run {
 
 	atomic_long items, events, errors, calls, retries, throttled;
 	atomic_bool fatal;		/* stop handing out work: credentials, or the database */
+	atomic_bool auth_failed;	/* Huawei refused the credentials (alerts read it) */
 	pthread_mutex_t mu;
 	char detail[POLL_DETAIL_LEN];
 };
@@ -232,6 +233,7 @@ call(struct worker *w, enum hwc_api api, const char *method, const char *path,
 		return false;
 	if (st == HWC_AUTH) {
 		/* Loud, once per run, and not retried until the next interval. */
+		atomic_store(&w->run->auth_failed, true);
 		if (!atomic_exchange(&w->run->fatal, true))
 			log_error("poller: Huawei refused hcwatch's credentials: %s %s answered HTTP "
 			    "%ld %s %s. Check [huawei] %s and that the account may call %s; the %s job "
@@ -509,7 +511,7 @@ job_partner(struct job_run *r, struct worker *w)
 
 void
 poll_run_job(const struct config *cfg, struct hwc_client *hw, const char *instance,
-    enum poll_job job, const atomic_bool *stop, struct poll_summary *out)
+    enum poll_job job, int interval, const atomic_bool *stop, struct poll_summary *out)
 {
 	struct job_run r;
 	struct worker w;
@@ -526,7 +528,8 @@ poll_run_job(const struct config *cfg, struct hwc_client *hw, const char *instan
 	pthread_mutex_init(&r.mu, NULL);
 	worker_init(&w, &r);
 
-	sr = store_poll_run_start(w.st, poll_job_name(job), instance, &r.run_id, err, sizeof(err));
+	sr = store_poll_run_start(w.st, poll_job_name(job), instance, interval, &r.run_id, err,
+	    sizeof(err));
 	if (sr != STORE_OK) {
 		out->status = "failed";
 		snprintf(out->detail, sizeof(out->detail), "cannot record the run: %s", err);
@@ -548,6 +551,7 @@ poll_run_job(const struct config *cfg, struct hwc_client *hw, const char *instan
 	out->counts.throttled = atomic_load(&r.throttled);
 	out->counts.items = atomic_load(&r.items);
 	out->counts.errors = atomic_load(&r.errors);
+	out->counts.auth_failed = atomic_load(&r.auth_failed);
 	out->events = (int)atomic_load(&r.events);
 	snprintf(out->detail, sizeof(out->detail), "%s", r.detail);
 	if (stop && atomic_load(stop) && !atomic_load(&r.fatal))
@@ -614,7 +618,7 @@ job_main(void *arg)
 {
 	struct sched_job *j = arg;
 
-	poll_run_job(j->p->cfg, j->p->hw, j->p->instance, j->job, &j->stop, &j->sum);
+	poll_run_job(j->p->cfg, j->p->hw, j->p->instance, j->job, j->interval, &j->stop, &j->sum);
 	atomic_store(&j->done, true);
 	return NULL;
 }

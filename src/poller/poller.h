@@ -39,10 +39,12 @@ int poll_job_from_name(const char *name);
 
 /**
  * Runs one job to the end, recorded in poll_runs. The caller holds the
- * poller lock. stop ends it early (status "stopped").
+ * poller lock. interval: seconds until the schedule runs the job again
+ * after this run, 0 when none does (the poller_behind alert reads it).
+ * stop ends it early (status "stopped").
  */
 void poll_run_job(const struct config *cfg, struct hwc_client *hw, const char *instance,
-    enum poll_job job, const atomic_bool *stop, struct poll_summary *out);
+    enum poll_job job, int interval, const atomic_bool *stop, struct poll_summary *out);
 
 /** "host:pid", for poll_runs.instance and the logs. */
 void poll_instance_name(char *out, size_t outlen);

@@ -42,6 +42,7 @@ enum {
 	A_PARTNER,
 	A_CUSTOMER_NOTICES,
 	A_BIND_NOTICES,
+	A_SELF,
 	A_STATES,
 	A_SUPPRESS,
 	A_ROUTE,
@@ -246,14 +247,17 @@ static const struct store_stmt qs[A_COUNT] = {
 	 * Whether the ladder may read only what changed: the previous run
 	 * used the same settings, its clock is not ahead of this one, and not
 	 * so far behind that the crossings would cover most resources anyway.
-	 * Also the highest change this run sees (writers are locked out).
+	 * Also the highest change this run sees (writers are locked out). The
+	 * hash leaves out the settings of hcwatch's own alerts: they move no
+	 * resource's stage.
 	 */
 	[A_PREV] = { "alerts_prev",
 	    "SELECT to_char(r.evaluated_for AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
-	    "  r.resource_seq, COALESCE(r.settings_hash = md5($2) AND r.resource_seq IS NOT NULL"
+	    "  r.resource_seq, COALESCE(r.settings_hash = md5(($2::jsonb - 'self')::text)"
+	    "    AND r.resource_seq IS NOT NULL"
 	    "    AND r.evaluated_for <= $1::timestamptz"
 	    "    AND r.evaluated_for > $1::timestamptz - interval '7 days', false),"
-	    "  (SELECT COALESCE(max(changed_seq), 0) FROM resources), md5($2),"
+	    "  (SELECT COALESCE(max(changed_seq), 0) FROM resources), md5(($2::jsonb - 'self')::text),"
 	    "  (SELECT COALESCE(max(id), 0) FROM notifications)"
 	    " FROM (SELECT 1) AS one LEFT JOIN LATERAL ("
 	    "  SELECT evaluated_for, resource_seq, settings_hash FROM alert_runs ORDER BY id DESC LIMIT 1"
@@ -473,6 +477,101 @@ static const struct store_stmt qs[A_COUNT] = {
 	    ") SELECT (SELECT count(*) FROM ev), (SELECT count(*) FROM ins)", 2 },
 
 	/* Open alerts: silenced while a silence matches, else acknowledged or firing. */
+	/*
+	 * hcwatch's own trouble, from what every instance records, so that
+	 * any instance judges it alike, and by the real clock (clock_offset
+	 * drills the customer rules, not this). c has a row per subject that
+	 * can be judged, with fire and clear; an open alert is resolved when
+	 * clear holds or its subject is gone (dead letters replayed).
+	 */
+	[A_SELF] = { "alerts_self",
+	    P_CTE ", jobs AS ("
+	    "  SELECT unnest(ARRAY['customers', 'balances', 'resources', 'partner']) AS job"
+	    "), c AS ("
+	    /* The credentials: the latest run that got an answer either way decides. */
+	    "  SELECT 'credentials_rejected/' || j.job AS fp, 'credentials_rejected' AS kind,"
+	    "    'critical' AS severity, 'rejected' AS stage, r.auth_failed AS fire,"
+	    "    NOT r.auth_failed AS clear,"
+	    "    jsonb_build_object('scope', 'hcwatch', 'job', j.job, 'error', r.detail,"
+	    "      'at_local', " LOCAL_TEXT("r.finished_at") ") AS facts"
+	    "  FROM jobs j CROSS JOIN p CROSS JOIN LATERAL ("
+	    "    SELECT x.auth_failed, x.detail, x.finished_at FROM poll_runs x"
+	    "    WHERE x.job = j.job AND x.finished_at IS NOT NULL"
+	    "      AND (x.auth_failed OR x.status IN ('ok', 'partial'))"
+	    "    ORDER BY x.started_at DESC LIMIT 1) AS r"
+	    "  WHERE (p.s->'self'->'on'->>'credentials_rejected')::boolean"
+	    "  UNION ALL"
+	    /*
+	     * The schedule: the next good run of a job should end by the last
+	     * good one's end + its interval + as long as it took, plus grace.
+	     * Never a good run: grace after the first run ended.
+	     */
+	    "  SELECT 'poller_behind/' || j.job, 'poller_behind', 'warning', 'behind',"
+	    "    now() > b.due + b.grace, now() <= b.due + b.grace,"
+	    "    jsonb_build_object('scope', 'hcwatch', 'job', j.job,"
+	    "      'last_ok_local', " LOCAL_TEXT("b.last_ok") ","
+	    "      'due_local', " LOCAL_TEXT("b.due + b.grace") ")"
+	    "  FROM jobs j CROSS JOIN p"
+	    "  LEFT JOIN LATERAL ("
+	    "    SELECT x.started_at, x.finished_at, x.interval_seconds FROM poll_runs x"
+	    "    WHERE x.job = j.job AND x.interval_seconds IS NOT NULL"
+	    "      AND x.status IN ('ok', 'partial')"
+	    "    ORDER BY x.started_at DESC LIMIT 1) AS g ON true"
+	    "  CROSS JOIN LATERAL (SELECT g.finished_at AS last_ok,"
+	    "    COALESCE(g.finished_at + g.interval_seconds * interval '1 second'"
+	    "             + (g.finished_at - g.started_at),"
+	    "      (SELECT min(x.finished_at) FROM poll_runs x"
+	    "       WHERE x.job = j.job AND x.interval_seconds IS NOT NULL)) AS due,"
+	    "    (p.s->'self'->>'poller_grace')::int * interval '1 second' AS grace) AS b"
+	    "  WHERE (p.s->'self'->'on'->>'poller_behind')::boolean AND b.due IS NOT NULL"
+	    "  UNION ALL"
+	    /* A destination: a delivery to it became a dead letter since its last success. */
+	    "  SELECT 'channel_failing/' || d.destination, 'channel_failing', 'critical', 'failing',"
+	    "    d.dead_at > COALESCE(ds.last_ok_at, '-infinity'),"
+	    "    d.dead_at <= COALESCE(ds.last_ok_at, '-infinity'),"
+	    "    jsonb_build_object('scope', 'hcwatch', 'destination', d.destination,"
+	    "      'channel', d.channel, 'error', d.last_error, 'code', d.platform_code,"
+	    "      'dead', d.n, 'at_local', " LOCAL_TEXT("d.dead_at") ")"
+	    "  FROM (SELECT DISTINCT ON (x.destination) x.destination, x.channel, x.last_error,"
+	    "      x.platform_code, x.dead_at, count(*) OVER (PARTITION BY x.destination) AS n"
+	    "    FROM deliveries x WHERE x.state = 'dead'"
+	    "    ORDER BY x.destination, x.dead_at DESC NULLS LAST) AS d"
+	    "  LEFT JOIN destination_state ds ON ds.destination = d.destination CROSS JOIN p"
+	    "  WHERE (p.s->'self'->'on'->>'channel_failing')::boolean"
+	    "  UNION ALL"
+	    /* Dead letters: fires at the threshold, clears under half of it. */
+	    "  SELECT 'dead_letters', 'dead_letters', 'warning', 'piling_up', x.n >= t.thr,"
+	    "    x.n * 2 < t.thr,"
+	    "    jsonb_build_object('scope', 'hcwatch', 'dead', x.n, 'threshold', t.thr)"
+	    "  FROM p CROSS JOIN LATERAL (SELECT (p.s->'self'->>'dead_letters')::int AS thr) AS t"
+	    "  CROSS JOIN LATERAL (SELECT count(*) AS n FROM deliveries WHERE state = 'dead') AS x"
+	    "  WHERE (p.s->'self'->'on'->>'dead_letters')::boolean"
+	    "), o AS ("
+	    "  SELECT a.id, a.fingerprint, a.kind, a.facts FROM alerts a"
+	    "  WHERE a.kind IN ('credentials_rejected', 'poller_behind', 'channel_failing',"
+	    "    'dead_letters') AND a.resolved_at IS NULL"
+	    "), fire AS ("
+	    "  INSERT INTO alerts (fingerprint, kind, severity, stage, facts, started_at, updated_at)"
+	    "  SELECT c.fp, c.kind, c.severity, c.stage, c.facts, p.now, p.now FROM c CROSS JOIN p"
+	    "  WHERE c.fire AND NOT EXISTS (SELECT 1 FROM o WHERE o.fingerprint = c.fp)"
+	    "  RETURNING id, stage, severity, facts"
+	    "), res AS ("
+	    "  UPDATE alerts a SET state = 'resolved', resolved_at = p.now, updated_at = p.now,"
+	    "    resolution = CASE WHEN COALESCE((p.s->'self'->'on'->>o.kind)::boolean, false)"
+	    "      THEN 'recovered' ELSE 'not_applicable' END"
+	    "  FROM o LEFT JOIN c ON c.fp = o.fingerprint, p"
+	    "  WHERE a.id = o.id AND (c.fp IS NULL OR c.clear)"
+	    "  RETURNING a.id, a.resolution, COALESCE(c.facts, o.facts) AS facts"
+	    "), ins AS ("
+	    "  INSERT INTO notifications (alert_id, event, stage, severity, facts, created_at)"
+	    "  SELECT fire.id, 'firing', fire.stage, fire.severity, fire.facts, p.now FROM fire, p"
+	    "  UNION ALL"
+	    "  SELECT res.id, 'resolved', res.resolution, 'info', res.facts, p.now FROM res, p"
+	    "  WHERE res.resolution <> 'not_applicable' AND " TOLD("res")
+	    "  RETURNING 1"
+	    ")"
+	    "SELECT (SELECT count(*) FROM fire), (SELECT count(*) FROM res), (SELECT count(*) FROM ins)", 2 },
+
 	[A_STATES] = { "alerts_states",
 	    P_CTE ", live AS ("
 	    "  SELECT s.* FROM silences s, p"
@@ -514,7 +613,8 @@ static const struct store_stmt qs[A_COUNT] = {
 
 	/*
 	 * Routing: the customer's account manager's destinations, else the
-	 * default ones (the operator's for the partner's own balance). One
+	 * default ones (the operator's for the partner's own balance and for
+	 * hcwatch's own trouble). One
 	 * delivery per destination per evaluation, holding every notification
 	 * routed there (a digest), or one per notification where digest is
 	 * off. In quiet hours a digest waits until they end, and later
@@ -524,7 +624,10 @@ static const struct store_stmt qs[A_COUNT] = {
 	 */
 	[A_ROUTE] = { "alerts_route",
 	    "WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS r), n AS MATERIALIZED ("
-	    "  SELECT n.id, a.kind = 'partner_low_balance' AS partner, cs.account_manager"
+	    "  SELECT n.id, a.kind IN ('partner_low_balance', 'credentials_rejected', 'poller_behind',"
+	    "    'channel_failing', 'dead_letters') AS partner, cs.account_manager,"
+	    /* Not about a destination's failure to that destination. */
+	    "    CASE WHEN a.kind = 'channel_failing' THEN a.facts->>'destination' END AS avoid"
 	    "  FROM notifications n JOIN alerts a ON a.id = n.alert_id"
 	    "  LEFT JOIN customer_settings cs ON cs.customer_id = a.customer_id"
 	    "  WHERE n.id > $3::bigint AND n.suppressed IS NULL"
@@ -541,7 +644,7 @@ static const struct store_stmt qs[A_COUNT] = {
 	    "  UNION ALL"
 	    "  SELECT n.id, d.dest FROM n CROSS JOIN p"
 	    "  CROSS JOIN jsonb_array_elements_text(COALESCE(p.r->'operator', p.r->'default')) AS d(dest)"
-	    "  WHERE n.partner"
+	    "  WHERE n.partner AND d.dest IS DISTINCT FROM n.avoid"
 	    "), dd AS ("
 	    "  SELECT d.name, d.channel, d.digest, CASE"
 	    "    WHEN d.quiet_start IS NULL THEN p.now"
@@ -796,6 +899,11 @@ store_alerts_evaluate(struct store *s, const char *now, const char *settings,
 		goto fail;
 	out->notices += c[1];
 	out->notifications += c[1];
+	if ((r = run_rule(s, A_SELF, p2, c, 3, err, errlen)) != STORE_OK)
+		goto fail;
+	out->fired += c[0];
+	out->resolved += c[1];
+	out->notifications += c[2];
 	if ((r = run_rule(s, A_STATES, p2, c, 0, err, errlen)) != STORE_OK)
 		goto fail;
 	if ((r = run_rule(s, A_SUPPRESS, p3, c, 0, err, errlen)) != STORE_OK)

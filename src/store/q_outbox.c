@@ -55,7 +55,7 @@ static const struct store_stmt qs[O_COUNT] = {
 	    "  u.body, u.fallback_of, u.age, u.lease_token, CASE WHEN u.body IS NULL THEN ("
 	    "  SELECT COALESCE(json_agg(json_build_object('kind', a.kind, 'event', n.event,"
 	    "      'stage', n.stage, 'severity', n.severity, 'facts', n.facts)"
-	    "    ORDER BY a.customer_id NULLS FIRST,"
+	    "    ORDER BY a.customer_id NULLS FIRST, n.facts->>'scope' NULLS LAST,"
 	    "      CASE n.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,"
 	    "      (n.facts->>'days_left')::int NULLS LAST, n.id), '[]')"
 	    "  FROM unnest(u.notification_ids) AS i(id)"
@@ -86,7 +86,8 @@ static const struct store_stmt qs[O_COUNT] = {
 	    "  attempts = greatest(attempts - 1, 0) WHERE id = $1 AND lease_token = $3", 3 },
 	[O_DEAD] = { "outbox_dead",
 	    "WITH d AS ("
-	    "  UPDATE deliveries SET state = 'dead', last_error = $2, platform_code = NULLIF($3, '')"
+	    "  UPDATE deliveries SET state = 'dead', last_error = $2, platform_code = NULLIF($3, ''),"
+	    "    dead_at = clock_timestamp()"
 	    "  WHERE id = $1 AND lease_token = $7 RETURNING id, notification_ids, items"
 	    "), f AS ("
 	    "  INSERT INTO deliveries (destination, channel, notification_ids, items, created_at,"
@@ -96,7 +97,7 @@ static const struct store_stmt qs[O_COUNT] = {
 	    ") SELECT count(*) FROM d", 7 },
 	[O_REPLAY] = { "outbox_replay",
 	    "UPDATE deliveries SET state = 'pending', next_attempt_at = $2, retry_from = $2,"
-	    "  replays = replays + 1"
+	    "  replays = replays + 1, dead_at = NULL"
 	    " WHERE state = 'dead' AND ($1 = 0 OR id = $1)", 2 },
 
 	/*

@@ -39,10 +39,11 @@ static const struct store_stmt qs[Q_COUNT] = {
 	[Q_LEADER_TRY] = { "poll_leader_try",
 	    "SELECT pg_try_advisory_lock(" POLLER_LOCK_KEY ")", 0 },
 	[Q_RUN_START] = { "poll_run_start",
-	    "INSERT INTO poll_runs (job, instance) VALUES ($1, $2) RETURNING id", 2 },
+	    "INSERT INTO poll_runs (job, instance, interval_seconds)"
+	    " VALUES ($1, $2, NULLIF($3::int, 0)) RETURNING id", 3 },
 	[Q_RUN_FINISH] = { "poll_run_finish",
 	    "UPDATE poll_runs SET finished_at = now(), status = $2, calls = $3, retries = $4,"
-	    " throttled = $5, items = $6, errors = $7, detail = $8 WHERE id = $1", 8 },
+	    " throttled = $5, items = $6, errors = $7, detail = $8, auth_failed = $9 WHERE id = $1", 9 },
 
 	[Q_RUN_LAST] = { "poll_run_last",
 	    "SELECT COALESCE(extract(epoch FROM max(finished_at))::bigint, 0) FROM poll_runs"
@@ -337,13 +338,16 @@ store_leader_try(struct store *s, bool *leader, char *err, size_t errlen)
 }
 
 enum store_result
-store_poll_run_start(struct store *s, const char *job, const char *instance, int64_t *run_id,
-    char *err, size_t errlen)
+store_poll_run_start(struct store *s, const char *job, const char *instance, int interval,
+    int64_t *run_id, char *err, size_t errlen)
 {
-	const char *params[] = { job, instance };
+	char iv[16];
+	const char *params[] = { job, instance, iv };
 	enum store_result r;
-	PGresult *res = run(s, Q_RUN_START, params, err, errlen, &r);
+	PGresult *res;
 
+	snprintf(iv, sizeof(iv), "%d", interval);
+	res = run(s, Q_RUN_START, params, err, errlen, &r);
 	if (res == NULL)
 		return r;
 	*run_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -356,7 +360,8 @@ store_poll_run_finish(struct store *s, int64_t run_id, const char *status,
     const struct store_run_counts *c, const char *detail, char *err, size_t errlen)
 {
 	char id[24], calls[24], retries[24], throttled[24], items[24], errors[24];
-	const char *params[] = { id, status, calls, retries, throttled, items, errors, detail };
+	const char *params[] = { id, status, calls, retries, throttled, items, errors, detail,
+		c->auth_failed ? "true" : "false" };
 	enum store_result r;
 	PGresult *res;
 

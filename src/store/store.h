@@ -87,6 +87,7 @@ enum store_result store_callbacks_record(struct store *s, struct store_callback 
 
 struct store_run_counts {
 	long calls, retries, throttled, items, errors;
+	bool auth_failed;	/* Huawei refused the credentials */
 };
 
 /**
@@ -94,8 +95,9 @@ struct store_run_counts {
  * this store's connection, which must then stay open while leading.
  */
 enum store_result store_leader_try(struct store *s, bool *leader, char *err, size_t errlen);
+/** interval: seconds the schedule waits after this run before the next; 0 for none. */
 enum store_result store_poll_run_start(struct store *s, const char *job, const char *instance,
-    int64_t *run_id, char *err, size_t errlen);
+    int interval, int64_t *run_id, char *err, size_t errlen);
 /** status: "ok", "partial" or "failed". */
 enum store_result store_poll_run_finish(struct store *s, int64_t run_id, const char *status,
     const struct store_run_counts *counts, const char *detail, char *err, size_t errlen);

@@ -253,6 +253,9 @@ def test_wrong_access_key_is_a_loud_configuration_error(make_hcwatch, sim, db):
     assert db.scalar("SELECT count(*) FROM customers") == 0
     assert db.query("SELECT DISTINCT status FROM poll_runs WHERE job IN ('customers', 'partner')") \
         == [("failed",)]
+    # Recorded for the credentials_rejected alert; `poll --once` follows no schedule.
+    assert db.query("SELECT DISTINCT auth_failed, interval_seconds FROM poll_runs"
+                    " WHERE job IN ('customers', 'partner')") == [(True, None)]
 
 
 def test_iam_token_is_cached_and_renewed(make_hcwatch, sim, db):

@@ -220,6 +220,45 @@ test_templates_english_slack_and_email(void **state)
 	json_decref(items);
 }
 
+/* hcwatch's own alerts have a header of their own, apart from the partner's balance. */
+static void
+test_own_alerts_under_their_own_header(void **state)
+{
+	struct render_opts o = opts(CONFIG_CH_WECOM);
+	json_t *items = json_pack("[{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}},"
+	    " {s:s, s:s, s:s, s:s, s:{s:s, s:i}},"
+	    " {s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}]",
+	    "kind", "channel_failing", "event", "firing", "stage", "failing", "severity", "critical",
+	    "facts", "scope", "hcwatch", "destination", "ding", "channel", "dingtalk", "error",
+	    "errcode 310000",
+	    "kind", "dead_letters", "event", "firing", "stage", "piling_up", "severity", "warning",
+	    "facts", "scope", "hcwatch", "dead", 12,
+	    "kind", "partner_low_balance", "event", "firing", "stage", "low", "severity", "critical",
+	    "facts", "account_id", "p1", "amount", "10.00", "threshold", "100");
+	json_t *parts = render_delivery(&o, items);
+	const char *t = json_string_value(json_object_get(json_array_get(parts, 0), "text"));
+	const char *self, *partner;
+
+	(void)state;
+	self = strstr(t, "**hcwatch 自身**");
+	partner = strstr(t, "**伙伴账户**");
+	assert_non_null(self);
+	assert_non_null(partner);
+	assert_true(self < partner);
+	assert_null(strstr(self + 1, "**hcwatch 自身**"));
+	assert_non_null(strstr(t, "通知渠道 ding（dingtalk）投递失败：errcode 310000"));
+	assert_non_null(strstr(t, "12 条投递成为死信"));
+	json_decref(parts);
+
+	o.language = CONFIG_LANG_EN;
+	parts = render_delivery(&o, items);
+	t = json_string_value(json_object_get(json_array_get(parts, 0), "text"));
+	assert_non_null(strstr(t, "**hcwatch itself**"));
+	assert_non_null(strstr(t, "Destination ding (dingtalk) fails: errcode 310000"));
+	json_decref(parts);
+	json_decref(items);
+}
+
 int
 main(void)
 {
@@ -230,6 +269,7 @@ main(void)
 		cmocka_unit_test(test_too_many_parts_says_how_many_were_left_out),
 		cmocka_unit_test(test_dingtalk_counts_the_escaped_body),
 		cmocka_unit_test(test_templates_english_slack_and_email),
+		cmocka_unit_test(test_own_alerts_under_their_own_header),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
