@@ -204,6 +204,9 @@ pace(struct worker *w, const struct config_dest *d, const struct store_delivery 
 	return false;
 }
 
+static void failed(struct worker *w, const struct config_dest *d, struct store_delivery *del,
+    const struct send_result *res);
+
 /*
  * Renders the claimed deliveries that have no body yet and stores the
  * renderings in one statement. One whose claim was lost meanwhile is left
@@ -225,8 +228,12 @@ render_and_store(struct worker *w, struct store_delivery *del, int n)
 			continue;
 		items = del[i].items ? json_loads(del[i].items, 0, NULL) : NULL;
 		if (!json_is_array(items)) {
+			/* Claimed again at every lease it would never render: a dead letter now. */
+			struct send_result res = { .outcome = SEND_PERMANENT, .code = "render" };
+
 			json_decref(items);
-			log_error("notifier: delivery %ld: unreadable items", del[i].id);
+			snprintf(res.error, sizeof(res.error), "its notifications cannot be read");
+			failed(w, d, &del[i], &res);
 			continue;
 		}
 		parts = notifier_render(w->cfg, d, del[i].key, items);
@@ -283,6 +290,8 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
 			delay = (int64_t)(res->block_s * 1e6);
 	}
 	(void)store_destination_note(w->store, d->name, false, res->error, err, sizeof(err));
+	/* The next success is written at once: channel_failing compares it with this failure. */
+	w->noted_ok[d - w->cfg->dests] = 0;
 	clock_format_rfc3339(now_us, now, sizeof(now));
 	if (res->outcome == SEND_RETRY && del->age + (double)delay / 1e6 < w->cfg->nt_retry_for) {
 		clock_format_rfc3339(now_us + delay, next, sizeof(next));
