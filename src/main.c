@@ -210,7 +210,7 @@ cmd_migrate(const char *path)
 	if (!cli_setup_logging(cfg))
 		goto out;
 	st = store_open(cfg->database_url, cfg->connect_timeout, 0);
-	if (!migrate_apply(st, &applied, err, sizeof(err))) {
+	if (!migrate_apply(st, cfg->dashboard_roles, &applied, err, sizeof(err))) {
 		log_error("migrate: %s", err);
 	} else {
 		log_info("migrate: %d migration(s) applied; schema has all %zu", applied,
@@ -256,7 +256,7 @@ cli_check_migrations(const struct config *cfg)
 	if (ms.pending > 0) {
 		int applied;
 
-		if (!migrate_apply(st, &applied, err, sizeof(err))) {
+		if (!migrate_apply(st, cfg->dashboard_roles, &applied, err, sizeof(err))) {
 			log_error("auto_migrate: %s", err);
 			goto out;
 		}

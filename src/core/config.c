@@ -71,6 +71,7 @@ static const struct cf_key cf_keys[] = {
 
 	{ "database", "url", CF_STR, OFF(database_url), 0, 0, "dbname=hcwatch", false, true, NULL, NULL },
 	{ "database", "auto_migrate", CF_BOOL, OFF(auto_migrate), 0, 1, "false", false, false, NULL, NULL },
+	{ "database", "dashboard_roles", CF_STR, OFF(dashboard_roles), 0, 0, "", false, false, NULL, NULL },
 	{ "database", "batch_max", CF_INT, OFF(batch_max), 1, 10000, "512", false, false, NULL, NULL },
 	{ "database", "queue_max", CF_INT, OFF(queue_max), 1, 1000000, "8192", false, false, NULL, NULL },
 	{ "database", "statement_timeout", CF_INT, OFF(statement_timeout), 0, 3600000, "10000", false, false, NULL, NULL },

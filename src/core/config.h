@@ -34,6 +34,7 @@ struct config {
 	/* [database] */
 	char *database_url;
 	bool auto_migrate;
+	char *dashboard_roles;	/* granted SELECT on the dashboard schema by migrate */
 	int batch_max;
 	int queue_max;
 	int statement_timeout;

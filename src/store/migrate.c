@@ -111,8 +111,48 @@ out:
 	return ok;
 }
 
+static bool
+grant_dashboards(struct store *s, const char *roles, char *err, size_t errlen)
+{
+	char *copy = strdup(roles), *save = NULL;
+	bool ok = copy != NULL;
+
+	for (char *r = copy ? strtok_r(copy, ", ", &save) : NULL; ok && r;
+	    r = strtok_r(NULL, ", ", &save)) {
+		const char *params[1] = { r };
+		/* The server quotes the role (%I); the statement it makes is then run as text. */
+		PGresult *res = PQexecParams(s->conn, "SELECT format('GRANT USAGE ON SCHEMA dashboard "
+		    "TO %1$I; GRANT SELECT ON ALL TABLES IN SCHEMA dashboard TO %1$I', $1::text)", 1,
+		    NULL, params, NULL, NULL, 0);
+
+		if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+			PGresult *g = PQexec(s->conn, PQgetvalue(res, 0, 0));
+
+			if (PQresultStatus(g) != PGRES_COMMAND_OK) {
+				char what[160];
+
+				snprintf(what, sizeof(what), "granting the dashboard views to \"%s\" "
+				    "([database] dashboard_roles)", r);
+				store_set_error(s, g, what, err, errlen);
+				ok = false;
+			}
+			PQclear(g);
+		} else {
+			store_set_error(s, res, "granting the dashboard views", err, errlen);
+			ok = false;
+		}
+		PQclear(res);
+		if (ok)
+			log_info("migrate: role \"%s\" may read the dashboard views", r);
+	}
+	if (copy == NULL)
+		snprintf(err, errlen, "out of memory");
+	free(copy);
+	return ok;
+}
+
 bool
-migrate_apply(struct store *s, int *applied, char *err, size_t errlen)
+migrate_apply(struct store *s, const char *roles, int *applied, char *err, size_t errlen)
 {
 	const char *lock_params[1] = { MIGRATE_LOCK_KEY };
 	struct migrate_status st;
@@ -180,7 +220,7 @@ migrate_apply(struct store *s, int *applied, char *err, size_t errlen)
 		log_info("migration %s applied", m->name);
 		(*applied)++;
 	}
-	ok = true;
+	ok = grant_dashboards(s, roles ? roles : "", err, errlen);
 out:
 	if (in_tx && s->conn) {
 		char ignored[STORE_ERR_LEN];

@@ -31,8 +31,13 @@ struct migrate_status {
 /** Compares schema_migrations with the embedded list; a changed checksum is an error. */
 bool migrate_status(struct store *s, struct migrate_status *st, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
-/** Applies every pending migration; *applied counts them. */
-bool migrate_apply(struct store *s, int *applied, char *err, size_t errlen)
+/**
+ * Applies every pending migration; *applied counts them. Then grants each
+ * role of roles (comma-separated, may be empty) read access to the
+ * dashboard schema, again each time: a migration that recreates a view
+ * drops the grants on it.
+ */
+bool migrate_apply(struct store *s, const char *roles, int *applied, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 
 #endif

@@ -1,10 +1,13 @@
 """The binding-result notification end to end: real hcwatch, real PostgreSQL, hcwatch-sim as the browser."""
 
+import os
 import socket
+import stat
+import subprocess
 
 import pytest
 
-from harness import run_concurrently, sim_bind, sim_body, wait_until
+from harness import SIM, run_concurrently, sim_bind, sim_body, wait_until
 
 
 def url(h):
@@ -109,6 +112,21 @@ def test_rotation_accepts_either_key(make_hcwatch, db, keys, other_keys):
     assert sim_bind(url(h), keys.key, "--domain-id", "k1")[0] == 303
     assert sim_bind(url(h), other_keys.key, "--domain-id", "k2")[0] == 303
     assert customers(db) == 2
+
+
+def test_sim_metadata_makes_a_demo_key_once(make_hcwatch, db, workdir, keys):
+    # What docker-compose.yml's demo-keys service does: a key made on the first run, kept after.
+    key = os.path.join(workdir, "demo-once.key")
+    meta = [os.path.join(workdir, f"demo-once-{i}.xml") for i in (1, 2)]
+    for m in meta:
+        r = subprocess.run([SIM, "metadata", "--key", key, "--out", m], capture_output=True,
+                           text=True)
+        assert r.returncode == 0, r.stderr
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    h = make_hcwatch({"bind": {"certificates": meta[1]}})
+    assert sim_bind(url(h), key, "--domain-id", "demo")[0] == 303
+    assert sim_bind(url(h), keys.key, "--domain-id", "other")[0] == 403
+    assert customers(db) == 1
 
 
 def test_transport_rejections_recorded(hcwatch, db, keys):

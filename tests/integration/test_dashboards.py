@@ -9,6 +9,8 @@ import json
 import os
 import re
 
+import psycopg2
+import psycopg2.errors
 import pytest
 
 from harness import HuaweiSim, chat_destination, sim_bind
@@ -128,7 +130,28 @@ def test_views_say_what_happened(filled):
     assert intake == {("accepted", ""): 1, ("duplicate", ""): 1, ("rejected", "bad_signature"): 1}
 
 
-def test_every_grafana_panel_runs(filled):
+def test_every_grafana_panel_runs(filled, make_hcwatch, pg):
+    # As Grafana would: a role that [database] dashboard_roles lets read the views only.
+    role = "Grafana-RO"
+    filled.query(f'CREATE ROLE "{role}" LOGIN')
+    h = make_hcwatch({"database": {"dashboard_roles": f"{role}, nobody-such"}}, migrate=False,
+                     start=False)
+    r = h.run("migrate")
+    assert r.returncode != 0 and '"nobody-such" ([database] dashboard_roles)' in r.stderr, r.stderr
+    h.settings["database"]["dashboard_roles"] = role
+    h.write_conf()
+    r = h.run("migrate")
+    assert r.returncode == 0, r.stderr
+    ro = psycopg2.connect(pg.url(filled.name).replace("postgres@", f"{role}@"))
+    ro.autocommit = True
+
+    def query(sql):
+        with ro.cursor() as cur:
+            cur.execute(sql)
+            return cur.fetchall()
+    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+        query("SELECT count(*) FROM callback_events")
+
     with open(DASHBOARD, encoding="utf-8") as f:
         dash = json.load(f)
     assert dash["uid"] == "hcwatch"
@@ -137,7 +160,8 @@ def test_every_grafana_panel_runs(filled):
         for target in panel["targets"]:
             assert target["datasource"]["uid"] == "hcwatch-pg", panel["title"]
             assert "dashboard." in target["rawSql"], panel["title"]
-            rows[panel["title"]] = filled.query(grafana_sql(target["rawSql"]))
+            rows[panel["title"]] = query(grafana_sql(target["rawSql"]))
+    ro.close()
     # Each panel shows something after this day's work.
     empty = [t for t, r in rows.items() if not r]
     assert empty == [], f"panels without rows: {empty}"
