@@ -7,7 +7,7 @@ PKGS="build-essential cmake pkg-config
 libevent-dev libjansson-dev libssl-dev libcurl4-openssl-dev libpq-dev
 libinih-dev libxml2-dev libcmocka-dev
 postgresql openssl curl
-python3 python3-pytest python3-psycopg2
+python3 python3-pytest python3-psycopg2 python3-yaml
 wrk"
 
 missing=""
