@@ -7,6 +7,8 @@
 -- run ends. NULL for `hcwatch poll --once`, which no schedule follows.
 ALTER TABLE poll_runs ADD COLUMN auth_failed boolean NOT NULL DEFAULT false;
 ALTER TABLE poll_runs ADD COLUMN interval_seconds integer;
+-- The evaluator looks every two seconds for the latest end of a run.
+CREATE INDEX poll_runs_finished_at ON poll_runs (finished_at);
 
 ALTER TABLE alerts DROP CONSTRAINT alerts_kind_check;
 ALTER TABLE alerts ADD CONSTRAINT alerts_kind_check

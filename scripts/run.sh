@@ -112,7 +112,7 @@ partner_interval = 300
 evaluate_interval = 60
 
 [routing]
-default = demo-wecom, demo-hook
+default = demo-wecom, demo-hook, demo-mail
 operator = demo-mail
 
 ; hcwatch-sim's robots, which check signatures and limits like the real ones.
@@ -141,6 +141,8 @@ fi
 sim_pid=$!
 
 "$HCWATCH" -c "$VAR/hcwatch.conf" migrate
+q() { psql "$HCWATCH_DATABASE_URL" -Atqc "$1"; }
+since=$(q "SELECT now()")
 "$HCWATCH" -c "$VAR/hcwatch.conf" serve &
 hc_pid=$!
 i=0
@@ -156,35 +158,61 @@ done
 demo_id="demo-$(date +%s)"
 answer=$("$SIM" bind --url "http://127.0.0.1:$PORT/huawei/bind" --key "$VAR/keys/huawei.key" \
     --domain-id "$demo_id" --domain-name demo-customer --xaccount-id demo-account --bind-action 1)
+# The poll runs that were due, then the evaluation they trigger and its deliveries. Jobs
+# that ran in an earlier run within their interval are not due yet.
+echo "run: hcwatch is up; waiting for the poll of the simulator and the alerts it raises..."
+sleep 3
+i=0
+until [ "$(q "SELECT count(*) FROM poll_runs WHERE started_at > '$since' AND finished_at IS NULL")" = 0 ] &&
+    [ "$(q "SELECT count(*) FROM alert_runs WHERE started_at > (SELECT greatest('$since',
+        max(finished_at)) FROM poll_runs WHERE started_at > '$since')")" != 0 ] &&
+    [ "$(q "SELECT count(*) FROM deliveries WHERE state = 'sending'
+        OR (state = 'pending' AND next_attempt_at <= now() + interval '5 seconds')")" = 0 ]; do
+	i=$((i + 1))
+	if [ $i -gt 120 ] || ! kill -0 "$hc_pid" 2>/dev/null; then
+		echo "run: still waiting after 2 minutes; the account below may be partial" >&2
+		break
+	fi
+	sleep 1
+done
+polled=$(q "SELECT COALESCE(string_agg(job || ' ' || status || ' (' || items || ' items)', ', '
+    ORDER BY id), 'nothing was due yet; the earlier run''s data is kept')
+    FROM poll_runs WHERE started_at > '$since'")
+open_alerts=$(q "SELECT COALESCE(string_agg(kind || ' ' || n, ', ' ORDER BY kind), 'none')
+    FROM (SELECT kind, count(*) AS n FROM alerts WHERE resolved_at IS NULL GROUP BY 1) AS a")
+told=$(q "SELECT COALESCE(string_agg(destination || ' ' || state || ' ' || n, ', '
+    ORDER BY destination), 'nothing new: everything was told in an earlier run')
+    FROM (SELECT destination, state, count(*) AS n FROM deliveries WHERE created_at > '$since'
+    GROUP BY 1, 2) AS d")
+
 cat <<MSG
 
 hcwatch is running.
   binding notification URL:  http://127.0.0.1:$PORT/huawei/bind
-  health / readiness:        http://127.0.0.1:$PORT/healthz  http://127.0.0.1:$PORT/readyz
+  health / metrics:          http://127.0.0.1:$PORT/readyz  http://127.0.0.1:$PORT/metrics
   configuration:             $VAR/hcwatch.conf
   database:                  psql "$HCWATCH_DATABASE_URL"
   Huawei (simulated):        http://127.0.0.1:$SIM_PORT  (hcwatch-sim serve, 50 customers)
 
-What happened: hcwatch-sim signed a binding notification for customer $demo_id with the
-demo key and posted it as a browser would; hcwatch answered "$answer".
-  psql "$HCWATCH_DATABASE_URL" -c "SELECT customer_id, account_name, first_bound_at FROM customers"
-  psql "$HCWATCH_DATABASE_URL" -c "SELECT received_at, status, reason FROM callback_events ORDER BY id DESC LIMIT 5"
-Send another:  $SIM bind --url http://127.0.0.1:$PORT/huawei/bind --key $VAR/keys/huawei.key --domain-id you
-A forged one:  add --tamper signature  (answered 403, recorded as rejected)
+What happened:
+  1. hcwatch-sim signed a binding notification for customer $demo_id with the demo key and
+     posted it as a browser would; hcwatch answered "$answer".
+  2. The poller synced the simulator (10 calls per second per API, as Huawei allows):
+     $polled
+  3. The alert rules ran on what it found. Open alerts: $open_alerts
+  4. Deliveries made this run: $told
 
-The poller is syncing the simulator's customers, balances and expiring resources
-(10 calls per second per API, as Huawei allows; about 10 s for the first sweep):
-  psql "$HCWATCH_DATABASE_URL" -c "SELECT job, status, calls, items, finished_at FROM poll_runs ORDER BY id"
-  psql "$HCWATCH_DATABASE_URL" -c "SELECT customer_id, resource_name, expire_time, expire_policy FROM resources WHERE gone_at IS NULL ORDER BY expire_time LIMIT 10"
-Renew one and watch the event on the next sweep (every 300 s):
+Look at them:
+  psql "$HCWATCH_DATABASE_URL" -c "SELECT received_at, status, reason, customer_id FROM callback_events ORDER BY id DESC LIMIT 5"
+  psql "$HCWATCH_DATABASE_URL" -c "SELECT customer, resource, days_left, account_manager FROM dashboard.expiring_resources ORDER BY days_left LIMIT 10"
+  HCWATCH_DATABASE_URL=$HCWATCH_DATABASE_URL $HCWATCH -c $VAR/hcwatch.conf alerts list
+  curl -s 'localhost:$SIM_PORT/_sim/messages?channel=wecom' | python3 -m json.tool | less   (the WeCom robot)
+  curl -s localhost:$SIM_PORT/_sim/mail | python3 -m json.tool | less                       (the mailbox)
+Send another notification:  $SIM bind --url http://127.0.0.1:$PORT/huawei/bind --key $VAR/keys/huawei.key --domain-id you
+A forged one:  add --tamper signature  (answered 403, recorded as rejected)
+Renew a resource and watch hcwatch tell it on the next sweep (every 300 s):
   curl -s localhost:$SIM_PORT/_sim/mutate -d '{"op":"resource","resource_id":"<id>","set":{"expire_time":"2030-01-01T00:00:00Z"}}'
 
-After the first sweep the alerts go to the simulated WeCom robot and webhook (paced at
-WeCom's 18 messages a minute), as one digest per destination:
-  HCWATCH_DATABASE_URL=$HCWATCH_DATABASE_URL $HCWATCH -c $VAR/hcwatch.conf alerts list
-  HCWATCH_DATABASE_URL=$HCWATCH_DATABASE_URL $HCWATCH -c $VAR/hcwatch.conf alerts deliveries
-  curl -s 'localhost:$SIM_PORT/_sim/messages?channel=wecom' | python3 -m json.tool | less
-
-Ctrl-C stops hcwatch and PostgreSQL.
+Ctrl-C stops hcwatch, the simulator and PostgreSQL; the next run reuses the data.
 MSG
 wait "$hc_pid"

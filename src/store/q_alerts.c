@@ -754,7 +754,9 @@ static const struct store_stmt qs[A_COUNT] = {
 	    "         GROUP BY 1) AS d)"
 	    ") || E'\\n'", 0 },
 	[A_PENDING] = { "alerts_pending",
-	    "SELECT COALESCE((SELECT max(id) FROM poll_runs WHERE finished_at IS NOT NULL), 0),"
+	    /* The latest end of a run, not the highest id: runs started together end in any order. */
+	    "SELECT COALESCE((SELECT (extract(epoch FROM max(finished_at)) * 1000000)::bigint"
+	    "  FROM poll_runs), 0),"
 	    "  EXISTS (SELECT 1 FROM callback_events WHERE notified_at IS NULL AND status = 'accepted')"
 	    "  OR EXISTS (SELECT 1 FROM customer_events WHERE notified_at IS NULL)", 0 },
 };

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "util/b64.h"
 #include "util/clock.h"
 #include "util/xalloc.h"
@@ -142,6 +143,16 @@ store_close(struct store *s)
 	free(s);
 }
 
+/* Server notices ("already exists, skipping") go to the log at debug, not to stderr. */
+static void
+notice(void *arg, const char *message)
+{
+	size_t n = strlen(message);
+
+	(void)arg;
+	log_debug("postgresql: %.*s", (int)(n && message[n - 1] == '\n' ? n - 1 : n), message);
+}
+
 bool
 store_ensure_connected(struct store *s, char *err, size_t errlen)
 {
@@ -167,6 +178,7 @@ store_ensure_connected(struct store *s, char *err, size_t errlen)
 		s->conn = NULL;
 		return false;
 	}
+	PQsetNoticeProcessor(s->conn, notice, NULL);
 	snprintf(stmt_timeout, sizeof(stmt_timeout), "%d", s->statement_timeout_ms);
 	params[0] = stmt_timeout;
 	res = PQexecParams(s->conn, "SELECT set_config('statement_timeout', $1, false)", 1, NULL,

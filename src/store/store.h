@@ -189,8 +189,9 @@ enum store_result store_silence_end(struct store *s, long id, const char *now, l
 enum store_result store_silences_list(struct store *s, const char *now, char **json, char *err,
     size_t errlen);
 /**
- * What would make an evaluation worth running now: the newest finished
- * poll run, and whether events wait to be announced.
+ * What would make an evaluation worth running now: when the latest poll
+ * run ended (microseconds since the epoch), and whether events wait to be
+ * announced.
  */
 enum store_result store_alerts_pending(struct store *s, long *last_run, bool *events, char *err,
     size_t errlen);
