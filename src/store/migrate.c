@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "store/store_int.h"
 #include "util/sha256.h"
+#include "util/xalloc.h"
 
 /* pg_advisory_lock key shared by every hcwatch that migrates this database ("hcwm"). */
 #define MIGRATE_LOCK_KEY "1751349101"
@@ -114,11 +115,10 @@ out:
 static bool
 grant_dashboards(struct store *s, const char *roles, char *err, size_t errlen)
 {
-	char *copy = strdup(roles), *save = NULL;
-	bool ok = copy != NULL;
+	char *copy = xstrdup(roles), *save = NULL;
+	bool ok = true;
 
-	for (char *r = copy ? strtok_r(copy, ", ", &save) : NULL; ok && r;
-	    r = strtok_r(NULL, ", ", &save)) {
+	for (char *r = strtok_r(copy, ", ", &save); ok && r; r = strtok_r(NULL, ", ", &save)) {
 		const char *params[1] = { r };
 		/* The server quotes the role (%I); the statement it makes is then run as text. */
 		PGresult *res = PQexecParams(s->conn, "SELECT format('GRANT USAGE ON SCHEMA dashboard "
@@ -145,8 +145,6 @@ grant_dashboards(struct store *s, const char *roles, char *err, size_t errlen)
 		if (ok)
 			log_info("migrate: role \"%s\" may read the dashboard views", r);
 	}
-	if (copy == NULL)
-		snprintf(err, errlen, "out of memory");
 	free(copy);
 	return ok;
 }
