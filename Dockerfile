@@ -24,8 +24,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends \
     && mkdir -p /etc/hcwatch /var/lib/hcwatch/keys \
     && chown hcwatch /var/lib/hcwatch/keys
 COPY --from=build /build/hcwatch /build/hcwatch-sim /usr/local/bin/
-# A new named volume mounted here takes this folder's owner, so the demo key can be written.
-VOLUME /var/lib/hcwatch/keys
+# /var/lib/hcwatch/keys belongs to hcwatch: a new named volume mounted there takes its
+# owner, so docker-compose.yml's demo-keys service can write the demo key.
 USER hcwatch
 EXPOSE 8080
 ENTRYPOINT ["hcwatch"]

@@ -85,6 +85,7 @@ metrics_db_start(const struct config *cfg)
 	pthread_mutex_init(&m->mu, NULL);
 	if (pthread_create(&m->thread, NULL, refresh_main, m) != 0) {
 		log_error("metrics: cannot start the gauge thread; /metrics has counters only");
+		pthread_mutex_destroy(&m->mu);
 		free(m->conninfo);
 		free(m);
 		return NULL;

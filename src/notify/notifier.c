@@ -290,7 +290,7 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
 			delay = (int64_t)(res->block_s * 1e6);
 	}
 	(void)store_destination_note(w->store, d->name, false, res->error, err, sizeof(err));
-	/* The next success is written at once: channel_failing compares it with this failure. */
+	/* This worker's next success is written at once, even within the claim it has. */
 	w->noted_ok[d - w->cfg->dests] = 0;
 	clock_format_rfc3339(now_us, now, sizeof(now));
 	if (res->outcome == SEND_RETRY && del->age + (double)delay / 1e6 < w->cfg->nt_retry_for) {
@@ -386,8 +386,11 @@ process(struct worker *w, struct store_delivery *del)
 
 			w->stats.delivered++;
 			metrics_count(MC_DELIVERIES, del->channel, "delivered", 1);
-			/* destination_state.last_ok_at is for people: once a few seconds is enough. */
-			if (clock_mono_us() - *noted > NOTE_OK_EVERY_US) {
+			/*
+			 * last_ok_at: once a few seconds is enough while all goes well;
+			 * after a failure, at once (channel_failing reads it).
+			 */
+			if (del->note_ok || clock_mono_us() - *noted > NOTE_OK_EVERY_US) {
 				(void)store_destination_note(w->store, d->name, true, NULL, err,
 				    sizeof(err));
 				*noted = clock_mono_us();

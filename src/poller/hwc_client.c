@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "net/http_client.h"
 #include "core/metrics.h"
+#include "net/http_client.h"
 #include "poller/hwc_sign.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -500,7 +500,8 @@ hwc_call(struct hwc_session *s, enum hwc_api api, const char *method, const char
 			continue;
 		}
 		if ((st == HWC_THROTTLED || st == HWC_UNAVAILABLE) && attempt < c->retry_max) {
-			int64_t wait = retry_after > 0 ? retry_after : clock_backoff_us(c->retry_base_ms, c->retry_max_ms, attempt + 1, &s->seed);
+			int64_t wait = retry_after > 0 ? retry_after :
+			    clock_backoff_us(c->retry_base_ms, c->retry_max_ms, attempt + 1, &s->seed);
 
 			COUNT(s, retries);
 			log_debug("poller: %s %s: %s (%ld %s %s), retry %d in %lld ms",

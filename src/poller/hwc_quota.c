@@ -1,4 +1,3 @@
-#include "core/metrics.h"
 #include "poller/hwc_quota.h"
 
 #include <pthread.h>
@@ -6,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/metrics.h"
 #include "util/clock.h"
 
 struct pacer {

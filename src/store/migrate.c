@@ -7,7 +7,7 @@
 #include "core/log.h"
 #include "store/store_int.h"
 #include "util/sha256.h"
-#include "util/xalloc.h"
+#include "util/words.h"
 
 /* pg_advisory_lock key shared by every hcwatch that migrates this database ("hcwm"). */
 #define MIGRATE_LOCK_KEY "1751349101"
@@ -115,38 +115,39 @@ out:
 static bool
 grant_dashboards(struct store *s, const char *roles, char *err, size_t errlen)
 {
-	char *copy = xstrdup(roles), *save = NULL;
-	bool ok = true;
+	const char *p = roles, *w;
+	size_t n;
 
-	for (char *r = strtok_r(copy, ", ", &save); ok && r; r = strtok_r(NULL, ", ", &save)) {
-		const char *params[1] = { r };
+	while (words_next(&p, &w, &n)) {
+		char role[128];
+		const char *params[1] = { role };
 		/* The server quotes the role (%I); the statement it makes is then run as text. */
-		PGresult *res = PQexecParams(s->conn, "SELECT format('GRANT USAGE ON SCHEMA dashboard "
+		PGresult *res, *g;
+
+		snprintf(role, sizeof(role), "%.*s", (int)n, w);
+		res = PQexecParams(s->conn, "SELECT format('GRANT USAGE ON SCHEMA dashboard "
 		    "TO %1$I; GRANT SELECT ON ALL TABLES IN SCHEMA dashboard TO %1$I', $1::text)", 1,
 		    NULL, params, NULL, NULL, 0);
-
-		if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-			PGresult *g = PQexec(s->conn, PQgetvalue(res, 0, 0));
-
-			if (PQresultStatus(g) != PGRES_COMMAND_OK) {
-				char what[160];
-
-				snprintf(what, sizeof(what), "granting the dashboard views to \"%s\" "
-				    "([database] dashboard_roles)", r);
-				store_set_error(s, g, what, err, errlen);
-				ok = false;
-			}
-			PQclear(g);
-		} else {
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 			store_set_error(s, res, "granting the dashboard views", err, errlen);
-			ok = false;
+			PQclear(res);
+			return false;
 		}
+		g = PQexec(s->conn, PQgetvalue(res, 0, 0));
 		PQclear(res);
-		if (ok)
-			log_info("migrate: role \"%s\" may read the dashboard views", r);
+		if (PQresultStatus(g) != PGRES_COMMAND_OK) {
+			char what[192];
+
+			snprintf(what, sizeof(what), "granting the dashboard views to \"%s\" "
+			    "([database] dashboard_roles)", role);
+			store_set_error(s, g, what, err, errlen);
+			PQclear(g);
+			return false;
+		}
+		PQclear(g);
+		log_info("migrate: role \"%s\" may read the dashboard views", role);
 	}
-	free(copy);
-	return ok;
+	return true;
 }
 
 bool

@@ -60,7 +60,11 @@ static const struct store_stmt qs[O_COUNT] = {
 	    "      (n.facts->>'days_left')::int NULLS LAST, n.id), '[]')"
 	    "  FROM unnest(u.notification_ids) AS i(id)"
 	    "  JOIN notifications n ON n.id = i.id JOIN alerts a ON a.id = n.alert_id"
-	    ") END FROM u ORDER BY u.id", 5 },
+	    ") END,"
+	    /* Whether the destination's last recorded outcome is a failure (or none): see note_ok. */
+	    "  COALESCE((SELECT s.last_ok_at IS NULL OR s.last_error_at > s.last_ok_at"
+	    "    FROM destination_state s WHERE s.destination = u.destination), true)"
+	    " FROM u ORDER BY u.id", 5 },
 	/* Before each send: still ours? Then the lease runs on from here. */
 	[O_RENEW] = { "outbox_renew",
 	    "UPDATE deliveries SET next_attempt_at = $3"
@@ -190,6 +194,7 @@ store_delivery_claim(struct store *s, const char *now, int lease, const char *in
 		d->age = strtod(PQgetvalue(res, i, 8), NULL);
 		snprintf(d->token, sizeof(d->token), "%s", PQgetvalue(res, i, 9));
 		d->items = PQgetisnull(res, i, 10) ? NULL : xstrdup(PQgetvalue(res, i, 10));
+		d->note_ok = strcmp(PQgetvalue(res, i, 11), "t") == 0;
 	}
 	PQclear(res);
 	return STORE_OK;

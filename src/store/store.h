@@ -216,6 +216,12 @@ struct store_delivery {
 	double age;		/* seconds since retry_from */
 	char token[24];		/* the claim's lease token */
 	char *items;		/* with no body yet: the items to render, a JSON array */
+	/*
+	 * The destination's last recorded outcome was a failure, by any worker:
+	 * a success must reach destination_state.last_ok_at at once, since the
+	 * channel_failing alert compares it with the failure.
+	 */
+	bool note_ok;
 };
 
 /**

@@ -1,8 +1,7 @@
 #include "util/clock.h"
 
-#include <stdlib.h>
-
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 int64_t
