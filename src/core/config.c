@@ -66,6 +66,7 @@ static const struct cf_key cf_keys[] = {
 	{ "server", "max_body_size", CF_INT, OFF(max_body_size), 1024, 16 << 20, "65536", true, false, NULL, NULL },
 	{ "server", "max_header_size", CF_INT, OFF(max_header_size), 1024, 1 << 20, "16384", true, false, NULL, NULL },
 	{ "server", "timeout", CF_INT, OFF(timeout), 1, 3600, "30", true, false, NULL, NULL },
+	{ "server", "request_timeout", CF_INT, OFF(request_timeout), 1, 3600, "60", true, false, NULL, NULL },
 	{ "server", "shutdown_timeout", CF_INT, OFF(shutdown_timeout), 1, 3600, "30", true, false, NULL, NULL },
 	{ "server", "metrics", CF_BOOL, OFF(metrics), 0, 1, "true", true, false, NULL, NULL },
 

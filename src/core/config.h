@@ -29,6 +29,7 @@ struct config {
 	bool metrics;		/* serve /metrics */
 	int max_header_size;
 	int timeout;
+	int request_timeout;
 	int shutdown_timeout;
 
 	/* [database] */

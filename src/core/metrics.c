@@ -37,6 +37,10 @@ static struct counter counters[MC_COUNT] = {
 	[MC_DELIVERIES] = { "hcwatch_deliveries_total",
 	    "Delivery attempts by channel and outcome (delivered, retry, dead).", "channel",
 	    "outcome", 1, PTHREAD_MUTEX_INITIALIZER, 0, { { "", "", 0 } } },
+	[MC_HTTP_CUT] = { "hcwatch_http_connections_cut_total",
+	    "Connections hcwatch closed itself, by reason (request_timeout: one request took "
+	    "longer than [server] request_timeout to arrive).", "reason", NULL, 1,
+	    PTHREAD_MUTEX_INITIALIZER, 0, { { "", "", 0 } } },
 };
 
 #define HIST_MAX_BUCKETS 16

@@ -16,6 +16,7 @@ enum metrics_counter {
 	MC_POLL_CALLS,		/* api, outcome */
 	MC_QUOTA_WAIT,		/* api; counted in microseconds, shown in seconds */
 	MC_DELIVERIES,		/* channel, outcome */
+	MC_HTTP_CUT,		/* reason */
 	MC_COUNT
 };
 

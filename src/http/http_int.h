@@ -31,6 +31,12 @@ struct http_server {
 	void *on_drained_arg;
 	struct event *drained_ev;
 	struct metrics_db *metrics_db;	/* h_metrics.c: the database gauges */
+
+	/* conns.c: the whole-request deadline */
+	struct conn *conns;
+	struct conn **conn_by_fd;
+	size_t conn_by_fd_len;
+	struct event *sweep_ev;
 };
 
 /** A new id for a request: 16 hex digits, unique per process start. */
@@ -43,6 +49,14 @@ void http_common_headers(struct http_server *srv, struct evhttp_request *req,
     const char *request_id);
 /** A request that waited for the database has been answered (or its client left). */
 void http_job_finished(struct http_server *srv);
+
+/** evhttp's bevcb: a watched bufferevent for a new connection (TLS when ssl is set). */
+struct bufferevent *conns_new(struct http_server *srv, SSL *ssl);
+/** The handler has req in full: its connection's request clock stops. */
+void conns_request_read(struct http_server *srv, struct evhttp_request *req);
+void conns_start(struct http_server *srv);
+/** After evhttp_free: drops what is still watched. */
+void conns_free(struct http_server *srv);
 
 void h_bind(struct http_server *srv, struct evhttp_request *req);
 void h_metrics(struct http_server *srv, struct evhttp_request *req);

@@ -21,6 +21,7 @@
 
 static void on_request(struct evhttp_request *req, void *arg);
 static void on_drained_ev(evutil_socket_t fd, short what, void *arg);
+static struct bufferevent *on_conn(struct event_base *base, void *arg);
 static struct bufferevent *on_tls_conn(struct event_base *base, void *arg);
 static void apply_limits(struct http_server *srv, struct evhttp *http);
 static struct evhttp *new_evhttp(struct http_server *srv);
@@ -122,6 +123,7 @@ on_request(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	bool get = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
 
+	conns_request_read(srv, req);
 	if (path == NULL)
 		path = "/";
 	if (srv->cfg->bind_enabled && strcmp(path, srv->cfg->bind_path) == 0) {
@@ -172,15 +174,26 @@ on_drained_ev(evutil_socket_t fd, short what, void *arg)
 }
 
 static struct bufferevent *
+on_conn(struct event_base *base, void *arg)
+{
+	(void)base;
+	return conns_new(arg, NULL);
+}
+
+static struct bufferevent *
 on_tls_conn(struct event_base *base, void *arg)
 {
 	struct http_server *srv = arg;
 	SSL *ssl = SSL_new(srv->ssl_ctx);
+	struct bufferevent *bev;
 
+	(void)base;
 	if (ssl == NULL)
 		return NULL;
-	return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-	    BEV_OPT_CLOSE_ON_FREE);
+	bev = conns_new(srv, ssl);
+	if (bev == NULL)
+		SSL_free(ssl);
+	return bev;
 }
 
 static void
@@ -208,6 +221,7 @@ new_evhttp(struct http_server *srv)
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(http, on_request, srv);
+	evhttp_set_bevcb(http, on_conn, srv);
 	evhttp_set_default_content_type(http, "text/plain; charset=utf-8");
 	apply_limits(srv, http);
 	return http;
@@ -272,6 +286,7 @@ server_start(struct event_base *base, const struct config *cfg, const struct key
 	if (RAND_bytes((unsigned char *)&srv->rid_prefix, sizeof(srv->rid_prefix)) != 1)
 		srv->rid_prefix = (uint32_t)getpid();
 	srv->drained_ev = event_new(base, -1, 0, on_drained_ev, srv);
+	conns_start(srv);
 	srv->http = new_evhttp(srv);
 	if (!bind_listener(srv->http, cfg->listen, &srv->bound, err, errlen))
 		goto fail;
@@ -326,6 +341,7 @@ server_free(struct http_server *srv)
 		evhttp_free(srv->http);
 	if (srv->https)
 		evhttp_free(srv->https);
+	conns_free(srv);
 	if (srv->drained_ev)
 		event_free(srv->drained_ev);
 	SSL_CTX_free(srv->ssl_ctx);
