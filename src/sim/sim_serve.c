@@ -54,8 +54,9 @@ struct bucket {
 };
 
 struct faults {
-	double rate_5xx, rate_error200, rate_malformed;
+	double rate_5xx, rate_error200, rate_malformed, rate_huge;
 	int latency_ms;
+	long huge_bytes;	/* size of a "huge" answer */
 };
 
 struct sim {
@@ -1110,15 +1111,22 @@ h_admin(struct sim *s, struct evhttp_request *req, const char *path, json_t *in)
 			s->faults.rate_error200 = json_number_value(v);
 		if ((v = json_object_get(in, "rate_malformed")))
 			s->faults.rate_malformed = json_number_value(v);
+		if ((v = json_object_get(in, "rate_huge")))
+			s->faults.rate_huge = json_number_value(v);
+		if ((v = json_object_get(in, "huge_bytes")) && json_integer_value(v) > 0 &&
+		    json_integer_value(v) <= (1L << 30))
+			s->faults.huge_bytes = (long)json_integer_value(v);
 		if ((v = json_object_get(in, "latency_ms")))
 			s->faults.latency_ms = (int)json_integer_value(v);
 		if ((v = json_object_get(in, "rate_limit")) && json_integer_value(v) > 0)
 			s->rate = (int)json_integer_value(v);
 		if (json_is_true(json_object_get(in, "expire_tokens")))
 			json_object_clear(s->tokens);
-		ans = json_pack("{s:f,s:f,s:f,s:i,s:i}", "rate_5xx", s->faults.rate_5xx,
+		ans = json_pack("{s:f,s:f,s:f,s:f,s:I,s:i,s:i}", "rate_5xx", s->faults.rate_5xx,
 		    "rate_error200", s->faults.rate_error200, "rate_malformed",
-		    s->faults.rate_malformed, "latency_ms", s->faults.latency_ms, "rate_limit", s->rate);
+		    s->faults.rate_malformed, "rate_huge", s->faults.rate_huge, "huge_bytes",
+		    (json_int_t)s->faults.huge_bytes, "latency_ms", s->faults.latency_ms,
+		    "rate_limit", s->rate);
 	} else if (strcmp(path, "/_sim/mutate") == 0 && in) {
 		json_t *ops = json_is_array(in) ? json_incref(in) : json_pack("[O]", in), *op;
 		size_t i;
@@ -1221,6 +1229,19 @@ on_request(struct evhttp_request *req, void *arg)
 	    rng_unit(&s->rng) < s->faults.rate_malformed) {
 		s->faults_injected++;
 		send_raw(s, req, 200, "{\"customer_infos\":[{\"customer_id\":", NULL);
+		goto out;
+	}
+	if (s->faults.rate_huge > 0 && api != API_IAM && rng_unit(&s->rng) < s->faults.rate_huge) {
+		/* Well-formed JSON, too big to be believed: {"padding":"xxx...x"}. */
+		size_t n = (size_t)s->faults.huge_bytes;
+		char *big = xmalloc(n + 16);
+
+		s->faults_injected++;
+		memcpy(big, "{\"padding\":\"", 12);
+		memset(big + 12, 'x', n);
+		memcpy(big + 12 + n, "\"}", 3);
+		send_raw(s, req, 200, big, NULL);
+		free(big);
 		goto out;
 	}
 	if (len > 0 && in == NULL) {
@@ -1337,6 +1358,7 @@ sim_serve(int argc, char **argv)
 	s.iam_domain = "partner-demo";
 	s.rate = 10;
 	s.token_ttl = 86400;
+	s.faults.huge_bytes = 32L << 20;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
