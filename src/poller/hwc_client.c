@@ -86,7 +86,7 @@ hwc_classify(long http_status, const char *body, size_t len, json_t **out, struc
 {
 	json_t *root = NULL;
 	json_error_t jerr;
-	const char *code = "", *msg = "";
+	const char *code = "";
 
 	*out = NULL;
 	memset(e, 0, sizeof(*e));
@@ -103,9 +103,9 @@ hwc_classify(long http_status, const char *body, size_t len, json_t **out, struc
 	}
 	if (root) {
 		const json_t *iam = json_object_get(root, "error");
+		const char *msg = json_str(root, "error_msg");
 
 		code = json_str(root, "error_code");
-		msg = json_str(root, "error_msg");
 		if (!*msg)
 			msg = json_str(root, "error_message");
 		/* IAM: {"error":{"code":401,"message":"...","title":"..."}} */

@@ -7,6 +7,7 @@ the cluster belongs to an unprivileged user (HCWATCH_TEST_PG_USER, default
 
 import http.client
 import os
+import shlex
 import pwd
 import shutil
 import signal
@@ -19,6 +20,8 @@ import time
 import psycopg2
 
 HCWATCH = os.environ.get("HCWATCH_BIN", "build/hcwatch")
+# A command to run hcwatch under, e.g. valgrind (scripts/test.sh sets it for its valgrind pass).
+WRAP = shlex.split(os.environ.get("HCWATCH_WRAP", ""))
 SIM = os.environ.get("HCWATCH_SIM_BIN", "build/hcwatch-sim")
 
 
@@ -191,12 +194,12 @@ class Hcwatch:
 
     def run(self, *args, env=None, timeout=60):
         """Runs a one-shot command (migrate, check-config, ...)."""
-        return subprocess.run([HCWATCH, "-c", self.conf, *args], capture_output=True, text=True,
+        return subprocess.run([*WRAP, HCWATCH, "-c", self.conf, *args], capture_output=True, text=True,
                               env=env, timeout=timeout)
 
     def start(self, wait_ready=True, env=None):
         self.log = open(self.logpath, "ab")
-        self.proc = subprocess.Popen([HCWATCH, "serve", "-c", self.conf], stdout=self.log,
+        self.proc = subprocess.Popen([*WRAP, HCWATCH, "serve", "-c", self.conf], stdout=self.log,
                                      stderr=subprocess.STDOUT, env=env)
         if wait_ready:
             self.wait_ready()

@@ -30,9 +30,9 @@ setup(void **state)
 	fp = fopen(fixture_path("test-sp.key"), "r");
 	fx->priv = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
 	fclose(fp);
-	if (fx->keys == NULL || fx->priv == NULL)
-		return -1;
 	*state = fx;
+	if (fx->keys == NULL || fx->priv == NULL)
+		return -1;		/* teardown frees what was loaded */
 	return 0;
 }
 
