@@ -10,10 +10,13 @@
  * [server] request_timeout; evhttp then sees the end of the stream and frees
  * the connection as it does when a client goes away.
  *
- * Each watched bufferevent holds one extra reference, so that the sweep can
- * tell it apart once evhttp has let go (its callbacks are cleared) without
- * touching freed memory. A socket bufferevent closes its socket when evhttp
- * frees it; the reference only keeps the small struct a second longer.
+ * Each watched bufferevent holds one extra reference, so that the sweep
+ * never touches freed memory. It is given back from evhttp's close callback,
+ * just before evhttp frees the connection, so that the socket closes at once
+ * (a bufferevent closes its socket only when the last reference goes). The
+ * callback is set at the first byte, or by the next sweep; a connection that
+ * evhttp frees before either, or without calling it, is noticed by the
+ * sweep (its callbacks are cleared) and let go then, at most a second late.
  */
 #include "http/http_int.h"
 
@@ -39,11 +42,14 @@ struct conn {
 	int64_t started_us;	/* first byte of the request being read; 0 between requests */
 	int fd;			/* its slot in srv->conn_by_fd, -1 until the first byte */
 	bool cut;
+	bool closecb;		/* evhttp will tell us when it frees the connection */
 };
 
 static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg);
 static void on_sweep(evutil_socket_t fd, short what, void *arg);
-static void conn_release(struct http_server *srv, struct conn *c);
+static void conn_release(struct conn *c);
+static void watch_close(struct conn *c);
+static void on_close(struct evhttp_connection *evcon, void *arg);
 
 struct bufferevent *
 conns_new(struct http_server *srv, SSL *ssl)
@@ -82,6 +88,7 @@ on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 		return;
 	if (c->started_us == 0)
 		c->started_us = clock_mono_us();
+	watch_close(c);
 	if (c->fd < 0) {
 		int fd = bufferevent_getfd(c->bev);
 
@@ -101,6 +108,39 @@ on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 	}
 }
 
+/* evhttp's connection is the bufferevent's callback argument. */
+static void
+watch_close(struct conn *c)
+{
+	bufferevent_data_cb readcb = NULL;
+	void *evcon = NULL;
+
+	if (c->closecb || c->bev == NULL)
+		return;
+	bufferevent_getcb(c->bev, &readcb, NULL, NULL, &evcon);
+	if (readcb == NULL || evcon == NULL)
+		return;
+	evhttp_connection_set_closecb(evcon, on_close, c);
+	c->closecb = true;
+}
+
+static void
+on_close(struct evhttp_connection *evcon, void *arg)
+{
+	struct conn *c = arg;
+	struct http_server *srv = c->srv;
+
+	(void)evcon;
+	if (c->bev == NULL)
+		return;
+	if (c->fd >= 0 && (size_t)c->fd < srv->conn_by_fd_len && srv->conn_by_fd[c->fd] == c)
+		srv->conn_by_fd[c->fd] = NULL;
+	evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->watch);
+	/* evhttp still holds its own reference and frees the bufferevent next. */
+	bufferevent_decref(c->bev);
+	c->bev = NULL;
+}
+
 void
 conns_request_read(struct http_server *srv, struct evhttp_request *req)
 {
@@ -117,12 +157,9 @@ conns_request_read(struct http_server *srv, struct evhttp_request *req)
 }
 
 static void
-conn_release(struct http_server *srv, struct conn *c)
+conn_release(struct conn *c)
 {
-	if (c->fd >= 0 && (size_t)c->fd < srv->conn_by_fd_len && srv->conn_by_fd[c->fd] == c)
-		srv->conn_by_fd[c->fd] = NULL;
-	evbuffer_remove_cb_entry(bufferevent_get_input(c->bev), c->watch);
-	bufferevent_decref(c->bev);
+	on_close(NULL, c);
 	free(c);
 }
 
@@ -140,13 +177,15 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
 		struct conn *c = *pp;
 		bufferevent_data_cb readcb = NULL;
 
-		bufferevent_getcb(c->bev, &readcb, NULL, NULL, NULL);
+		if (c->bev != NULL)
+			bufferevent_getcb(c->bev, &readcb, NULL, NULL, NULL);
 		if (readcb == NULL) {
-			/* evhttp has freed the connection; ours is the last reference. */
+			/* evhttp has freed the connection; ours is the last reference, if any. */
 			*pp = c->next;
-			conn_release(srv, c);
+			conn_release(c);
 			continue;
 		}
+		watch_close(c);
 		if (c->started_us != 0 && !c->cut && now - c->started_us > limit) {
 			int sock = bufferevent_getfd(c->bev);
 
@@ -178,7 +217,7 @@ conns_free(struct http_server *srv)
 		struct conn *c = srv->conns;
 
 		srv->conns = c->next;
-		conn_release(srv, c);
+		conn_release(c);
 	}
 	free(srv->conn_by_fd);
 	srv->conn_by_fd = NULL;
