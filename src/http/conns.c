@@ -16,7 +16,9 @@
  * (a bufferevent closes its socket only when the last reference goes). The
  * callback is set at the first byte, or by the next sweep; a connection that
  * evhttp frees before either, or without calling it, is noticed by the
- * sweep (its callbacks are cleared) and let go then, at most a second late.
+ * sweep and let go then, at most a second late. Freed means every callback
+ * and the argument cleared: evhttp itself clears only the read callback
+ * while it writes.
  */
 #include "http/http_int.h"
 
@@ -49,6 +51,7 @@ static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, 
 static void on_sweep(evutil_socket_t fd, short what, void *arg);
 static void conn_release(struct conn *c);
 static void watch_close(struct conn *c);
+static void *evhttp_conn_of(struct bufferevent *bev);
 static void on_close(struct evhttp_connection *evcon, void *arg);
 
 struct bufferevent *
@@ -108,17 +111,23 @@ on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
 	}
 }
 
-/* evhttp's connection is the bufferevent's callback argument. */
+/* evhttp's connection (the bufferevent's callback argument), or NULL once freed. */
+static void *
+evhttp_conn_of(struct bufferevent *bev)
+{
+	bufferevent_event_cb eventcb = NULL;
+	void *evcon = NULL;
+
+	bufferevent_getcb(bev, NULL, NULL, &eventcb, &evcon);
+	return eventcb != NULL ? evcon : NULL;
+}
+
 static void
 watch_close(struct conn *c)
 {
-	bufferevent_data_cb readcb = NULL;
-	void *evcon = NULL;
+	void *evcon;
 
-	if (c->closecb || c->bev == NULL)
-		return;
-	bufferevent_getcb(c->bev, &readcb, NULL, NULL, &evcon);
-	if (readcb == NULL || evcon == NULL)
+	if (c->closecb || c->bev == NULL || (evcon = evhttp_conn_of(c->bev)) == NULL)
 		return;
 	evhttp_connection_set_closecb(evcon, on_close, c);
 	c->closecb = true;
@@ -175,11 +184,8 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	while (*pp != NULL) {
 		struct conn *c = *pp;
-		bufferevent_data_cb readcb = NULL;
 
-		if (c->bev != NULL)
-			bufferevent_getcb(c->bev, &readcb, NULL, NULL, NULL);
-		if (readcb == NULL) {
+		if (c->bev == NULL || evhttp_conn_of(c->bev) == NULL) {
 			/* evhttp has freed the connection; ours is the last reference, if any. */
 			*pp = c->next;
 			conn_release(c);

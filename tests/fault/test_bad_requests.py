@@ -112,3 +112,17 @@ def test_slowloris_is_cut_off_at_the_request_deadline(make_hcwatch, db, keys, wo
     assert h.proc.poll() is None
     assert db.query("SELECT customer_id FROM callback_events WHERE status = 'accepted'") == [
         ("meanwhile",)]
+
+
+def test_keep_alive_load_across_the_deadline_sweeps(make_hcwatch, db):
+    """wrk keeps 64 connections busy over several once-a-second sweeps of the request deadline,
+    so that sweeps find connections in every state evhttp has (reading, writing, closing)."""
+    h = make_hcwatch({"log": {"level": "warn"}, "bind": {"enabled": "false"}})
+    for _ in range(3):
+        r = subprocess.run(["wrk", "-t2", "-c64", "-d2s", f"http://127.0.0.1:{h.port}/healthz"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "Non-2xx" not in r.stdout and "Socket errors" not in r.stdout, r.stdout
+        time.sleep(1.5)     # the connections wrk closed are let go by the next sweep
+        assert h.proc.poll() is None, h.logtext()
+    # The fixture then stops hcwatch, which must exit cleanly (ASan reports fail it).
