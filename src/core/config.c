@@ -1242,24 +1242,16 @@ same_strings(const void *a, const void *b, const struct cf_key *keys, size_t n)
 bool
 config_alerting_equal(const struct config *a, const struct config *b)
 {
-	bool same = config_routes_equal(a, b);
-
-	for (size_t i = 0; same && i < N_KEYS; i++) {
+	if (!config_routes_equal(a, b))
+		return false;
+	for (size_t i = 0; i < N_KEYS; i++) {
 		const struct cf_key *k = &cf_keys[i];
-		struct buf x, y;
 
-		if (strcmp(k->section, "alerts") != 0 && strcmp(k->section, "notifier") != 0 &&
-		    strcmp(k->section, "routing") != 0)
-			continue;
-		buf_init(&x);
-		buf_init(&y);
-		format_value(a, k, &x);
-		format_value(b, k, &y);
-		same = strcmp(x.data, y.data) == 0;
-		buf_cleanup(&x);
-		buf_cleanup(&y);
+		if ((strcmp(k->section, "alerts") == 0 || strcmp(k->section, "notifier") == 0 ||
+		    strcmp(k->section, "routing") == 0) && !same_strings(a, b, k, 1))
+			return false;
 	}
-	return same;
+	return true;
 }
 
 bool

@@ -46,11 +46,25 @@ struct bind_job {
 };
 
 static void on_job_done(struct writer_job *wj);
+static const char *result_name(const struct bind_job *bj);
 static void reply_success(struct bind_job *bj);
 static void job_free(struct bind_job *bj);
 static void read_request(struct bind_job *bj, struct evhttp_request *req);
 static enum bind_reason check_and_verify(struct bind_job *bj, enum evhttp_cmd_type cmd,
     size_t max_body);
+
+/* hcwatch_callbacks_total's result label. */
+static const char *
+result_name(const struct bind_job *bj)
+{
+	if (bj->job.status == WRITER_UNAVAILABLE)
+		return "unavailable";
+	if (bj->job.status == WRITER_FAILED)
+		return "failed";
+	if (bj->cb.outcome == STORE_OUTCOME_ACCEPTED)
+		return "accepted";
+	return bj->cb.outcome == STORE_OUTCOME_DUPLICATE ? "duplicate" : "rejected";
+}
 
 static void
 job_free(struct bind_job *bj)
@@ -232,10 +246,8 @@ on_job_done(struct writer_job *wj)
 	 * If the client has gone, evhttp frees the request when we reply. The
 	 * reply is queued, not yet written: see the flush delay in main.c.
 	 */
-	metrics_count(MC_CALLBACKS, wj->status == WRITER_UNAVAILABLE ? "unavailable" :
-	    wj->status == WRITER_FAILED ? "failed" : bj->cb.outcome == STORE_OUTCOME_ACCEPTED ?
-	    "accepted" : bj->cb.outcome == STORE_OUTCOME_DUPLICATE ? "duplicate" : "rejected",
-	    wj->status == WRITER_STORED && status != 0 ? bind_reason_code(bj->reason) : "", 1);
+	metrics_count(MC_CALLBACKS, result_name(bj), wj->status == WRITER_STORED && status != 0 ?
+	    bind_reason_code(bj->reason) : "", 1);
 	metrics_observe(MH_CALLBACK_SECONDS, (double)(clock_mono_us() - bj->started_us) / 1e6);
 	if (wj->status == WRITER_UNAVAILABLE) {
 		evhttp_add_header(evhttp_request_get_output_headers(bj->req), "Retry-After", "5");
