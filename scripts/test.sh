@@ -5,33 +5,78 @@
 # tests against PostgreSQL clusters the harness starts itself. Then cppcheck,
 # the request-path and lifecycle integration tests under valgrind, and every
 # fuzz target under libFuzzer for a short while.
-set -eu
+#
+# Every stage runs even when an earlier one failed, so that one failure does
+# not hide another; the exit status is non-zero when any stage failed, and the
+# last lines name them.
+set -u
 cd "$(dirname "$0")/.."
 
-sh scripts/bootstrap.sh
+sh scripts/bootstrap.sh || exit 1
 
-run_suite() {
-	dir=$1
+failed=""
+
+# stage NAME COMMAND...: runs one stage and remembers it if it fails.
+stage() {
+	name=$1
 	shift
-	echo "== $dir: cmake $*"
-	cmake -S . -B "$dir" -DHCWATCH_WERROR=ON "$@" >/dev/null
-	cmake --build "$dir" -j "$(nproc)"
-	(cd "$dir" && ctest --output-on-failure -j 2)
+	echo "== $name"
+	if ! "$@"; then
+		echo "== $name: FAILED"
+		failed="$failed
+  $name"
+	fi
 }
 
-run_suite build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-	run_suite build/asan -DCMAKE_BUILD_TYPE=Debug -DHCWATCH_SANITIZE=ON
+build() {
+	dir=$1
+	shift
+	cmake -S . -B "$dir" -DHCWATCH_WERROR=ON "$@" >/dev/null &&
+		cmake --build "$dir" -j "$(nproc)"
+}
 
-echo "== cppcheck"
-# variableScope is left out: the house style declares at the top of a block.
-cppcheck --quiet --enable=warning,style,portability,performance --suppress=variableScope \
-	--std=c11 --inline-suppr -I src -D__GNUC__ --error-exitcode=1 src tests/fuzz tests/unit
+suite() {
+	(cd "$1" && ctest --output-on-failure -j 2)
+}
 
-echo "== valgrind: the request path and the lifecycle, on build/test"
-(cd build/test && HCWATCH_WRAP="valgrind -q --error-exitcode=99 --leak-check=full \
+asan() {
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 "$@"
+}
+
+cppcheck_src() {
+	# variableScope is left out: the house style declares at the top of a block.
+	cppcheck --quiet --enable=warning,style,portability,performance --suppress=variableScope \
+		--std=c11 --inline-suppr -I src -D__GNUC__ --error-exitcode=1 src tests/fuzz tests/unit
+}
+
+valgrind_suite() {
+	(cd build/test && HCWATCH_WRAP="valgrind -q --error-exitcode=99 --leak-check=full \
 --errors-for-leak-kinds=definite --show-leak-kinds=definite" \
-	ctest --output-on-failure -j 2 -R '^integration\.test_(bind|lifecycle)$')
+		ctest --output-on-failure -j 2 -R '^integration\.test_(bind|lifecycle)$')
+}
 
-echo "== libFuzzer, 10 s per target (scripts/fuzz.sh SECONDS runs longer)"
-sh scripts/fuzz.sh 10
+if build build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo; then
+	stage "build/test: every suite" suite build/test
+	stage "valgrind: the request path and the lifecycle, on build/test" valgrind_suite
+else
+	echo "== build/test: FAILED to build"
+	failed="$failed
+  build/test (does not build)"
+fi
+
+if build build/asan -DCMAKE_BUILD_TYPE=Debug -DHCWATCH_SANITIZE=ON; then
+	stage "build/asan: every suite under ASan+UBSan" asan suite build/asan
+else
+	echo "== build/asan: FAILED to build"
+	failed="$failed
+  build/asan (does not build)"
+fi
+
+stage "cppcheck" cppcheck_src
+stage "libFuzzer, 10 s per target (scripts/fuzz.sh SECONDS runs longer)" sh scripts/fuzz.sh 10
+
+if [ -n "$failed" ]; then
+	echo "== FAILED:$failed"
+	exit 1
+fi
+echo "== every stage passed"

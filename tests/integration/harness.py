@@ -163,6 +163,11 @@ class Response:
         return None
 
 
+# The serve processes running now, by database URL: a one-shot command that does the same work
+# as a running serve's background threads would race them (see Hcwatch.run).
+_serving = {}
+
+
 class Hcwatch:
     """The real hcwatch binary, configured by a file we write, on a free port."""
 
@@ -192,8 +197,34 @@ class Hcwatch:
         with open(self.conf, "w") as f:
             f.write(text)
 
+    def background_work(self):
+        """What this configuration's serve does on its own: evaluate, deliver, poll."""
+        def on(section, default):
+            return self.settings.get(section, {}).get("enabled", default) != "false"
+        work = set()
+        if on("alerts", "true"):
+            work.add("evaluate")
+        if on("notifier", "true") and any(s.startswith("destination ") for s in self.settings):
+            work.add("deliver")
+        if on("poller", "false"):
+            work.add("poll")
+        return work
+
     def run(self, *args, env=None, timeout=60):
-        """Runs a one-shot command (migrate, check-config, ...)."""
+        """Runs a one-shot command (migrate, check-config, ...).
+
+        `alerts evaluate`, `deliver` and `poll` are refused while a serve on the same database
+        does that work in the background: which of the two gets there first would decide what
+        the test sees. Such a test starts serve with that work turned off.
+        """
+        job = {"alerts": "evaluate" if args[:2] == ("alerts", "evaluate") else None,
+               "deliver": "deliver", "poll": "poll"}.get(args[0] if args else None)
+        for other in _serving.get(self.settings["database"]["url"], ()):
+            if job and other.proc.poll() is None and job in other.background_work():
+                raise AssertionError(
+                    f"`hcwatch {' '.join(args)}` while the serve on port {other.port} does "
+                    f"'{job}' in the background: the test would race it; turn that off in the "
+                    "serve's configuration")
         return subprocess.run([*WRAP, HCWATCH, "-c", self.conf, *args], capture_output=True, text=True,
                               env=env, timeout=timeout)
 
@@ -201,6 +232,7 @@ class Hcwatch:
         self.log = open(self.logpath, "ab")
         self.proc = subprocess.Popen([*WRAP, HCWATCH, "serve", "-c", self.conf], stdout=self.log,
                                      stderr=subprocess.STDOUT, env=env)
+        _serving.setdefault(self.settings["database"]["url"], []).append(self)
         if wait_ready:
             self.wait_ready()
         return self
@@ -236,7 +268,13 @@ class Hcwatch:
     def send_signal(self, sig):
         self.proc.send_signal(sig)
 
+    def _forget(self):
+        running = _serving.get(self.settings["database"]["url"], [])
+        if self in running:
+            running.remove(self)
+
     def stop(self, sig=signal.SIGTERM, timeout=30):
+        self._forget()
         if self.proc is None or self.proc.poll() is not None:
             return self.proc.returncode if self.proc else None
         self.proc.send_signal(sig)
@@ -246,6 +284,7 @@ class Hcwatch:
             self.log.close()
 
     def kill(self):
+        self._forget()
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()

@@ -344,7 +344,7 @@ def test_send_test_and_render(make_hcwatch, sim, db):
 def test_channel_down_then_everything_arrives_once(make_hcwatch, sim, db):
     dests = {"ops": chat_destination(sim, "webhook", "ops", digest="false")}
     h = alerting(make_hcwatch, sim, dests=dests, start=True,
-                 alerts={"evaluate_interval": "3600"})
+                 alerts={"enabled": "false"})
     add_customer(db)
     now = dt.datetime.now(dt.timezone.utc)
     for n in range(12):
@@ -390,7 +390,7 @@ def test_permanent_error_dead_letter_fallback_and_replay(make_hcwatch, sim, db):
 
 def test_killed_during_delivery_loses_nothing(make_hcwatch, sim, db):
     dests = {"ops": chat_destination(sim, "webhook", "ops", digest="false")}
-    h = alerting(make_hcwatch, sim, dests=dests, alerts={"evaluate_interval": "3600"},
+    h = alerting(make_hcwatch, sim, dests=dests, alerts={"enabled": "false"},
                  notifier={"lease": "9"})
     add_customer(db)
     now = dt.datetime.now(dt.timezone.utc)
@@ -421,7 +421,7 @@ def test_platform_quotas_are_never_exceeded(make_hcwatch, sim, db):
              "feishu": chat_destination(sim, "feishu", "busy", digest="false"),
              "slack": chat_destination(sim, "slack", "busy", digest="false")}
     h = alerting(make_hcwatch, sim, dests=dests, default="wecom,feishu,slack",
-                 alerts={"evaluate_interval": "3600"}, notifier={"workers": "4"})
+                 alerts={"enabled": "false"}, notifier={"workers": "4"})
     add_customer(db)
     now = dt.datetime.now(dt.timezone.utc)
     for k in range(22):
@@ -565,7 +565,7 @@ def test_email_requires_starttls_and_verifies_the_server(make_hcwatch, workdir, 
 
 def test_sighup_reloads_destinations_and_routes(make_hcwatch, sim, db):
     h = alerting(make_hcwatch, sim, start=True,
-                 alerts={"evaluate_interval": "86400", "customer_notices": "false"})
+                 alerts={"enabled": "false", "customer_notices": "false"})
     add_customer(db)
     add_resource(db, "r1", dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2))
     assert h.run("alerts", "evaluate").returncode == 0

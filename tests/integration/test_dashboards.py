@@ -60,7 +60,7 @@ def filled(make_hcwatch, sim, db, keys):
     h = make_hcwatch({"routing": {"default": "ops"}, "destination ops": dests["ops"],
                       "destination ding": dests["ding"], "manager alice": {"destinations": "ding"},
                       "notifier": {"retry_base_ms": "100", "lease": "9", "timeout": "3"},
-                      "alerts": {"evaluate_interval": "86400"}}, start=True)
+                      "alerts": {"enabled": "false"}}, start=True)
     url = f"http://127.0.0.1:{h.port}/huawei/bind"
     assert sim_bind(url, keys.key, "--domain-id", "c1", "--domain-name", "acct-c1")[0] == 303
     assert sim_bind(url, keys.key, "--domain-id", "c1", "--domain-name", "acct-c1")[0] == 303

@@ -42,7 +42,7 @@ def test_metrics_count_callbacks_polls_deliveries_and_alerts(make_hcwatch, sim, 
     settings = huawei_settings(sim, enabled="true")
     settings.update({"routing": {"default": "ops"},
                      "destination ops": chat_destination(sim, "webhook", "ops"),
-                     "alerts": {"evaluate_interval": "86400"}})
+                     "alerts": {"enabled": "false"}})
     h = make_hcwatch(settings, start=True)
     url = f"http://127.0.0.1:{h.port}/huawei/bind"
     assert sim_bind(url, keys.key, "--domain-id", "m1")[0] == 303
