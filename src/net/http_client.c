@@ -7,6 +7,7 @@
 
 #include <curl/curl.h>
 
+#include "util/clock.h"
 #include "util/xalloc.h"
 
 struct http_client {
@@ -24,6 +25,7 @@ struct sink {
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg);
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg);
+static int on_prereq(void *arg, char *primary_ip, char *local_ip, int primary_port, int local_port);
 
 struct http_client *
 http_client_new(const struct http_client_opts *opts)
@@ -53,6 +55,7 @@ void
 http_response_init(struct http_response *r)
 {
 	r->status = 0;
+	r->sent_us = 0;
 	buf_init(&r->body);
 	buf_init(&r->headers);
 }
@@ -116,6 +119,20 @@ on_body(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* Called once the connection is up, just before the request is written. */
+static int
+on_prereq(void *arg, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+	struct sink *s = arg;
+
+	(void)primary_ip;
+	(void)local_ip;
+	(void)primary_port;
+	(void)local_port;
+	s->resp->sent_us = clock_mono_us();
+	return CURL_PREREQFUNC_OK;
+}
+
 static size_t
 on_header(char *ptr, size_t size, size_t nmemb, void *arg)
 {
@@ -146,6 +163,7 @@ http_client_request(struct http_client *c, const char *method, const char *url,
 	buf_reset(&resp->headers);
 	buf_append(&resp->body, "", 0);
 	resp->status = 0;
+	resp->sent_us = 0;
 	c->too_large = false;
 	c->errbuf[0] = '\0';
 	for (size_t i = 0; headers && headers[i]; i++)
@@ -172,6 +190,8 @@ http_client_request(struct http_client *c, const char *method, const char *url,
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, &sink);
+	curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+	curl_easy_setopt(h, CURLOPT_PREREQDATA, &sink);
 	if (strcmp(method, "GET") == 0) {
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	} else {

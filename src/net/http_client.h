@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/buf.h"
 
@@ -29,6 +30,7 @@ struct http_client_opts {
 
 struct http_response {
 	long status;
+	int64_t sent_us;	/* monotonic time the request left, once connected; 0 if it never did */
 	struct buf body;
 	struct buf headers;	/* the final response's header lines, as received */
 };

@@ -26,6 +26,7 @@ struct send_result {
 	char code[32];		/* the platform's errcode, HTTP or SMTP status; "" if none */
 	char error[320];
 	double block_s;		/* the destination takes nothing for this long (penalty, Retry-After) */
+	int64_t sent_us;	/* monotonic time the request left; 0 if it never did */
 };
 
 #define CHANNEL_MAX_HEADERS 8
@@ -37,7 +38,12 @@ struct channel_request {
 	int n_headers;
 };
 
-/** The pace a destination is held to: one send per interval seconds, with burst sends at once. */
+/**
+ * The pace a destination is held to: one send per interval seconds, with
+ * burst sends at once. The interval carries a margin over the platform's
+ * limit, so that network jitter cannot put one message too many into any
+ * sliding window at the receiver.
+ */
 void channel_pace(const struct config_dest *d, double *interval, int *burst);
 
 /**

@@ -208,6 +208,26 @@ static void failed(struct worker *w, const struct config_dest *d, struct store_d
     const struct send_result *res);
 
 /*
+ * The pace counts from when the request really left, not from when its
+ * token was taken: a send that connected slowly must not bring the next
+ * one closer than an interval at the receiver.
+ */
+static void
+paced_from_send(struct worker *w, const struct config_dest *d, const struct send_result *res)
+{
+	double interval;
+	int burst;
+	char err[STORE_ERR_LEN];
+
+	channel_pace(d, &interval, &burst);
+	if (interval <= 0 || res->sent_us == 0)
+		return;
+	if (store_destination_sent(w->store, d->name, (double)(clock_mono_us() - res->sent_us) / 1e6,
+	    interval, err, sizeof(err)) != STORE_OK)
+		log_store_error("pacing", err);
+}
+
+/*
  * Renders the claimed deliveries that have no body yet and stores the
  * renderings in one statement. One whose claim was lost meanwhile is left
  * without a body, and process() passes it by.
@@ -353,11 +373,11 @@ process(struct worker *w, struct store_delivery *del)
 			hand_back(w, del, 0);
 			break;
 		}
-		if (!pace(w, d, del))
-			break;
 		/*
 		 * Still ours, and for long enough to send: else someone else sends
 		 * it. A lease set moments ago (by the claim) covers the send already.
+		 * Renewed before the pace is taken, so that nothing but the send
+		 * itself comes between the two.
 		 */
 		if (clock_mono_us() - w->leased_at > renew_after_us(w->cfg)) {
 			clock_format_rfc3339(alerts_now_us(w->cfg) + (int64_t)w->cfg->nt_lease * 1000000LL,
@@ -367,8 +387,11 @@ process(struct worker *w, struct store_delivery *del)
 				break;
 			w->leased_at = clock_mono_us();
 		}
+		if (!pace(w, d, del))
+			break;
 		channel_send(client_for(w, d), d, w->cfg->nt_timeout, del->key, (int)i + 1, (int)n,
 		    json_array_get(parts, i), &res);
+		paced_from_send(w, d, &res);
 		if (res.outcome != SEND_OK) {
 			failed(w, d, del, &res);
 			break;

@@ -50,7 +50,7 @@ static enum hwc_status get_token(struct hwc_session *s, char **token, struct hwc
 static void drop_token(struct hwc_client *c, const char *token);
 static enum hwc_status send_once(struct hwc_session *s, const char *method,
     const char *path, const char *query, const char *body, json_t **out, struct buf *raw,
-    struct hwc_error *e, int64_t *retry_after_us);
+    struct hwc_error *e, int64_t *retry_after_us, int64_t *sent_us);
 
 const char *
 hwc_status_name(enum hwc_status st)
@@ -281,6 +281,8 @@ get_token(struct hwc_session *s, char **token, struct hwc_error *e)
 	const char *headers[] = { "Content-Type: application/json;charset=utf8", NULL };
 	char *tok = xmalloc(TOKEN_MAX_LEN);
 	enum hwc_status st = HWC_FAILED;
+	struct hwc_quota_slot slot;
+	bool sent;
 
 	http_response_init(&resp);
 	pthread_mutex_lock(&c->token_mu);
@@ -294,13 +296,15 @@ get_token(struct hwc_session *s, char **token, struct hwc_error *e)
 	    "password", c->iam_password, "domain", "name", c->iam_domain,
 	    "scope", "domain", "name", c->iam_domain);
 	doc = json_dumps(body, JSON_COMPACT);
-	if (!hwc_quota_acquire(HWC_API_IAM_TOKEN, s->stop)) {
+	if (!hwc_quota_acquire(HWC_API_IAM_TOKEN, s->stop, &slot)) {
 		st = HWC_STOPPED;
 		goto out;
 	}
 	COUNT(s, calls);
-	if (!http_client_request(s->http, "POST", c->iam_url, headers, doc, strlen(doc), &resp, err,
-	    sizeof(err))) {
+	sent = http_client_request(s->http, "POST", c->iam_url, headers, doc, strlen(doc), &resp,
+	    err, sizeof(err));
+	hwc_quota_release(&slot, resp.sent_us);
+	if (!sent) {
 		memset(e, 0, sizeof(*e));
 		snprintf(e->message, sizeof(e->message), "IAM token: %s", err);
 		st = HWC_UNAVAILABLE;
@@ -360,7 +364,7 @@ drop_token(struct hwc_client *c, const char *token)
 static enum hwc_status
 send_once(struct hwc_session *s, const char *method, const char *path,
     const char *query, const char *body, json_t **out, struct buf *raw, struct hwc_error *e,
-    int64_t *retry_after_us)
+    int64_t *retry_after_us, int64_t *sent_us)
 {
 	struct hwc_client *c = s->c;
 	struct http_response resp;
@@ -373,6 +377,7 @@ send_once(struct hwc_session *s, const char *method, const char *path,
 	enum hwc_status st = HWC_FAILED;
 
 	*retry_after_us = 0;
+	*sent_us = 0;
 	http_response_init(&resp);
 	buf_init(&url);
 	buf_init(&full_path);
@@ -439,11 +444,13 @@ send_once(struct hwc_session *s, const char *method, const char *path,
 	COUNT(s, calls);
 	if (!http_client_request(s->http, method, url.data, headers, body, blen, &resp, err,
 	    sizeof(err))) {
+		*sent_us = resp.sent_us;
 		memset(e, 0, sizeof(*e));
 		snprintf(e->message, sizeof(e->message), "%s", err);
 		st = HWC_UNAVAILABLE;
 		goto out;
 	}
+	*sent_us = resp.sent_us;
 	st = hwc_classify(resp.status, resp.body.data, resp.body.len, out, e);
 	if (st == HWC_OK && raw) {
 		buf_reset(raw);
@@ -482,13 +489,15 @@ hwc_call(struct hwc_session *s, enum hwc_api api, const char *method, const char
 
 	*out = NULL;
 	for (int attempt = 0;; attempt++) {
-		int64_t retry_after;
+		int64_t retry_after, sent_us;
+		struct hwc_quota_slot slot;
 
-		if (!hwc_quota_acquire(api, s->stop)) {
+		if (!hwc_quota_acquire(api, s->stop, &slot)) {
 			st = HWC_STOPPED;
 			break;
 		}
-		st = send_once(s, method, path, query, doc, out, raw, e, &retry_after);
+		st = send_once(s, method, path, query, doc, out, raw, e, &retry_after, &sent_us);
+		hwc_quota_release(&slot, sent_us);
 		if (st != HWC_STOPPED)
 			metrics_count(MC_POLL_CALLS, hwc_api_name(api), hwc_status_name(st), 1);
 		if (st == HWC_OK || st == HWC_STOPPED)

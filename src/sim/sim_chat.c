@@ -48,7 +48,6 @@ struct target {
 	double sent[WINDOW_MAX];	/* monotonic times of accepted messages, oldest first */
 	int nsent;
 	double penalty_until;		/* DingTalk's 10 minutes */
-	double tokens, tokens_at;	/* Slack's bucket */
 	/* faults set through /_sim/chat-faults */
 	char fault_mode[16];		/* "", "down" (HTTP 503), "code" (the platform's error) */
 	long fault_code;
@@ -144,8 +143,6 @@ target(struct sim_chat *c, const char *channel, const char *name)
 	memset(t, 0, sizeof(*t));
 	snprintf(t->channel, sizeof(t->channel), "%s", channel);
 	snprintf(t->name, sizeof(t->name), "%s", name);
-	t->tokens = 2;
-	t->tokens_at = mono();
 	return t;
 }
 
@@ -519,7 +516,6 @@ h_slack(struct sim_chat *c, struct evhttp_request *req, const char *path, const 
     size_t len)
 {
 	struct target *t = target(c, "slack", path);
-	double now = mono();
 	json_t *in;
 	const char *f, *text;
 
@@ -536,12 +532,11 @@ h_slack(struct sim_chat *c, struct evhttp_request *req, const char *path, const 
 		reply(req, 410, "text/html", "channel_is_archived");
 		return;
 	}
-	/* About one a second, short bursts allowed: a bucket of two. */
-	t->tokens += now - t->tokens_at;
-	if (t->tokens > 2)
-		t->tokens = 2;
-	t->tokens_at = now;
-	if (t->tokens < 1) {
+	/*
+	 * "About one a second, short bursts allowed": held to the stricter
+	 * reading, at most one message in any sliding second.
+	 */
+	if (in_window(t, 1) >= 1) {
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
 		reject(c, t, "429", "rate_limited");
 		reply(req, 429, "text/html", "rate_limited");
@@ -556,7 +551,6 @@ h_slack(struct sim_chat *c, struct evhttp_request *req, const char *path, const 
 		reject(c, t, "400", "no_text");
 		reply(req, 400, "text/html", "no_text");
 	} else {
-		t->tokens -= 1;
 		note_sent(t);
 		record(c, t, NULL, NULL, text, len, NULL);
 		reply(req, 200, "text/html", "ok");

@@ -47,10 +47,11 @@ static const char *const api_names[API_COUNT] = {
 	"SendVerificationMessageCode", "CreateSubCustomer", "ShowCustomerAccountBalances",
 };
 
+/* The calls one caller made to one API in the last second, oldest at head. */
 struct bucket {
 	char key[160];
-	double tokens;
-	int64_t last_us;
+	int64_t *at;
+	int cap, n, head;
 };
 
 struct faults {
@@ -477,7 +478,11 @@ out:
 	return ok;
 }
 
-/* A token bucket per (API, caller): rate tokens a second, at most rate stored. */
+/*
+ * A sliding window per (API, caller): at most rate calls in any second, the
+ * stricter reading of Huawei's "N per second", so that a client that only
+ * spaces its calls on average is caught when they bunch.
+ */
 static bool
 take_token(struct sim *s, enum api api, const char *identity)
 {
@@ -495,17 +500,25 @@ take_token(struct sim *s, enum api api, const char *identity)
 	if (b == NULL) {
 		s->buckets = xrealloc(s->buckets, (s->nbuckets + 1) * sizeof(*s->buckets));
 		b = &s->buckets[s->nbuckets++];
+		memset(b, 0, sizeof(*b));
 		snprintf(b->key, sizeof(b->key), "%s", key);
-		b->tokens = s->rate;
-		b->last_us = now;
 	}
-	b->tokens += (double)(now - b->last_us) / 1e6 * s->rate;
-	if (b->tokens > s->rate)
-		b->tokens = s->rate;
-	b->last_us = now;
-	if (b->tokens < 1.0)
-		return false;
-	b->tokens -= 1.0;
+	if (b->cap != s->rate) {
+		/* The quota changed (/_sim/faults): start counting afresh. */
+		free(b->at);
+		b->at = xmalloc((size_t)s->rate * sizeof(*b->at));
+		b->cap = s->rate;
+		b->n = 0;
+		b->head = 0;
+	}
+	if (b->n == b->cap) {
+		if (now - b->at[b->head] < 1000000)
+			return false;
+		b->head = (b->head + 1) % b->cap;
+		b->n--;
+	}
+	b->at[(b->head + b->n) % b->cap] = now;
+	b->n++;
 	return true;
 }
 
@@ -1470,6 +1483,8 @@ out:
 	json_decref(s.index);
 	json_decref(s.tokens);
 	json_decref(s.codes);
+	for (size_t i = 0; i < s.nbuckets; i++)
+		free(s.buckets[i].at);
 	free(s.buckets);
 	return rc;
 }

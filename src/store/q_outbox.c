@@ -22,6 +22,7 @@ enum {
 	O_DEAD,
 	O_REPLAY,
 	O_TOKEN,
+	O_SENT,
 	O_BLOCK,
 	O_NOTE,
 	O_LIST,
@@ -121,6 +122,14 @@ static const struct store_stmt qs[O_COUNT] = {
 	    ") SELECT CASE WHEN EXISTS (SELECT 1 FROM up) THEN 0 ELSE"
 	    "  (SELECT greatest(extract(epoch FROM s.tat - clock_timestamp()) - $3::double precision,"
 	    "     0.001) FROM destination_state s WHERE s.destination = $1) END", 3 },
+	/*
+	 * A send left $2 seconds ago: the next may not start before one interval
+	 * after it, however late it left after its token (a slow connect).
+	 */
+	[O_SENT] = { "outbox_sent",
+	    "UPDATE destination_state SET tat = greatest(tat, clock_timestamp()"
+	    "  + ($3::double precision - $2::double precision) * interval '1 second')"
+	    " WHERE destination = $1", 3 },
 	[O_BLOCK] = { "outbox_block",
 	    "INSERT INTO destination_state AS s (destination, blocked_until, blocked_reason)"
 	    " VALUES ($1, clock_timestamp() + $2::double precision * interval '1 second', $3)"
@@ -345,6 +354,18 @@ store_destination_token(struct store *s, const char *destination, double interva
 		*wait = strtod(PQgetvalue(res, 0, 0), NULL);
 	PQclear(res);
 	return STORE_OK;
+}
+
+enum store_result
+store_destination_sent(struct store *s, const char *destination, double ago, double interval,
+    char *err, size_t errlen)
+{
+	char a[32], iv[32];
+	const char *params[] = { destination, a, iv };
+
+	snprintf(a, sizeof(a), "%.6f", ago);
+	snprintf(iv, sizeof(iv), "%.6f", interval);
+	return run_command(s, O_SENT, params, err, errlen);
 }
 
 enum store_result

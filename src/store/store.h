@@ -276,6 +276,9 @@ enum store_result store_delivery_replay(struct store *s, long id, const char *no
  */
 enum store_result store_destination_token(struct store *s, const char *destination,
     double interval, double tolerance, double *wait, char *err, size_t errlen);
+/** A send to destination left ago seconds since: the next waits one interval after it. */
+enum store_result store_destination_sent(struct store *s, const char *destination, double ago,
+    double interval, char *err, size_t errlen);
 /** A platform penalty or Retry-After: no sends to destination for seconds. */
 enum store_result store_destination_block(struct store *s, const char *destination,
     double seconds, const char *reason, char *err, size_t errlen);

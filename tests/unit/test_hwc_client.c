@@ -1,8 +1,11 @@
-/* Classification of Huawei answers (section 7.3), and the quota settings. */
+/* Classification of Huawei answers, and the quota limiter. */
 #include "test_util.h"
 
 #include "poller/hwc_client.h"
 #include "poller/hwc_quota.h"
+#include "util/clock.h"
+
+#include <pthread.h>
 
 static enum hwc_status
 classify(long status, const char *body, struct hwc_error *e, json_t **out)
@@ -138,6 +141,95 @@ test_quota_overrides(void **state)
 	assert_true(hwc_quota_check_overrides(" , ", err, sizeof(err)));
 }
 
+/*
+ * Threads that send late (a random delay between the grant and the request
+ * leaving, as a slow wake-up or a new TLS connection would) must not bunch:
+ * every call leaves more than a window plus the margin after the call rate
+ * places before it. This is an ordering, not a timing: it cannot fail
+ * because the machine is slow.
+ */
+#define Q_RATE 50
+#define Q_THREADS 4
+#define Q_CALLS 40
+
+static pthread_mutex_t q_mu = PTHREAD_MUTEX_INITIALIZER;
+static int64_t q_sent[Q_THREADS * Q_CALLS];
+static int q_n;
+
+static void *
+quota_caller(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg;
+
+	for (int i = 0; i < Q_CALLS; i++) {
+		struct hwc_quota_slot slot;
+		int64_t sent;
+
+		assert_true(hwc_quota_acquire(HWC_API_BALANCES, NULL, &slot));
+		/* Up to 30 ms late; one call in five never leaves (connect failure). */
+		clock_sleep_us(rand_r(&seed) % 30000, NULL);
+		sent = rand_r(&seed) % 5 == 0 ? 0 : clock_mono_us();
+		if (sent == 0) {
+			hwc_quota_release(&slot, 0);
+			sent = clock_mono_us();		/* counted from its release */
+		} else {
+			hwc_quota_release(&slot, sent);
+		}
+		pthread_mutex_lock(&q_mu);
+		q_sent[q_n++] = sent;
+		pthread_mutex_unlock(&q_mu);
+	}
+	return NULL;
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static void
+test_quota_sliding_window_counts_real_sends(void **state)
+{
+	pthread_t t[Q_THREADS];
+	char err[256];
+
+	(void)state;
+	assert_true(hwc_quota_configure(10, "ListCustomersBalancesDetail=50", err, sizeof(err)));
+	for (int i = 0; i < Q_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, quota_caller, (void *)(uintptr_t)(i + 1)),
+		    0);
+	for (int i = 0; i < Q_THREADS; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(q_n, Q_THREADS * Q_CALLS);
+	qsort(q_sent, (size_t)q_n, sizeof(q_sent[0]), cmp_i64);
+	for (int i = 0; i + Q_RATE < q_n; i++) {
+		if (q_sent[i + Q_RATE] - q_sent[i] <= 1000000 + HWC_QUOTA_MARGIN_US)
+			fail_msg("calls %d and %d left %lld us apart: %d calls in one window", i,
+			    i + Q_RATE, (long long)(q_sent[i + Q_RATE] - q_sent[i]), Q_RATE + 1);
+	}
+}
+
+/* A stop flag ends a wait without granting a slot. */
+static void
+test_quota_acquire_stops(void **state)
+{
+	struct hwc_quota_slot slots[2], late;
+	atomic_bool stop;
+	char err[256];
+
+	(void)state;
+	atomic_init(&stop, true);
+	assert_true(hwc_quota_configure(1, "", err, sizeof(err)));
+	assert_true(hwc_quota_acquire(HWC_API_PARTNER_BALANCES, NULL, &slots[0]));
+	/* The one call a second is still in flight: the next waits for it, and is stopped. */
+	assert_false(hwc_quota_acquire(HWC_API_PARTNER_BALANCES, &stop, &late));
+	hwc_quota_release(&slots[0], clock_mono_us());
+	assert_false(hwc_quota_acquire(HWC_API_PARTNER_BALANCES, &stop, &slots[1]));
+}
+
 int
 main(void)
 {
@@ -149,6 +241,8 @@ main(void)
 		cmocka_unit_test(test_server_and_garbled),
 		cmocka_unit_test(test_other_client_errors),
 		cmocka_unit_test(test_quota_overrides),
+		cmocka_unit_test(test_quota_sliding_window_counts_real_sends),
+		cmocka_unit_test(test_quota_acquire_stops),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
