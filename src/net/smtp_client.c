@@ -10,7 +10,7 @@
 #include <curl/curl.h>
 
 #include "core/config.h"
-#include "notify/render.h"
+#include "util/utf8.h"
 #include "util/b64.h"
 
 /* The option was misspelt before libcurl 8.2.0; Debian 12 has 7.88. */

@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "notify/escape.h"
 #include "util/buf.h"
+#include "util/utf8.h"
 #include "util/words.h"
 #include "util/xalloc.h"
 
@@ -34,20 +36,6 @@ render_channel_limit(int channel)
 	default:
 		return 1024 * 1024;
 	}
-}
-
-size_t
-utf8_prefix(const char *s, size_t len, size_t max)
-{
-	size_t n;
-
-	if (len <= max)
-		return len;
-	n = max;
-	/* Back off continuation bytes (10xxxxxx) to the start of the cut character. */
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
-	return n;
 }
 
 size_t
@@ -112,6 +100,60 @@ fact(const json_t *facts, const char *key)
 	return "";
 }
 
+/*
+ * The text facts of one item that come from outside (names, ids, Huawei's
+ * and the platforms' error texts), escaped for the channel. Times, amounts
+ * and hcwatch's own words are inserted as they are.
+ */
+struct outside {
+	const struct render_opts *o;
+	char **v;
+	size_t n;
+};
+
+static const char *
+outside(struct outside *x, const char *raw)
+{
+	struct buf b;
+
+	buf_init(&b);
+	escape_outside(x->o->channel, &b, raw);
+	x->v = xrealloc(x->v, (x->n + 1) * sizeof(*x->v));
+	x->v[x->n] = buf_release(&b);
+	return x->v[x->n++];
+}
+
+static const char *
+ofact(struct outside *x, const json_t *facts, const char *key)
+{
+	return outside(x, fact(facts, key));
+}
+
+static void
+outside_free(struct outside *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		free(x->v[i]);
+	free(x->v);
+}
+
+/* Exact decimal text as PostgreSQL writes a numeric: nothing else is printed as a number. */
+static bool
+is_number(const char *s)
+{
+	size_t digits = 0;
+
+	if (*s == '-')
+		s++;
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9')
+			digits++;
+		else if (*s != '.')
+			return false;
+	}
+	return digits > 0;
+}
+
 static void
 fact_num(const json_t *facts, const char *key, char *out, size_t outlen)
 {
@@ -121,47 +163,52 @@ fact_num(const json_t *facts, const char *key, char *out, size_t outlen)
 		snprintf(out, outlen, "%lld", (long long)json_integer_value(v));
 	else if (json_is_real(v))
 		snprintf(out, outlen, "%.2f", json_real_value(v));
-	else if (json_is_string(v))
+	else if (json_is_string(v) && is_number(json_string_value(v)))
 		snprintf(out, outlen, "%s", json_string_value(v));
 	else
 		snprintf(out, outlen, "?");
 }
 
-/* "80.10 元" / "80.10 CNY": amounts arrive as exact decimal text. */
-static void
-money(const struct render_opts *o, const json_t *facts, const char *key, char *out, size_t outlen)
+/* "80.10 元" / "80.10 CNY": amounts arrive as exact decimal text. Kept with the item's values. */
+static const char *
+money(struct outside *x, const json_t *facts, const char *key)
 {
-	const char *cur = fact(facts, "currency");
+	const char *cur = ofact(x, facts, "currency");
 	char amount[64];
+	struct buf b;
 
 	fact_num(facts, key, amount, sizeof(amount));
-	if (o->language != CONFIG_LANG_EN && (*cur == '\0' || strcmp(cur, "CNY") == 0))
-		snprintf(out, outlen, "%s 元", amount);
+	buf_init(&b);
+	if (x->o->language != CONFIG_LANG_EN && (*cur == '\0' || strcmp(cur, "CNY") == 0))
+		buf_appendf(&b, "%s 元", amount);
 	else
-		snprintf(out, outlen, "%s %s", amount, *cur ? cur : "CNY");
+		buf_appendf(&b, "%s %s", amount, *cur ? cur : "CNY");
+	x->v = xrealloc(x->v, (x->n + 1) * sizeof(*x->v));
+	x->v[x->n] = buf_release(&b);
+	return x->v[x->n++];
 }
 
 static void
-resource_name(const struct render_opts *o, const json_t *f, struct buf *b)
+resource_name(struct outside *x, const json_t *f, struct buf *b)
 {
-	const char *svc = fact(f, "service"), *region = fact(f, "region");
+	const char *svc = ofact(x, f, "service"), *region = ofact(x, f, "region");
 
 	if (*svc)
 		buf_appendf(b, "%s ", svc);
-	buf_append_str(b, fact(f, "resource"));
+	buf_append_str(b, ofact(x, f, "resource"));
 	if (*region)
-		buf_appendf(b, o->language == CONFIG_LANG_EN ? " (%s)" : "（%s）", region);
+		buf_appendf(b, x->o->language == CONFIG_LANG_EN ? " (%s)" : "（%s）", region);
 }
 
 static void
-expiry_text(const struct render_opts *o, const char *event, const char *stage, const json_t *f,
+expiry_text(struct outside *x, const char *event, const char *stage, const json_t *f,
     struct buf *b)
 {
-	bool en = o->language == CONFIG_LANG_EN;
+	bool en = x->o->language == CONFIG_LANG_EN;
 	const char *when = fact(f, "expire_local");
 	char days[32];
 
-	resource_name(o, f, b);
+	resource_name(x, f, b);
 	fact_num(f, "days_left", days, sizeof(days));
 	if (strcmp(event, "resolved") == 0) {
 		const char *nw = fact(f, "new_expire_local");
@@ -194,40 +241,42 @@ expiry_text(const struct render_opts *o, const char *event, const char *stage, c
 	}
 }
 
-/* One item's sentence, without its severity tag. */
+/* One item's sentence, without its severity tag, outside values escaped for the channel. */
 static void
 item_text(const struct render_opts *o, const json_t *item, struct buf *b)
 {
+	struct outside x = { o, NULL, 0 };
 	bool en = o->language == CONFIG_LANG_EN;
 	const char *kind = json_string_value(json_object_get(item, "kind"));
 	const char *event = json_string_value(json_object_get(item, "event"));
 	const char *stage = json_string_value(json_object_get(item, "stage"));
 	const json_t *f = json_object_get(item, "facts");
 	bool resolved = event && strcmp(event, "resolved") == 0;
-	char m1[96], m2[96], n[32];
+	const char *m1, *m2;
+	char n[32];
 
 	kind = kind ? kind : "";
 	event = event ? event : "";
 	stage = stage ? stage : "";
 	if (strcmp(kind, "expiry") == 0) {
-		expiry_text(o, event, stage, f, b);
+		expiry_text(&x, event, stage, f, b);
 	} else if (strcmp(kind, "low_balance") == 0) {
-		money(o, f, "amount", m1, sizeof(m1));
-		money(o, f, "threshold", m2, sizeof(m2));
+		m1 = money(&x, f, "amount");
+		m2 = money(&x, f, "threshold");
 		if (resolved)
 			buf_appendf(b, en ? "Balance recovered: %s available" : "余额已恢复：可用 %s", m1);
 		else
 			buf_appendf(b, en ? "Low balance: %s available, below %s" :
 			    "余额不足：可用 %s，低于阈值 %s", m1, m2);
 	} else if (strcmp(kind, "arrears") == 0) {
-		money(o, f, "debt", m1, sizeof(m1));
+		m1 = money(&x, f, "debt");
 		if (resolved)
 			buf_append_str(b, en ? "Arrears paid" : "欠费已结清");
 		else
 			buf_appendf(b, en ? "In arrears: %s owed" : "欠费 %s", m1);
 	} else if (strcmp(kind, "runway") == 0) {
-		money(o, f, "daily_spend", m1, sizeof(m1));
-		money(o, f, "amount", m2, sizeof(m2));
+		m1 = money(&x, f, "daily_spend");
+		m2 = money(&x, f, "amount");
 		fact_num(f, "days_left", n, sizeof(n));
 		if (resolved)
 			buf_appendf(b, en ? "Runway recovered (%s available)" : "余额可用天数已恢复（可用 %s）",
@@ -236,25 +285,25 @@ item_text(const struct render_opts *o, const json_t *item, struct buf *b)
 			buf_appendf(b, en ? "At %s a day the balance lasts about %s more day(s) (%s "
 			    "available)" : "按日均消费 %s 计，余额约可用 %s 天（可用 %s）", m1, n, m2);
 	} else if (strcmp(kind, "partner_low_balance") == 0) {
-		money(o, f, "amount", m1, sizeof(m1));
-		money(o, f, "threshold", m2, sizeof(m2));
+		m1 = money(&x, f, "amount");
+		m2 = money(&x, f, "threshold");
 		if (resolved)
 			buf_appendf(b, en ? "Partner account %s balance recovered: %s" :
-			    "伙伴账户 %s 余额已恢复：%s", fact(f, "account_id"), m1);
+			    "伙伴账户 %s 余额已恢复：%s", ofact(&x, f, "account_id"), m1);
 		else
 			buf_appendf(b, en ? "Partner account %s balance is low: %s, below %s" :
-			    "伙伴账户 %s 余额不足：%s，低于阈值 %s", fact(f, "account_id"), m1, m2);
+			    "伙伴账户 %s 余额不足：%s，低于阈值 %s", ofact(&x, f, "account_id"), m1, m2);
 	} else if (strcmp(kind, "customer_new") == 0) {
 		bool again = strcmp(fact(f, "event"), "reassociated") == 0;
 
 		buf_appendf(b, en ? (again ? "Associated again: account %s" :
 		    "Newly associated customer: account %s") :
-		    (again ? "客户重新关联：账号 %s" : "新关联客户：账号 %s"), fact(f, "account_name"));
+		    (again ? "客户重新关联：账号 %s" : "新关联客户：账号 %s"), ofact(&x, f, "account_name"));
 	} else if (strcmp(kind, "customer_bound") == 0) {
 		buf_appendf(b, en ? "Bound or registered through the partner: account %s" :
-		    "客户完成绑定/注册：账号 %s", fact(f, "account_name"));
-		if (*fact(f, "xaccount_id"))
-			buf_appendf(b, ", xAccountId %s", fact(f, "xaccount_id"));
+		    "客户完成绑定/注册：账号 %s", ofact(&x, f, "account_name"));
+		if (*ofact(&x, f, "xaccount_id"))
+			buf_appendf(b, ", xAccountId %s", ofact(&x, f, "xaccount_id"));
 	} else if (strcmp(kind, "customer_frozen") == 0) {
 		buf_append_str(b, en ? "Customer account frozen" : "客户账号已冻结");
 	} else if (strcmp(kind, "customer_gone") == 0) {
@@ -267,7 +316,7 @@ item_text(const struct render_opts *o, const json_t *item, struct buf *b)
 			buf_appendf(b, en ? "Huawei Cloud refused hcwatch's credentials (%s job, %s): %s; "
 			    "check [huawei] access_key and secret_key and the account's permissions" :
 			    "华为云拒绝了 hcwatch 的凭证（%s 任务，%s）：%s；请检查 [huawei] access_key、"
-			    "secret_key 及账号权限", fact(f, "job"), fact(f, "at_local"), fact(f, "error"));
+			    "secret_key 及账号权限", fact(f, "job"), fact(f, "at_local"), ofact(&x, f, "error"));
 	} else if (strcmp(kind, "poller_behind") == 0) {
 		if (resolved)
 			buf_appendf(b, en ? "The poller's %s job is on schedule again" :
@@ -287,7 +336,7 @@ item_text(const struct render_opts *o, const json_t *item, struct buf *b)
 			buf_appendf(b, en ? "Destination %s (%s) fails: %s; %s message(s) are dead "
 			    "letters (hcwatch alerts deliveries --dead)" : "通知渠道 %s（%s）投递失败：%s；"
 			    "%s 条消息成为死信（hcwatch alerts deliveries --dead）", fact(f, "destination"),
-			    fact(f, "channel"), fact(f, "error"), n);
+			    fact(f, "channel"), ofact(&x, f, "error"), n);
 	} else if (strcmp(kind, "dead_letters") == 0) {
 		fact_num(f, "dead", n, sizeof(n));
 		if (resolved)
@@ -299,9 +348,11 @@ item_text(const struct render_opts *o, const json_t *item, struct buf *b)
 	} else {
 		char *dump = json_dumps(f, JSON_COMPACT | JSON_SORT_KEYS);
 
-		buf_appendf(b, "%s %s %s", kind, stage, dump ? dump : "");
+		buf_appendf(b, "%s %s %s", outside(&x, kind), outside(&x, stage),
+		    outside(&x, dump ? dump : ""));
 		free(dump);
 	}
+	outside_free(&x);
 }
 
 /* W_CRITICAL, W_WARNING, W_INFO or W_RESOLVED: the item's tag, in that order. */
@@ -329,26 +380,6 @@ tag(const struct render_opts *o, const json_t *item)
 /* ---- channel formatting ---- */
 
 static void
-append_escaped(const struct render_opts *o, struct buf *b, const char *s)
-{
-	/* Slack reads &, < and > as markup; email HTML is escaped separately. */
-	if (o->channel != CONFIG_CH_SLACK) {
-		buf_append_str(b, s);
-		return;
-	}
-	for (; *s; s++) {
-		if (*s == '&')
-			buf_append_str(b, "&amp;");
-		else if (*s == '<')
-			buf_append_str(b, "&lt;");
-		else if (*s == '>')
-			buf_append_str(b, "&gt;");
-		else
-			buf_append_char(b, *s);
-	}
-}
-
-static void
 format_header(const struct render_opts *o, const char *name, const char *id, bool cont,
     struct buf *b)
 {
@@ -374,9 +405,12 @@ format_header(const struct render_opts *o, const char *name, const char *id, boo
 		buf_append_str(b, w(o, W_SELF));
 	} else {
 		buf_appendf(b, "%s ", w(o, W_CUSTOMER));
-		append_escaped(o, b, name);
-		if (*id && strcmp(id, name) != 0)
-			buf_appendf(b, o->language == CONFIG_LANG_EN ? " (%s)" : "（%s）", id);
+		escape_outside(o->channel, b, name);
+		if (*id && strcmp(id, name) != 0) {
+			buf_append_str(b, o->language == CONFIG_LANG_EN ? " (" : "（");
+			escape_outside(o->channel, b, id);
+			buf_append_str(b, o->language == CONFIG_LANG_EN ? ")" : "）");
+		}
 	}
 	if (cont)
 		buf_append_str(b, w(o, W_CONT));
@@ -392,7 +426,7 @@ format_item(const struct render_opts *o, const json_t *item, struct buf *b)
 	item_text(o, item, &t);
 	buf_append_str(b, o->channel == CONFIG_CH_SLACK ? "• " : "- ");
 	buf_appendf(b, "[%s] ", tag(o, item));
-	append_escaped(o, b, t.data ? t.data : "");
+	buf_append_str(b, t.data ? t.data : "");
 	buf_cleanup(&t);
 }
 
@@ -472,10 +506,22 @@ model_add(struct model *m, struct line l)
 	m->lines[m->n++] = l;
 }
 
+/* hcwatch's own group is told by its pointer: no customer id can be it. */
+static bool
+same_group(const char *a, const char *b)
+{
+	if (a == b)
+		return true;
+	if (a == NULL || b == NULL || a == self_id || b == self_id)
+		return false;
+	return strcmp(a, b) == 0;
+}
+
 static void
 build_model(const struct render_opts *o, const json_t *items, struct model *m)
 {
-	const char *cur = "\x01";
+	const char *cur = NULL;
+	bool first = true;
 	size_t i;
 	json_t *item;
 
@@ -491,11 +537,12 @@ build_model(const struct render_opts *o, const json_t *items, struct model *m)
 			id = self_id;
 		else if (*fact(f, "customer") == '\0' && id)
 			name = id;
-		if ((id == NULL) != (cur == NULL) || (id && cur && strcmp(id, cur) != 0)) {
+		if (first || !same_group(id, cur)) {
 			buf_init(&b);
 			format_header(o, name, id, false, &b);
 			model_add(m, (struct line){ buf_release(&b), id, name, true, NULL });
 			cur = id;
+			first = false;
 		}
 		buf_init(&b);
 		format_item(o, item, &b);

@@ -35,9 +35,6 @@ size_t render_channel_limit(int channel);
  */
 json_t *render_delivery(const struct render_opts *o, const json_t *items);
 
-/** The longest prefix of s (len bytes) no longer than max that ends on a character boundary. */
-size_t utf8_prefix(const char *s, size_t len, size_t max);
-
 /** Bytes s takes inside a JSON string (escapes counted), without the quotes. */
 size_t json_escaped_len(const char *s, size_t len);
 

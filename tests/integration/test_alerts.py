@@ -69,6 +69,17 @@ def webhook_items(sim, target="ops"):
     return out
 
 
+def every_channel(sim, smtp_port, **mail):
+    """One destination of each type, pointed at the simulator and its mail server."""
+    return {"wecom": chat_destination(sim, "wecom", "k1"),
+            "ding": chat_destination(sim, "dingtalk", "t1"),
+            "feishu": chat_destination(sim, "feishu", "f1"),
+            "slack": chat_destination(sim, "slack", "T0/B0/x"),
+            "hook": chat_destination(sim, "webhook", "w1"),
+            "mail": {"type": "email", "url": f"smtp://127.0.0.1:{smtp_port}", "tls": "none",
+                     **mail}}
+
+
 def alerting(make_hcwatch, sim, dests=None, managers=None, default="ops", start=False,
              migrate=True, **sections):
     settings = {"bind": {"enabled": "false"},
@@ -280,17 +291,10 @@ def test_chinese_arrives_intact_in_every_channel(make_hcwatch, workdir, db):
     s = HuaweiSim(workdir, "--customers", "0", "--smtp-listen", f"127.0.0.1:{smtp_port}",
                   "--smtp-user", "hcw", "--smtp-password", "密码-secret")
     try:
-        dests = {
-            "wecom": chat_destination(s, "wecom", "k1"),
-            "ding": chat_destination(s, "dingtalk", "t1"),
-            "feishu": chat_destination(s, "feishu", "f1"),
-            "slack": chat_destination(s, "slack", "T0/B0/x"),
-            "hook": chat_destination(s, "webhook", "w1"),
-            "mail": {"type": "email", "url": f"smtp://127.0.0.1:{smtp_port}", "tls": "none",
-                     "from": "告警 <alerts@partner.example>",
-                     "to": "值班 <oncall@partner.example>, ops@partner.example",
-                     "username": "hcw", "password": "密码-secret"},
-        }
+        dests = every_channel(s, smtp_port, **{
+            "from": "告警 <alerts@partner.example>",
+            "to": "值班 <oncall@partner.example>, ops@partner.example",
+            "username": "hcw", "password": "密码-secret"})
         h = alerting(make_hcwatch, s, dests=dests, default="wecom,ding,feishu,slack,hook,mail")
         add_customer(db)
         add_resource(db, "r1", T0 + dt.timedelta(days=2), name="数据库主机-甲")
@@ -317,6 +321,56 @@ def test_chinese_arrives_intact_in_every_channel(make_hcwatch, workdir, db):
         html = msg.get_body(("html",)).get_content()
         assert NAME in plain and "数据库主机-甲" in plain
         assert NAME in html and "<li>" in html
+    finally:
+        s.stop()
+
+
+HOSTILE_RESOURCE = ("[续费点此](http://evil.example/pay) ![x](http://evil.example/a.png)"
+                    " <font color=\"warning\">紧急：请立即转账</font> <@zhangsan>"
+                    " <at user_id=\"all\">所有人</at> @all <!channel> :fire: \u202Eabc"
+                    "\n### [紧急] 伪造标题")
+HOSTILE_CUSTOMER = "客户\n> 伪造引用 **加粗** `code` www.evil.com"
+
+
+def test_hostile_names_arrive_as_text_on_every_channel(make_hcwatch, workdir, db):
+    """What customers type into their names reaches each group as text: no link, image, tag,
+    mention, heading, quote, emphasis or reversed text, and no line of its own."""
+    smtp_port = __import__("harness").free_port()
+    s = HuaweiSim(workdir, "--customers", "0", "--smtp-listen", f"127.0.0.1:{smtp_port}")
+    try:
+        dests = every_channel(s, smtp_port, **{"from": "alerts@partner.example",
+                                                "to": "ops@partner.example"})
+        h = alerting(make_hcwatch, s, dests=dests, default="wecom,ding,feishu,slack,hook,mail")
+        add_customer(db, name=HOSTILE_CUSTOMER)
+        add_resource(db, "r1", T0 + dt.timedelta(days=2), name=HOSTILE_RESOURCE)
+        evaluate(h, T0)
+        deliver(h, T0)
+        texts = {}
+        for channel, target in (("wecom", "k1"), ("dingtalk", "t1"), ("feishu", "f1"),
+                                ("slack", "T0/B0/x"), ("webhook", "w1")):
+            got = s.messages(channel, target)
+            assert got["rejected"] == [] and len(got["messages"]) == 1, (channel, got)
+            texts[channel] = got["messages"][0]["text"]
+        msg = email.message_from_string(s.mail()[0]["data"], policy=email.policy.default)
+        texts["email"] = msg.get_body(("plain",)).get_content()
+        html = msg.get_body(("html",)).get_content()
+        for channel, text in texts.items():
+            # Every line is one of ours: the title, a header, an item, the footer.
+            for line in text.splitlines():
+                assert not line.startswith(("#", ">", "伪造")) or line.startswith("### hcwatch"), \
+                    (channel, line)
+            assert "\u202E" not in text and "伪造标题" in text and "请立即转账" in text, channel
+            if channel in ("webhook", "email"):
+                continue          # plain text: markup characters mean nothing there
+            for token in ("](", "![", "<font", "<@", "<at", "@all", "<!channel>", "http://",
+                          "evil.example", "www.evil.com", "**加粗**", "`code`"):
+                assert token not in text, (channel, token, text)
+            if channel == "slack":
+                assert ":fire:" not in text
+        assert "<font" not in html and "&lt;font" in html and "\u202E" not in html
+        # The webhook's structured items carry the names as they are: they are data there.
+        hook = s.messages("webhook", "w1")["messages"][0]
+        assert hook["items"][0]["facts"]["resource"] == HOSTILE_RESOURCE
     finally:
         s.stop()
 

@@ -5,6 +5,7 @@
 
 #include "core/config.h"
 #include "notify/render.h"
+#include "util/utf8.h"
 
 /* Well-formed UTF-8, no overlongs or cut sequences. */
 static bool
@@ -201,7 +202,7 @@ test_templates_english_slack_and_email(void **state)
 	o.language = CONFIG_LANG_EN;
 	parts = render_delivery(&o, items);
 	t = json_string_value(json_object_get(json_array_get(parts, 0), "text"));
-	assert_non_null(strstr(t, "&lt;web&amp;db&gt;-001"));
+	assert_non_null(strstr(t, "\uff1cweb&amp;db\uff1e-001"));
 	assert_non_null(strstr(t, "expires on 2026-12-08 10:00, in 6 day(s)"));
 	assert_non_null(strstr(t, "Balance recovered: 120.50 CNY available"));
 	assert_non_null(strstr(t, "*hcwatch alerts: 2 item(s) (warning 1, resolved 1)*"));
