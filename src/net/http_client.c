@@ -105,6 +105,100 @@ http_response_header(const struct http_response *r, const char *name, char *out,
 	return false;
 }
 
+void
+http_url_host(const char *url, char *out, size_t outlen)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK)
+			snprintf(out, outlen, "%s:%s", host, port);
+		else
+			snprintf(out, outlen, "%s", host);
+	} else {
+		snprintf(out, outlen, "(a URL that does not parse)");
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+}
+
+/* The first occurrence of the len bytes at s in text, or NULL. */
+static char *
+find(char *text, const char *s, size_t len)
+{
+	for (char *p = text; *p; p++) {
+		if (strncmp(p, s, len) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* Replaces every occurrence of the len bytes at s in text with "…" (never longer). */
+static void
+redact_one(char *text, const char *s, size_t len)
+{
+	static const char mark[] = "\u2026";
+	char *p, *from = text;
+
+	/* Shorter than the mark, or than any credential: left alone. */
+	if (len < 4)
+		return;
+	while ((p = find(from, s, len)) != NULL) {
+		memcpy(p, mark, sizeof(mark) - 1);
+		memmove(p + sizeof(mark) - 1, p + len, strlen(p + len) + 1);
+		from = p + sizeof(mark) - 1;
+	}
+}
+
+/*
+ * The parts of a URL that may be credentials: what follows the host, each
+ * query value, each path segment long enough to be a token (robot keys,
+ * access tokens and hook ids are 24 to 64 characters; "cgi-bin", "send"
+ * and "v2" are left alone), and a user and password.
+ */
+void
+http_redact(char *text, const char *url, const char *secret)
+{
+	const char *p, *rest;
+
+	if (text == NULL)
+		return;
+	if (secret && *secret)
+		redact_one(text, secret, strlen(secret));
+	if (url == NULL || *url == '\0')
+		return;
+	redact_one(text, url, strlen(url));
+	p = strstr(url, "://");
+	p = p ? p + 3 : url;
+	rest = p + strcspn(p, "/?#");
+	if (*rest)
+		redact_one(text, rest, strlen(rest));
+	/* user:password@ */
+	{
+		const char *at = memchr(p, '@', (size_t)(rest - p));
+
+		if (at) {
+			const char *colon = memchr(p, ':', (size_t)(at - p));
+
+			redact_one(text, p, (size_t)(at - p));
+			if (colon)
+				redact_one(text, colon + 1, (size_t)(at - colon - 1));
+		}
+	}
+	while (*rest) {
+		size_t n;
+
+		rest += strspn(rest, "/?#&=");
+		n = strcspn(rest, "/?#&=");
+		if (n >= 12 || (rest > url && rest[-1] == '='))
+			redact_one(text, rest, n);
+		rest += n;
+	}
+}
+
 static size_t
 on_body(char *ptr, size_t size, size_t nmemb, void *arg)
 {
@@ -202,12 +296,16 @@ http_client_request(struct http_client *c, const char *method, const char *url,
 
 	rc = curl_easy_perform(h);
 	if (rc != CURLE_OK) {
+		char host[256];
+
+		http_url_host(url, host, sizeof(host));
 		if (c->too_large)
-			snprintf(err, errlen, "%s %s: response larger than %zu bytes", method, url,
+			snprintf(err, errlen, "%s %s: response larger than %zu bytes", method, host,
 			    c->opts.max_response);
 		else
-			snprintf(err, errlen, "%s %s: %s", method, url,
+			snprintf(err, errlen, "%s %s: %s", method, host,
 			    c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+		http_redact(err, url, NULL);
 		goto out;
 	}
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);

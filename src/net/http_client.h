@@ -47,9 +47,24 @@ bool http_response_header(const struct http_response *r, const char *name, char 
     size_t outlen) __attribute__((warn_unused_result));
 
 /**
+ * The host of url, with its port when one is given, for error texts: never
+ * its user, path or query, which may carry credentials (a robot's key or
+ * access token, a signature).
+ */
+void http_url_host(const char *url, char *out, size_t outlen);
+/**
+ * Replaces in text (NUL-terminated, in place; it never grows) every part of
+ * url that could be a credential, and secret when not NULL, with "…": for
+ * text that came back from elsewhere (a platform's answer, a library's
+ * message) and may echo them.
+ */
+void http_redact(char *text, const char *url, const char *secret);
+
+/**
  * Sends one request. headers is a NULL-terminated list of "Name: value"
  * lines. True when an HTTP answer of any status arrived (resp->status says
  * which); false, with err, when none did (connect, TLS, timeout, too large).
+ * err names the method and the host, never the rest of the URL.
  */
 bool http_client_request(struct http_client *c, const char *method, const char *url,
     const char *const *headers, const void *body, size_t body_len, struct http_response *resp,

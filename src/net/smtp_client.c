@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 
 #include "core/config.h"
+#include "net/http_client.h"
 #include "util/utf8.h"
 #include "util/b64.h"
 
@@ -246,10 +247,12 @@ smtp_send(const struct smtp_message *m, struct smtp_outcome *out)
 	if (rc == CURLE_OK) {
 		set_outcome(out, SMTP_OK, code, "");
 	} else {
-		char msg[320];
+		char msg[320], host[256];
 
-		snprintf(msg, sizeof(msg), "SMTP %ld: %s", reply,
+		http_url_host(m->url, host, sizeof(host));
+		snprintf(msg, sizeof(msg), "SMTP %s %ld: %s", host, reply,
 		    errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		http_redact(msg, m->url, m->password);
 		switch (rc) {
 		case CURLE_LOGIN_DENIED:
 		case CURLE_USE_SSL_FAILED:

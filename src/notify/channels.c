@@ -342,6 +342,18 @@ channel_classify(int channel, long status, const char *body, const char *retry_a
 	json_decref(doc);
 }
 
+/*
+ * A platform's answer may echo the request: neither the destination's URL
+ * (its key or token), the URL as signed nor its secret leaves in an error.
+ */
+static void
+redact(struct send_result *out, const struct config_dest *d, const char *sent_url)
+{
+	http_redact(out->error, d->url, d->secret);
+	http_redact(out->error, sent_url, d->password);
+	http_redact(out->code, d->url, d->secret);
+}
+
 static void
 send_email(const struct config_dest *d, int timeout_s, const char *key, int part, int parts,
     const json_t *p, struct send_result *out)
@@ -370,6 +382,7 @@ send_email(const struct config_dest *d, int timeout_s, const char *key, int part
 	out->block_s = 0;
 	out->outcome = so.outcome == SMTP_OK ? SEND_OK :
 	    so.outcome == SMTP_TRANSIENT ? SEND_RETRY : SEND_PERMANENT;
+	redact(out, d, NULL);
 }
 
 void
@@ -404,6 +417,7 @@ channel_send(struct http_client *hc, const struct config_dest *d, int timeout_s,
 		    http_response_header(&resp, "Retry-After", ra, sizeof(ra)) ? ra : NULL, out);
 	}
 	out->sent_us = resp.sent_us;
+	redact(out, d, req.url.data);
 	http_response_cleanup(&resp);
 	channel_request_cleanup(&req);
 }
