@@ -54,6 +54,7 @@ static const char *const language_choices[] = { "zh", "en", NULL };
 static const char *const channel_choices[] = { "wecom", "dingtalk", "feishu", "slack", "webhook",
 	"email", NULL };
 static const char *const smtp_tls_choices[] = { "starttls", "implicit", "none", NULL };
+static const char *const internal_choices[] = { "listen", "tls_listen", "both", "none", NULL };
 
 #define OFF(f) offsetof(struct config, f)
 
@@ -69,6 +70,7 @@ static const struct cf_key cf_keys[] = {
 	{ "server", "request_timeout", CF_INT, OFF(request_timeout), 1, 3600, "60", true, false, NULL, NULL },
 	{ "server", "shutdown_timeout", CF_INT, OFF(shutdown_timeout), 1, 3600, "30", true, false, NULL, NULL },
 	{ "server", "metrics", CF_BOOL, OFF(metrics), 0, 1, "true", true, false, NULL, NULL },
+	{ "server", "internal_endpoints", CF_ENUM, OFF(internal_on), 0, 0, "listen", true, false, internal_choices, NULL },
 
 	{ "database", "url", CF_STR, OFF(database_url), 0, 0, "dbname=hcwatch", false, true, NULL, NULL },
 	{ "database", "auto_migrate", CF_BOOL, OFF(auto_migrate), 0, 1, "false", false, false, NULL, NULL },

@@ -27,6 +27,7 @@ struct config {
 	char *tls_key_file;
 	int max_body_size;
 	bool metrics;		/* serve /metrics */
+	int internal_on;	/* enum config_internal_on: where /metrics, /healthz, /readyz are */
 	int max_header_size;
 	int timeout;
 	int request_timeout;
@@ -134,6 +135,9 @@ struct config {
 };
 
 enum config_language { CONFIG_LANG_ZH, CONFIG_LANG_EN };
+enum config_internal_on {
+	CONFIG_INTERNAL_LISTEN, CONFIG_INTERNAL_TLS_LISTEN, CONFIG_INTERNAL_BOTH, CONFIG_INTERNAL_NONE
+};
 
 enum config_channel {
 	CONFIG_CH_WECOM,

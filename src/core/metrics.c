@@ -39,7 +39,8 @@ static struct counter counters[MC_COUNT] = {
 	    "outcome", 1, PTHREAD_MUTEX_INITIALIZER, 0, { { "", "", 0 } } },
 	[MC_HTTP_CUT] = { "hcwatch_http_connections_cut_total",
 	    "Connections hcwatch closed itself, by reason (request_timeout: one request took "
-	    "longer than [server] request_timeout to arrive).", "reason", NULL, 1,
+	    "longer than [server] request_timeout to arrive; bad_framing: a duplicate or "
+	    "malformed Content-Length).", "reason", NULL, 1,
 	    PTHREAD_MUTEX_INITIALIZER, 0, { { "", "", 0 } } },
 };
 

@@ -212,7 +212,7 @@ reply_success(struct bind_job *bj)
 		evhttp_add_header(evhttp_request_get_output_headers(bj->req), "Content-Type",
 		    "text/plain; charset=utf-8");
 		evbuffer_add_printf(out, "See %s\n", url);
-		evhttp_send_reply(bj->req, 303, "See Other", out);
+		http_send(bj->req, 303, "See Other", out);
 		evbuffer_free(out);
 	} else {
 		http_reply_page(bj->srv, bj->req, 200, "绑定成功 / Binding received",

@@ -138,6 +138,6 @@ h_metrics(struct http_server *srv, struct evhttp_request *req)
 	http_common_headers(srv, req, NULL);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 	    "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(req, 200, "OK", out);
+	http_send(req, 200, "OK", out);
 	evbuffer_free(out);
 }

@@ -12,8 +12,15 @@
 
 #define HTTP_REQUEST_ID_LEN 17
 
+/* What a request arrived on: its listener tells which endpoints it may reach. */
+struct http_listener {
+	struct http_server *srv;
+	bool tls;
+};
+
 struct http_server {
 	struct event_base *base;
+	struct http_listener plain, secure;
 	struct evhttp *http;
 	struct evhttp *https;
 	struct evhttp_bound_socket *bound;
@@ -41,6 +48,11 @@ struct http_server {
 
 /** A new id for a request: 16 hex digits, unique per process start. */
 void http_request_id(struct http_server *srv, char out[HTTP_REQUEST_ID_LEN]);
+/**
+ * Sends the reply with body (may be NULL). A HEAD request gets the headers
+ * a GET would, Content-Length included, and no body.
+ */
+void http_send(struct evhttp_request *req, int status, const char *reason, struct evbuffer *body);
 /** Sends a small HTML page: title and text are trusted text, escaped anyway. */
 void http_reply_page(struct http_server *srv, struct evhttp_request *req, int status,
     const char *title, const char *text, const char *request_id);

@@ -15,11 +15,14 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "ingest/writer.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
 static void on_request(struct evhttp_request *req, void *arg);
+static const char *framing_error(struct evhttp_request *req);
+static bool internal_here(const struct http_listener *l);
 static void on_drained_ev(evutil_socket_t fd, short what, void *arg);
 static struct bufferevent *on_conn(struct event_base *base, void *arg);
 static struct bufferevent *on_tls_conn(struct event_base *base, void *arg);
@@ -68,6 +71,22 @@ http_common_headers(struct http_server *srv, struct evhttp_request *req, const c
 }
 
 void
+http_send(struct evhttp_request *req, int status, const char *reason, struct evbuffer *body)
+{
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		/* evhttp 2.1 would send the body of a HEAD and no length: RFC 9110 9.3.2. */
+		char len[32];
+
+		snprintf(len, sizeof(len), "%zu", body ? evbuffer_get_length(body) : 0);
+		evhttp_remove_header(evhttp_request_get_output_headers(req), "Content-Length");
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Length", len);
+		evhttp_send_reply(req, status, reason, NULL);
+		return;
+	}
+	evhttp_send_reply(req, status, reason, body);
+}
+
+void
 http_reply_page(struct http_server *srv, struct evhttp_request *req, int status,
     const char *title, const char *text, const char *request_id)
 {
@@ -98,7 +117,7 @@ http_reply_page(struct http_server *srv, struct evhttp_request *req, int status,
 	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
 	evhttp_add_header(h, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
-	evhttp_send_reply(req, status, NULL, out);
+	http_send(req, status, NULL, out);
 	evbuffer_free(out);
 }
 
@@ -111,31 +130,91 @@ reply_text(struct http_server *srv, struct evhttp_request *req, int status, cons
 	http_common_headers(srv, req, NULL);
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
 	    "text/plain; charset=utf-8");
-	evhttp_send_reply(req, status, NULL, out);
+	http_send(req, status, NULL, out);
 	evbuffer_free(out);
+}
+
+/*
+ * Framing that a proxy in front may read differently from evhttp, which
+ * takes the first Content-Length and lets strtoll read a sign: the rest of
+ * the body would become a request of its own (request smuggling).
+ */
+static const char *
+framing_error(struct evhttp_request *req)
+{
+	struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+	struct evkeyval *kv;
+	int lengths = 0;
+	bool chunked = false;
+
+	for (kv = h->tqh_first; kv; kv = kv->next.tqe_next) {
+		if (evutil_ascii_strcasecmp(kv->key, "Content-Length") == 0) {
+			const char *v = kv->value;
+
+			if (++lengths > 1)
+				return "more than one Content-Length";
+			if (*v == '\0' || strspn(v, "0123456789") != strlen(v))
+				return "a Content-Length that is not digits alone";
+		} else if (evutil_ascii_strcasecmp(kv->key, "Transfer-Encoding") == 0) {
+			chunked = true;
+		}
+	}
+	if (lengths > 0 && chunked)
+		return "both Content-Length and Transfer-Encoding";
+	return NULL;
+}
+
+/* /metrics, /healthz and /readyz: on the listeners [server] internal_endpoints names. */
+static bool
+internal_here(const struct http_listener *l)
+{
+	switch (l->srv->cfg->internal_on) {
+	case CONFIG_INTERNAL_LISTEN:
+		return !l->tls;
+	case CONFIG_INTERNAL_TLS_LISTEN:
+		return l->tls;
+	case CONFIG_INTERNAL_BOTH:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
-	struct http_server *srv = arg;
+	const struct http_listener *l = arg;
+	struct http_server *srv = l->srv;
 	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 	bool get = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
+	bool internal = internal_here(l);
+	const char *framing;
 
 	conns_request_read(srv, req);
+	if ((framing = framing_error(req)) != NULL) {
+		/* Refused before any handler, and the connection closed: nothing after it is read. */
+		char text[128];
+
+		log_warn("http: refused a request with %s; connection closed", framing);
+		metrics_count(MC_HTTP_CUT, "bad_framing", NULL, 1);
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
+		snprintf(text, sizeof(text), "bad request: %s", framing);
+		reply_text(srv, req, 400, text);
+		return;
+	}
 	if (path == NULL)
 		path = "/";
 	if (srv->cfg->bind_enabled && strcmp(path, srv->cfg->bind_path) == 0) {
 		h_bind(srv, req);
-	} else if (srv->cfg->metrics && strcmp(path, "/metrics") == 0) {
+	} else if (internal && srv->cfg->metrics && strcmp(path, "/metrics") == 0) {
 		if (get) {
 			h_metrics(srv, req);
 		} else {
 			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
 			reply_text(srv, req, 405, "method not allowed");
 		}
-	} else if (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0) {
+	} else if (internal && (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0)) {
 		if (!get) {
 			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
 			reply_text(srv, req, 405, "method not allowed");
@@ -220,7 +299,7 @@ new_evhttp(struct http_server *srv)
 
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
-	evhttp_set_gencb(http, on_request, srv);
+	evhttp_set_gencb(http, on_request, &srv->plain);
 	evhttp_set_bevcb(http, on_conn, srv);
 	evhttp_set_default_content_type(http, "text/plain; charset=utf-8");
 	apply_limits(srv, http);
@@ -269,6 +348,7 @@ setup_tls(struct http_server *srv, char *err, size_t errlen)
 		return false;
 	}
 	srv->https = new_evhttp(srv);
+	evhttp_set_gencb(srv->https, on_request, &srv->secure);
 	evhttp_set_bevcb(srv->https, on_tls_conn, srv);
 	return bind_listener(srv->https, cfg->tls_listen, &srv->bound_tls, err, errlen);
 }
@@ -280,6 +360,8 @@ server_start(struct event_base *base, const struct config *cfg, const struct key
 	struct http_server *srv = xcalloc(1, sizeof(*srv));
 
 	srv->base = base;
+	srv->plain = (struct http_listener){ srv, false };
+	srv->secure = (struct http_listener){ srv, true };
 	srv->cfg = cfg;
 	srv->keys = keys;
 	srv->writer = writer;

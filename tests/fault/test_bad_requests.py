@@ -37,6 +37,67 @@ def test_garbled_and_oversized_requests_are_refused(make_hcwatch, db, keys):
         ("after",)]
 
 
+def exchange(port, payload, timeout=5):
+    """Sends payload on one connection; returns every byte back until the server closes it
+    (None if it is still open after timeout)."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    out = b""
+    try:
+        s.sendall(payload)
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return out
+            out += chunk
+    except socket.timeout:
+        return None
+    finally:
+        s.close()
+
+
+def test_ambiguous_lengths_are_refused_and_nothing_is_smuggled(make_hcwatch, db, keys):
+    """A proxy in front may read the framing otherwise than evhttp does: the request is refused
+    with 400, the connection closed, and what followed is never read as a request."""
+    h = make_hcwatch({"log": {"level": "warn"}})
+    smuggled = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    cases = {
+        "two lengths": b"Content-Length: 5\r\nContent-Length: 44\r\n",
+        "the same length twice": b"Content-Length: 5\r\nContent-Length: 5\r\n",
+        "a signed length": b"Content-Length: +5\r\n",
+        "length and chunked": b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+    }
+    for name, headers in cases.items():
+        for path in (b"/huawei/bind", b"/healthz"):
+            got = exchange(h.port, b"POST " + path + b" HTTP/1.1\r\nHost: x\r\n" + headers +
+                           b"Content-Type: application/x-www-form-urlencoded\r\n\r\nbindR" +
+                           smuggled)
+            assert got is not None, (name, path, "left open")
+            assert got.startswith(b"HTTP/1.1 400 "), (name, path, got)
+            assert got.count(b"HTTP/1.1") == 1, (name, path, got)     # nothing smuggled
+    assert db.scalar("SELECT count(*) FROM callback_events") == 0
+    assert "more than one Content-Length" in h.logtext()
+    # A chunked body that is not chunked is refused by evhttp itself, before hcwatch sees it.
+    cut = [ln for ln in h.request("GET", "/metrics").body.decode().splitlines()
+           if ln.startswith('hcwatch_http_connections_cut_total{reason="bad_framing"}')]
+    assert len(cut) == 1 and float(cut[0].split()[-1]) == 3 * 2, cut
+
+
+def test_head_gets_headers_and_no_body(make_hcwatch):
+    h = make_hcwatch({"log": {"level": "warn"}})
+    for path in (b"/huawei/bind", b"/healthz", b"/readyz", b"/metrics", b"/nowhere"):
+        get = exchange(h.port, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        head = exchange(h.port, b"HEAD " + path + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert head is not None and get is not None, path
+        head_hdr, _, head_body = head.partition(b"\r\n\r\n")
+        get_hdr, _, get_body = get.partition(b"\r\n\r\n")
+        assert head_body == b"", (path, head)
+        lengths = [ln for ln in head_hdr.split(b"\r\n") if ln.lower().startswith(b"content-length:")]
+        assert len(lengths) == 1, (path, head_hdr)
+        assert head_hdr.split(b"\r\n")[0] == get_hdr.split(b"\r\n")[0], path
+        if path != b"/metrics":     # the metrics change between the two requests
+            assert int(lengths[0].split(b":")[1]) == len(get_body), (path, head_hdr, get_body)
+
+
 class Dripper(threading.Thread):
     """Sends a request a byte at a time, each well inside [server] timeout, until cut off."""
 

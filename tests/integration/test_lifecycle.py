@@ -1,10 +1,12 @@
 """Running hcwatch: database outages, reload, drain, migrations, TLS, logs and the CLI."""
 
+import http.client
 import json
 import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import threading
 
@@ -168,3 +170,21 @@ def test_tls_listener(make_hcwatch, db, keys, workdir):
                           "--key", keys.key, "--domain-id", "tls2"], capture_output=True, text=True)
     assert out.returncode == 1 and "certificate" in out.stderr.lower()
     assert db.scalar("SELECT count(*) FROM customers") == 1
+    # The internet-facing listener serves the notification only; the plain one the rest.
+    ctx = ssl.create_default_context(cafile=crt)
+    for path in ("/metrics", "/healthz", "/readyz"):
+        c = http.client.HTTPSConnection("127.0.0.1", tls_port, context=ctx, timeout=10)
+        c.request("GET", path)
+        assert c.getresponse().status == 404, path
+        c.close()
+        assert h.request("GET", path).status == 200, path
+    # Where they are served is the operator's choice.
+    h.settings["server"]["internal_endpoints"] = "tls_listen"
+    h.write_conf()
+    h.send_signal(signal.SIGHUP)
+    wait_until(lambda: "configuration reloaded" in h.logtext(), 10, "reload")
+    c = http.client.HTTPSConnection("127.0.0.1", tls_port, context=ctx, timeout=10)
+    c.request("GET", "/healthz")
+    assert c.getresponse().status == 200
+    c.close()
+    assert h.request("GET", "/healthz").status == 404
