@@ -26,6 +26,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "http/server.h"
+#include "ingest/retention.h"
 #include "ingest/writer.h"
 #include "notify/notifier.h"
 #include "poller/poller.h"
@@ -47,6 +48,7 @@ struct app {
 	struct poller *poller;
 	struct evaluator *evaluator;
 	struct notifier *notifier;
+	struct retention *retention;
 	struct event *sig_hup, *sig_term, *sig_int, *shutdown_timer;
 	bool stopping;
 	pthread_t retiring;		/* stops the alerting a reload replaced */
@@ -361,6 +363,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	server_reload(app->srv, next, keys);
+	retention_configure(app->retention, next);
 	keyring_free(app->keys);
 	alerting_changed = !config_alerting_equal(app->cfg, next);
 	config_free(app->cfg);
@@ -479,6 +482,8 @@ cmd_serve(const char *path)
 		}
 	}
 	start_alerting(&app);
+	if (app.cfg->bind_enabled)
+		app.retention = retention_start(app.cfg);
 	app.sig_hup = evsignal_new(app.base, SIGHUP, on_sighup, &app);
 	app.sig_term = evsignal_new(app.base, SIGTERM, on_sigterm, &app);
 	app.sig_int = evsignal_new(app.base, SIGINT, on_sigterm, &app);
@@ -507,6 +512,7 @@ out:
 	 * Reverse order: the notifier and the rules, the poller, the writer
 	 * (answers what is left), HTTP, the loop.
 	 */
+	retention_stop(app.retention);
 	notifier_stop(app.notifier);
 	evaluator_stop(app.evaluator);
 	wait_retired(&app);

@@ -89,6 +89,9 @@ static const struct cf_key cf_keys[] = {
 	{ "bind", "certificates", CF_STR, OFF(bind_certificates), 0, 0, "", true, false, NULL, NULL },
 	{ "bind", "signed_string", CF_STR, OFF(bind_signed_string), 0, 0, "A", true, false, NULL, check_signed_string },
 	{ "bind", "success_url", CF_STR, OFF(bind_success_url), 0, 0, "", true, false, NULL, check_url_or_empty },
+	{ "bind", "rejected_per_minute", CF_INT, OFF(bind_rejected_per_minute), 0, 1000000, "30", true, false, NULL, NULL },
+	{ "bind", "retention_days", CF_INT, OFF(bind_retention_days), 0, 36500, "400", true, false, NULL, NULL },
+	{ "bind", "rejected_retention_days", CF_INT, OFF(bind_rejected_retention_days), 0, 36500, "30", true, false, NULL, NULL },
 
 	/* The poller's threads read these without locks: none of them reloads. */
 	{ "huawei", "endpoint", CF_STR, OFF(hw_endpoint), 0, 0, "https://bss.myhuaweicloud.com", false, false, NULL, check_url },

@@ -53,6 +53,9 @@ struct config {
 	char *bind_certificates;
 	char *bind_signed_string;
 	char *bind_success_url;
+	int bind_rejected_per_minute;	/* rejected requests recorded per address; 0: all */
+	int bind_retention_days;	/* accepted and duplicate callback_events; 0: for ever */
+	int bind_rejected_retention_days;
 
 	/* [huawei] */
 	char *hw_endpoint;

@@ -27,6 +27,8 @@
 #include "verify/form.h"
 
 #define BIND_CHANNEL "bind"
+/* What is kept of a rejected request's body: enough to see what it was. */
+#define REJECTED_BODY_MAX 4096
 
 struct bind_job {
 	struct writer_job job;	/* first: the writer hands this pointer back */
@@ -118,8 +120,6 @@ check_and_verify(struct bind_job *bj, enum evhttp_cmd_type cmd, size_t max_body)
 	if (bj->body_len > max_body) {
 		snprintf(bj->detail, sizeof(bj->detail), "body of %zu bytes exceeds max_body_size %zu",
 		    bj->body_len, max_body);
-		/* Keep the evidence bounded: the first bytes are enough to see what it was. */
-		bj->body_len = 1024;
 		return BIND_BODY_TOO_LARGE;
 	}
 	form_media_type(bj->content_type, media, sizeof(media));
@@ -183,6 +183,20 @@ h_bind(struct http_server *srv, struct evhttp_request *req)
 		cb->reason = bind_reason_code(bj->reason);
 		cb->detail = bj->detail;
 		cb->idem_key = bj->body_key;
+		/* Bounded evidence: the first bytes, the hash and the size of the whole. */
+		cb->body_bytes = bj->body_len;
+		if (cb->body_len > REJECTED_BODY_MAX)
+			cb->body_len = REJECTED_BODY_MAX;
+		if (!http_rejection_allowed(srv, bj->remote_addr)) {
+			metrics_count(MC_CALLBACKS, "limited", "", 1);
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "60");
+			http_reply_page(srv, req, 429, "请求过多 / Too many requests",
+			    "此地址的无效请求过多，暂不处理。"
+			    "Too many invalid requests from this address; try again later.",
+			    bj->request_id);
+			job_free(bj);
+			return;
+		}
 	}
 
 	bj->job.cb = cb;

@@ -39,6 +39,9 @@ struct http_server {
 	struct event *drained_ev;
 	struct metrics_db *metrics_db;	/* h_metrics.c: the database gauges */
 
+	/* limits.c: rejected requests per address */
+	struct rejection_slot *rejections;
+
 	/* conns.c: the whole-request deadline */
 	struct conn *conns;
 	struct conn **conn_by_fd;
@@ -69,6 +72,13 @@ void conns_request_read(struct http_server *srv, struct evhttp_request *req);
 void conns_start(struct http_server *srv);
 /** After evhttp_free: drops what is still watched. */
 void conns_free(struct http_server *srv);
+
+/**
+ * Counts a rejected request from addr against [bind] rejected_per_minute;
+ * false when it is over the limit, and should be answered 429 unrecorded.
+ */
+bool http_rejection_allowed(struct http_server *srv, const char *addr);
+void http_rejections_free(struct http_server *srv);
 
 void h_bind(struct http_server *srv, struct evhttp_request *req);
 void h_metrics(struct http_server *srv, struct evhttp_request *req);

@@ -424,6 +424,7 @@ server_free(struct http_server *srv)
 	if (srv->https)
 		evhttp_free(srv->https);
 	conns_free(srv);
+	http_rejections_free(srv);
 	if (srv->drained_ev)
 		event_free(srv->drained_ev);
 	SSL_CTX_free(srv->ssl_ctx);

@@ -28,6 +28,10 @@
  * every accepted row of the table for each batch. The unique index
  * callback_events_accepted_once makes a concurrent writer's batch fail rather
  * than accept twice, and the caller retries it.
+ *
+ * Identical rejections (same channel, body hash and reason) in the same hour
+ * are one row: a batch's own are grouped, and a group whose hour already has
+ * a row adds to its repeats instead of inserting.
  */
 static const char sql_callbacks_record[] =
 	"WITH inp AS ("
@@ -35,7 +39,7 @@ static const char sql_callbacks_record[] =
 	"    ord int, received_at timestamptz, channel text, request_id text, remote_addr text,"
 	"    content_type text, verified boolean, reason text, detail text, sig_rule text,"
 	"    idem_key text, customer_id text, account_name text, xaccount_id text, xuser_id text,"
-	"    bind_action text, payload jsonb, body text)"
+	"    bind_action text, payload jsonb, body text, body_bytes int)"
 	"), classified AS ("
 	"  SELECT inp.*, CASE"
 	"    WHEN NOT inp.verified THEN 'rejected'"
@@ -45,13 +49,32 @@ static const char sql_callbacks_record[] =
 	"                   OVER (PARTITION BY inp.channel, inp.idem_key) THEN 'accepted'"
 	"    ELSE 'duplicate' END AS status"
 	"  FROM inp"
+	"), rej AS ("
+	"  SELECT channel, idem_key, reason, date_trunc('hour', received_at) AS hour,"
+	"    count(*)::int AS n, max(received_at) AS last, min(ord) AS first_ord"
+	"  FROM classified WHERE status = 'rejected'"
+	"  GROUP BY channel, idem_key, reason, date_trunc('hour', received_at)"
+	"), bumped AS ("
+	"  UPDATE callback_events e SET repeats = e.repeats + rej.n,"
+	"    last_received_at = greatest(COALESCE(e.last_received_at, e.received_at), rej.last)"
+	"  FROM rej"
+	"  WHERE e.id = (SELECT min(x.id) FROM callback_events x WHERE x.status = 'rejected'"
+	"    AND x.channel = rej.channel AND x.idempotency_key = rej.idem_key"
+	"    AND x.reason = rej.reason AND x.received_at >= rej.hour"
+	"    AND x.received_at < rej.hour + interval '1 hour')"
+	"  RETURNING rej.first_ord"
 	"), events AS ("
 	"  INSERT INTO callback_events (received_at, channel, request_id, remote_addr, content_type,"
-	"    status, reason, detail, sig_rule, idempotency_key, customer_id, account_name, payload, body)"
-	"  SELECT received_at, channel, request_id, remote_addr, content_type, status,"
-	"    CASE WHEN status = 'rejected' THEN reason END, detail, sig_rule, idem_key, customer_id,"
-	"    account_name, payload, decode(body, 'base64')"
-	"  FROM classified ORDER BY ord"
+	"    status, reason, detail, sig_rule, idempotency_key, customer_id, account_name, payload, body,"
+	"    body_bytes, repeats, last_received_at)"
+	"  SELECT c.received_at, c.channel, c.request_id, c.remote_addr, c.content_type, c.status,"
+	"    CASE WHEN c.status = 'rejected' THEN c.reason END, c.detail, c.sig_rule, c.idem_key,"
+	"    c.customer_id, c.account_name, c.payload, decode(c.body, 'base64'), c.body_bytes,"
+	"    COALESCE(r.n, 1), CASE WHEN r.n > 1 THEN r.last END"
+	"  FROM classified c LEFT JOIN rej r ON c.status = 'rejected' AND r.first_ord = c.ord"
+	"  WHERE c.status <> 'rejected'"
+	"    OR (r.first_ord IS NOT NULL AND r.first_ord NOT IN (SELECT first_ord FROM bumped))"
+	"  ORDER BY c.ord"
 	"  RETURNING 1"
 	"), by_id AS ("
 	"  INSERT INTO customers AS c (customer_id, account_name, xaccount_id, xuser_id, bind_action,"
@@ -374,6 +397,8 @@ callback_json(const struct store_callback *cb, size_t ord)
 		char *b64 = b64_encode(cb->body, cb->body_len);
 
 		json_object_set_new(o, "body", json_string(b64));
+		json_object_set_new(o, "body_bytes", json_integer((json_int_t)(cb->body_bytes ?
+		    cb->body_bytes : cb->body_len)));
 		free(b64);
 	}
 	return o;

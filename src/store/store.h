@@ -51,7 +51,8 @@ struct store_callback {
 	const char *bind_action;
 	json_t *payload;	/* borrowed */
 	const unsigned char *body;
-	size_t body_len;
+	size_t body_len;	/* what is stored of it */
+	size_t body_bytes;	/* its size as received; 0: body_len */
 
 	enum store_outcome outcome;	/* set by store_callbacks_record */
 };
@@ -276,6 +277,12 @@ enum store_result store_delivery_replay(struct store *s, long id, const char *no
  */
 enum store_result store_destination_token(struct store *s, const char *destination,
     double interval, double tolerance, double *wait, char *err, size_t errlen);
+/**
+ * Deletes up to batch callback_events older than days: the rejected ones,
+ * or the others. *deleted says how many; fewer than batch means none is left.
+ */
+enum store_result store_callbacks_expire(struct store *s, bool rejected, int days, int batch,
+    long *deleted, char *err, size_t errlen);
 /** A send to destination left ago seconds since: the next waits one interval after it. */
 enum store_result store_destination_sent(struct store *s, const char *destination, double ago,
     double interval, char *err, size_t errlen);

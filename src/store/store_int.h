@@ -17,6 +17,7 @@ struct store {
 	uint64_t poll_prepared;	/* q_poll.c: one bit per statement */
 	uint64_t alert_prepared;	/* q_alerts.c */
 	uint64_t outbox_prepared;	/* q_outbox.c */
+	uint64_t retention_prepared;	/* q_retention.c */
 	bool async_commit;
 };
 

@@ -6,6 +6,8 @@ import subprocess
 import threading
 import time
 
+import pytest
+
 from harness import free_port, sim_bind, wait_until
 
 
@@ -80,6 +82,65 @@ def test_ambiguous_lengths_are_refused_and_nothing_is_smuggled(make_hcwatch, db,
     cut = [ln for ln in h.request("GET", "/metrics").body.decode().splitlines()
            if ln.startswith('hcwatch_http_connections_cut_total{reason="bad_framing"}')]
     assert len(cut) == 1 and float(cut[0].split()[-1]) == 3 * 2, cut
+
+
+def test_repeated_rejections_are_counted_not_stored(make_hcwatch, db, keys):
+    """Anyone can reach the URL: identical rejections make one row that counts them, and a
+    rejected body is kept to its first 4 KiB, with its hash and size."""
+    h = make_hcwatch({"log": {"level": "warn"}, "bind": {"rejected_per_minute": "0"}})
+    for _ in range(200):
+        assert h.request("GET", "/huawei/bind").status == 405
+    big = b"x" * 60000
+    for _ in range(5):
+        assert h.post_form(big, content_type="text/plain").status == 415
+    rows = db.query("SELECT reason, repeats, octet_length(body), body_bytes FROM callback_events"
+                    " ORDER BY id")
+    by_reason = {}
+    for reason, repeats, stored, size in rows:
+        by_reason.setdefault(reason, []).append((repeats, stored, size))
+    # An hour may turn during the test: then two rows, the count still exact.
+    assert sum(r for r, _, _ in by_reason["method_not_allowed"]) == 200
+    assert len(by_reason["method_not_allowed"]) <= 2
+    assert sum(r for r, _, _ in by_reason["unsupported_media_type"]) == 5
+    assert all(stored == 4096 and size == 60000
+               for _, stored, size in by_reason["unsupported_media_type"])
+    assert db.scalar("SELECT sum(callbacks) FROM dashboard.callback_intake") == 205
+    url = f"http://127.0.0.1:{h.port}/huawei/bind"
+    assert sim_bind(url, keys.key, "--domain-id", "after")[0] == 303
+
+
+def test_rejections_per_address_are_limited(make_hcwatch, db, keys):
+    h = make_hcwatch({"log": {"level": "warn"}, "bind": {"rejected_per_minute": "10"}})
+    began = time.monotonic()
+    statuses = [h.post_form(f"bogus={i}").status for i in range(50)]
+    if time.monotonic() - began > 50:
+        pytest.skip("50 local requests took most of a minute: the machine is too slow to tell")
+    assert statuses.count(400) == 10 and statuses.count(429) == 40, statuses
+    assert db.scalar("SELECT count(*) FROM callback_events") == 10
+    m = h.request("GET", "/metrics").body.decode()
+    assert 'hcwatch_callbacks_total{result="limited",reason=""} 40' in m
+    assert h.logtext().count("rejected requests in a minute from 127.0.0.1") == 1
+    # A verified notification is never limited.
+    url = f"http://127.0.0.1:{h.port}/huawei/bind"
+    assert sim_bind(url, keys.key, "--domain-id", "after")[0] == 303
+
+
+def test_old_callbacks_go_at_their_retention(make_hcwatch, db):
+    h = make_hcwatch({"bind": {"retention_days": "400", "rejected_retention_days": "30"}},
+                     start=False)
+    for status, days in (("accepted", 500), ("accepted", 300), ("rejected", 40),
+                         ("rejected", 10)):
+        db.query("INSERT INTO callback_events (received_at, channel, request_id, status, reason,"
+                 " idempotency_key) VALUES (now() - %s * interval '1 day', 'bind', 'r', %s, %s,"
+                 " %s)", (days, status, "bad_signature" if status == "rejected" else None,
+                          f"k{days}"))
+    h.start()
+    wait_until(lambda: db.scalar("SELECT count(*) FROM callback_events") == 2, 20,
+               "the retention pass")
+    assert sorted(k for (k,) in db.query("SELECT idempotency_key FROM callback_events")) == [
+        "k10", "k300"]
+    assert "retention: deleted 1 callback_events older than 400 days and 1 rejected" in \
+        h.logtext()
 
 
 def test_head_gets_headers_and_no_body(make_hcwatch):

@@ -143,9 +143,10 @@ def test_transport_rejections_recorded(hcwatch, db, keys):
     assert [(e[0], e[1]) for e in events(db)] == [
         ("rejected", "unsupported_media_type"), ("rejected", "method_not_allowed"),
         ("rejected", "body_too_large"), ("rejected", "malformed_form")]
-    # The oversized body is kept only as a bounded sample.
-    assert db.scalar("SELECT max(length(body)) FROM callback_events") <= 70000
-    assert db.scalar("SELECT length(body) FROM callback_events WHERE reason = 'body_too_large'") == 1024
+    # A rejected body is kept only as a bounded sample, with the size of the whole.
+    assert db.scalar("SELECT max(length(body)) FROM callback_events") <= 4096
+    assert db.query("SELECT length(body), body_bytes FROM callback_events"
+                    " WHERE reason = 'body_too_large'") == [(4096, len(big))]
     assert customers(db) == 0
 
 
