@@ -81,6 +81,30 @@ is_throttle_code(const char *code)
 	    strcmp(code, "CBC.0250") == 0;
 }
 
+size_t
+hwc_defuse_nul(char *body, size_t len)
+{
+	bool in_string = false;
+	size_t changed = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (!in_string) {
+			in_string = body[i] == '"';
+			continue;
+		}
+		if (body[i] == '"') {
+			in_string = false;
+		} else if (body[i] == '\\' && i + 1 < len) {
+			if (body[i + 1] == 'u' && i + 5 < len && memcmp(body + i + 2, "0000", 4) == 0) {
+				memcpy(body + i + 2, "fffd", 4);
+				changed++;
+			}
+			i++;	/* the escaped character is never the string's end */
+		}
+	}
+	return changed;
+}
+
 enum hwc_status
 hwc_classify(long http_status, const char *body, size_t len, json_t **out, struct hwc_error *e)
 {
@@ -451,6 +475,8 @@ send_once(struct hwc_session *s, const char *method, const char *path,
 		goto out;
 	}
 	*sent_us = resp.sent_us;
+	if (resp.body.len > 0 && hwc_defuse_nul(resp.body.data, resp.body.len) > 0)
+		log_debug("poller: %s: U+0000 in Huawei's answer replaced by U+FFFD", path);
 	st = hwc_classify(resp.status, resp.body.data, resp.body.len, out, e);
 	if (st == HWC_OK && raw) {
 		buf_reset(raw);

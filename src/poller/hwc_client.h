@@ -46,6 +46,13 @@ struct hwc_client;
 struct hwc_session;
 
 /**
+ * Turns every \u0000 escape inside a JSON string of body into \ufffd, in
+ * place (the same length): PostgreSQL's jsonb refuses U+0000, and one such
+ * character in a customer's name must not lose the rest of the page.
+ * Returns how many it changed.
+ */
+size_t hwc_defuse_nul(char *body, size_t len);
+/**
  * Classifies one answer. On HWC_OK, *out receives the parsed body (new
  * reference; an empty body gives an empty object). Otherwise e says why.
  */

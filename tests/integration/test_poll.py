@@ -91,6 +91,21 @@ def test_poll_matches_the_dataset_row_for_row(make_hcwatch, sim, db):
     assert sim.stats()["throttled"] == 0
 
 
+def test_a_nul_in_huawei_data_loses_nothing(make_hcwatch, sim, db):
+    """One customer's name holds U+0000, which PostgreSQL's jsonb refuses: that customer and
+    every other on the page are stored, the name with U+FFFD in its place."""
+    data = sim.dataset()
+    victim = data["customers"][3]
+    sim.mutate({"op": "customer", "customer_id": victim["customer_id"],
+                "set": {"customer": "华东\u0000客户", "account_name": "acct\u0000x"}})
+    h = poller_hcwatch(make_hcwatch, sim)
+    r = poll(h, "--job", "customers")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert db.scalar("SELECT count(*) FROM customers") == len(data["customers"])
+    assert db.query("SELECT customer_name, account_name FROM customers WHERE customer_id = %s",
+                    (victim["customer_id"],)) == [("华东\ufffd客户", "acct\ufffdx")]
+
+
 def test_transitions_are_recorded_as_events(make_hcwatch, sim, db, keys):
     h = poller_hcwatch(make_hcwatch, sim)
     h.start()

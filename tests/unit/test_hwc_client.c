@@ -141,6 +141,35 @@ test_quota_overrides(void **state)
 	assert_true(hwc_quota_check_overrides(" , ", err, sizeof(err)));
 }
 
+/* U+0000 escapes inside strings become U+FFFD; nothing else changes, nor the length. */
+static void
+test_defuse_nul(void **state)
+{
+	static const struct {
+		const char *in, *out;
+		size_t n;
+	} cases[] = {
+		{ "{\"a\":\"x\\u0000y\"}", "{\"a\":\"x\\ufffdy\"}", 1 },
+		/* An escaped backslash then "u0000" is text, not a NUL. */
+		{ "{\"a\":\"x\\\\u0000\"}", "{\"a\":\"x\\\\u0000\"}", 0 },
+		/* An escaped quote does not end the string. */
+		{ "{\"a\":\"\\\"\\u0000\"}", "{\"a\":\"\\\"\\ufffd\"}", 1 },
+		{ "{\"\\u0000\":1,\"b\":\"\\u0000\\u0000\"}", "{\"\\ufffd\":1,\"b\":\"\\ufffd\\ufffd\"}", 3 },
+		/* Cut short: nothing read past the end. */
+		{ "{\"a\":\"\\u000", "{\"a\":\"\\u000", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[128];
+		size_t len = strlen(cases[i].in);
+
+		memcpy(buf, cases[i].in, len + 1);
+		assert_int_equal(hwc_defuse_nul(buf, len), cases[i].n);
+		assert_string_equal(buf, cases[i].out);
+	}
+}
+
 /*
  * Threads that send late (a random delay between the grant and the request
  * leaving, as a slow wake-up or a new TLS connection would) must not bunch:
@@ -241,6 +270,7 @@ main(void)
 		cmocka_unit_test(test_server_and_garbled),
 		cmocka_unit_test(test_other_client_errors),
 		cmocka_unit_test(test_quota_overrides),
+		cmocka_unit_test(test_defuse_nul),
 		cmocka_unit_test(test_quota_sliding_window_counts_real_sends),
 		cmocka_unit_test(test_quota_acquire_stops),
 	};
