@@ -14,6 +14,7 @@
 
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
@@ -108,7 +109,7 @@ void
 log_write(enum log_level level, const char *request_id, const char *fmt, ...)
 {
 	char ts[CLOCK_RFC3339_LEN];
-	struct buf msg, line;
+	struct buf msg, line, visible;
 	va_list ap;
 
 	buf_init(&msg);
@@ -116,6 +117,12 @@ log_write(enum log_level level, const char *request_id, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vappendf(&msg, fmt, ap);
 	va_end(ap);
+	/*
+	 * Messages may quote bytes from the wire or a customer's name: one event,
+	 * one line, valid UTF-8, and nothing that reorders the text around it.
+	 */
+	buf_init(&visible);
+	utf8_visible(&visible, msg.data ? msg.data : "", msg.len);
 	clock_format_rfc3339(clock_wall_us(), ts, sizeof(ts));
 
 	if (atomic_load(&log_format) == LOG_FORMAT_JSON) {
@@ -126,13 +133,8 @@ log_write(enum log_level level, const char *request_id, const char *fmt, ...)
 		json_object_set_new(o, "level", json_string(level_names[level]));
 		if (request_id)
 			json_object_set_new(o, "request_id", json_string(request_id));
-		/* Messages may quote bytes from the wire; keep invalid UTF-8 out of JSON. */
-		json_object_set_new(o, "msg", json_stringn_nocheck(msg.data ? msg.data : "", msg.len));
-		s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
-		if (s == NULL) {
-			json_object_set_new(o, "msg", json_string("(message not valid UTF-8)"));
-			s = json_dumps(o, JSON_COMPACT);
-		}
+		json_object_set_new(o, "msg", json_string(visible.data ? visible.data : ""));
+		s = json_dumps(o, JSON_COMPACT);
 		if (s)
 			buf_append_str(&line, s);
 		free(s);
@@ -142,12 +144,7 @@ log_write(enum log_level level, const char *request_id, const char *fmt, ...)
 		if (request_id)
 			buf_appendf(&line, " [%s]", request_id);
 		buf_append_char(&line, ' ');
-		/* One event, one line: control bytes quoted from the wire become '?'. */
-		for (size_t i = 0; i < msg.len; i++) {
-			unsigned char c = (unsigned char)msg.data[i];
-
-			buf_append_char(&line, (c < 0x20 || c == 0x7f) ? '?' : (char)c);
-		}
+		buf_append(&line, visible.data ? visible.data : "", visible.len);
 	}
 	buf_append_char(&line, '\n');
 
@@ -169,5 +166,6 @@ log_write(enum log_level level, const char *request_id, const char *fmt, ...)
 	}
 	pthread_mutex_unlock(&log_lock);
 	buf_cleanup(&msg);
+	buf_cleanup(&visible);
 	buf_cleanup(&line);
 }

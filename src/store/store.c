@@ -6,7 +6,9 @@
 
 #include "core/log.h"
 #include "util/b64.h"
+#include "util/buf.h"
 #include "util/clock.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* What a later notification changes on an existing customer row (alias c). */
@@ -107,13 +109,42 @@ static const struct store_stmt stmts[] = {
 };
 
 static bool prepare_all(struct store *s, char *err, size_t errlen);
+static void one_line(char *err, size_t errlen);
 static json_t *callback_json(const struct store_callback *cb, size_t ord);
 static void set_opt_string(json_t *o, const char *key, const char *v);
+static void set_visible_string(json_t *o, const char *key, const char *v);
 
 int
 store_libpq_version(void)
 {
 	return PQlibVersion();
+}
+
+/*
+ * libpq's messages run over several lines ("…refused\n\tIs the server
+ * running…"): one line, the parts joined by "; ", for logs and tables.
+ */
+static void
+one_line(char *err, size_t errlen)
+{
+	char *copy = xstrdup(err);
+	size_t o = 0;
+
+	for (const char *p = copy; *p && o + 1 < errlen;) {
+		if (*p != '\n') {
+			err[o++] = *p++;
+			continue;
+		}
+		p += 1 + strspn(p + 1, "\t ");
+		if (*p == '\0')
+			break;
+		if (o > 0 && err[o - 1] != ';' && o + 1 < errlen)
+			err[o++] = ';';
+		if (o + 1 < errlen)
+			err[o++] = ' ';
+	}
+	err[o] = '\0';
+	free(copy);
 }
 
 void
@@ -128,6 +159,7 @@ store_set_error(struct store *s, const PGresult *res, const char *what, char *er
 	n = strlen(err);
 	while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
 		err[--n] = '\0';
+	one_line(err, errlen);
 }
 
 enum store_result
@@ -362,6 +394,24 @@ set_opt_string(json_t *o, const char *key, const char *v)
 		json_object_set_new(o, key, json_string(v));
 }
 
+/*
+ * Text that may quote the wire (a rejection's detail, a header): stored in
+ * its visible form, so that bytes that are not UTF-8 are kept as \xNN
+ * rather than dropped with the field, and bidi controls cannot reorder it.
+ */
+static void
+set_visible_string(json_t *o, const char *key, const char *v)
+{
+	struct buf b;
+
+	if (v == NULL)
+		return;
+	buf_init(&b);
+	utf8_visible(&b, v, strlen(v));
+	json_object_set_new(o, key, json_string(b.data ? b.data : ""));
+	buf_cleanup(&b);
+}
+
 static json_t *
 callback_json(const struct store_callback *cb, size_t ord)
 {
@@ -377,7 +427,7 @@ callback_json(const struct store_callback *cb, size_t ord)
 	set_opt_string(o, "request_id", cb->request_id);
 	set_opt_string(o, "remote_addr", cb->remote_addr);
 	set_opt_string(o, "reason", cb->reason);
-	set_opt_string(o, "detail", cb->detail);
+	set_visible_string(o, "detail", cb->detail);
 	set_opt_string(o, "sig_rule", cb->sig_rule ? rule : NULL);
 	set_opt_string(o, "idem_key", cb->idem_key);
 	set_opt_string(o, "customer_id", cb->customer_id);
@@ -385,12 +435,7 @@ callback_json(const struct store_callback *cb, size_t ord)
 	set_opt_string(o, "xaccount_id", cb->xaccount_id);
 	set_opt_string(o, "xuser_id", cb->xuser_id);
 	set_opt_string(o, "bind_action", cb->bind_action);
-	/* Header bytes from the wire need not be UTF-8; JSON and text columns need it. */
-	if (cb->content_type) {
-		json_t *ct = json_string(cb->content_type);
-
-		json_object_set_new(o, "content_type", ct ? ct : json_string("(not UTF-8)"));
-	}
+	set_visible_string(o, "content_type", cb->content_type);
 	if (cb->payload)
 		json_object_set(o, "payload", cb->payload);
 	if (cb->body) {

@@ -197,3 +197,22 @@ def test_client_gone_before_answer(hcwatch, db, keys):
     wait_until(lambda: db.scalar("SELECT count(*) FROM callback_events") == 20, 10, "20 events")
     assert customers(db) == 1
     assert hcwatch.request("GET", "/healthz").status == 200
+
+
+def test_bytes_that_are_not_utf8_are_kept_visible(hcwatch, db, keys):
+    """A rejection's detail quotes the Content-Type, which may hold bytes that are not UTF-8
+    and bidi controls: stored and logged in a visible, escaped form, never dropped, never raw."""
+    body = sim_body(keys.key, "--domain-id", "c1")
+    ctype = b"text/\xff" + "\u202eplain".encode()
+    with socket.create_connection(("127.0.0.1", hcwatch.port), timeout=30) as c:
+        c.sendall(b"POST /huawei/bind HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                  b"Content-Type: " + ctype + b"\r\nContent-Length: " +
+                  str(len(body)).encode() + b"\r\n\r\n" + body.encode())
+        assert c.recv(12) == b"HTTP/1.1 415"
+    wait_until(lambda: db.scalar("SELECT count(*) FROM callback_events") == 1, 10, "the row")
+    detail, stored_ctype = db.query("SELECT detail, content_type FROM callback_events")[0]
+    assert "text/\\xFF\\u{202E}plain" in detail, detail
+    assert stored_ctype == "text/\\xFF\\u{202E}plain", stored_ctype
+    log = open(hcwatch.logpath, "rb").read()
+    assert "text/\\xFF\\u{202E}plain" in log.decode("utf-8")   # valid UTF-8 throughout
+    assert "\u202e".encode() not in log and b"\xff" not in log

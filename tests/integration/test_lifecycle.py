@@ -139,6 +139,16 @@ def test_check_config_and_version(make_hcwatch, db, workdir):
         assert lib in v.stdout
 
 
+def test_database_errors_read_as_one_line(make_hcwatch):
+    """libpq's messages run over lines: the log and the commands show them joined, not as ??."""
+    h = make_hcwatch({"database": {"url": f"postgresql://nobody@127.0.0.1:{free_port()}/x",
+                                   "connect_timeout": "2"}}, migrate=False, start=False)
+    r = h.run("alerts", "list")
+    assert r.returncode != 0
+    assert "Connection refused; Is the server running" in r.stderr, r.stderr
+    assert "??" not in r.stderr and "\t" not in r.stderr
+
+
 def test_json_logs_with_request_id_and_no_secrets(pg, make_hcwatch, db, keys):
     # A password in the URL: trust auth ignores it, the logs must not show it.
     secret_url = db.url.replace("postgres@", "postgres:sup3rsecret@")
