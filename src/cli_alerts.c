@@ -383,9 +383,13 @@ cmd_deliver(const char *path, const struct cli_opts *o)
 		cfg->al_clock_offset = (int)((now_us - clock_wall_us() + 999999) / 1000000LL);
 	}
 	if (notifier_run_once(cfg, &st, err, sizeof(err))) {
-		printf("delivered %ld, retrying later %ld, dead %ld (%ld part(s) sent)\n", st.delivered,
-		    st.retried, st.dead, st.parts);
-		rc = st.dead || st.retried ? 1 : 0;
+		printf("delivered %ld, dead %ld, waiting for a retry %ld (%ld part(s) sent",
+		    st.delivered, st.dead, st.waiting, st.parts);
+		if (st.retried)
+			printf("; %ld failed attempt(s) tried again", st.retried);
+		printf(")\n");
+		/* 0 only when everything this run tried went through. */
+		rc = st.dead || st.waiting ? 1 : 0;
 	} else {
 		log_error("deliver: %s", err);
 	}

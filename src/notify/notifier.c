@@ -40,7 +40,29 @@ struct worker {
 	unsigned int seed;		/* jitter */
 	int64_t leased_at;		/* monotonic time the current delivery's lease was last set */
 	int64_t *noted_ok;		/* per destination: when last_ok_at was last written */
+	bool track_waiting;		/* deliver --once: remember what is left waiting */
+	long *waiting;			/* ids scheduled for a retry and not settled since */
+	size_t n_waiting;
 };
+
+/* Deliveries this worker left waiting for a retry: deliver --once says how many remain. */
+static void
+waiting_set(struct worker *w, long id, bool waiting)
+{
+	if (!w->track_waiting)
+		return;
+	for (size_t i = 0; i < w->n_waiting; i++) {
+		if (w->waiting[i] == id) {
+			if (!waiting)
+				w->waiting[i] = w->waiting[--w->n_waiting];
+			return;
+		}
+	}
+	if (waiting) {
+		w->waiting = xrealloc(w->waiting, (w->n_waiting + 1) * sizeof(*w->waiting));
+		w->waiting[w->n_waiting++] = id;
+	}
+}
 
 struct notifier {
 	struct config *cfg;
@@ -320,6 +342,7 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
 		if (still_held(del, store_delivery_retry(w->store, del, next, res->error, res->code,
 		    &held, err, sizeof(err)), &held, "scheduling its retry", err)) {
 			w->stats.retried++;
+			waiting_set(w, del->id, true);
 			metrics_count(MC_DELIVERIES, del->channel, "retry", 1);
 		}
 		return;
@@ -335,6 +358,7 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
 		    fb ? fb->name : NULL, fb ? config_channel_name(fb->type) : NULL, &held, err,
 		    sizeof(err)), &held, "recording it dead", err)) {
 			w->stats.dead++;
+			waiting_set(w, del->id, false);
 			metrics_count(MC_DELIVERIES, del->channel, "dead", 1);
 		}
 	}
@@ -408,6 +432,7 @@ process(struct worker *w, struct store_delivery *del)
 			int64_t *noted = &w->noted_ok[d - w->cfg->dests];
 
 			w->stats.delivered++;
+			waiting_set(w, del->id, false);
 			metrics_count(MC_DELIVERIES, del->channel, "delivered", 1);
 			/*
 			 * last_ok_at: once a few seconds is enough while all goes well;
@@ -483,6 +508,7 @@ worker_cleanup(struct worker *w)
 	free(w->clients);
 	free(w->noted_ok);
 	free(w->dests);
+	free(w->waiting);
 	store_close(w->store);
 }
 
@@ -545,6 +571,7 @@ notifier_run_once(const struct config *cfg, struct notifier_stats *st, char *err
 
 	atomic_init(&stop, false);
 	worker_init(&w, cfg, &stop);
+	w.track_waiting = true;
 	if (store_ping(w.store, probe, sizeof(probe)) != STORE_OK) {
 		snprintf(err, errlen, "%s", probe);
 		worker_cleanup(&w);
@@ -552,6 +579,7 @@ notifier_run_once(const struct config *cfg, struct notifier_stats *st, char *err
 	}
 	while (step(&w))
 		;
+	w.stats.waiting = (long)w.n_waiting;
 	*st = w.stats;
 	worker_cleanup(&w);
 	return true;

@@ -24,7 +24,9 @@ struct notifier *notifier_start(const struct config *cfg);
 void notifier_stop(struct notifier *n);
 
 struct notifier_stats {
-	long delivered, retried, dead, parts;
+	long delivered, dead, parts;
+	long retried;	/* attempts that failed and were scheduled again */
+	long waiting;	/* deliveries of this run still waiting for a retry at its end */
 };
 
 /** In the foreground: delivers until nothing is due, then returns (deliver --once). */

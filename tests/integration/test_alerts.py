@@ -375,6 +375,31 @@ def test_hostile_names_arrive_as_text_on_every_channel(make_hcwatch, workdir, db
         s.stop()
 
 
+def test_deliver_once_exits_0_when_a_retry_went_through(make_hcwatch, sim, db):
+    """A delivery that failed once and went through later in the same run is delivered, not
+    'retrying later': the run exits 0. The ten paced sends (at least 2 s) outlast the retry
+    delay (at most [notifier] retry_max_ms, 1 s), so the retry falls due within the run."""
+    dests = {"ops": chat_destination(sim, "webhook", "ops", digest="false", rate_limit=300)}
+    h = alerting(make_hcwatch, sim, dests=dests)
+    add_customer(db)
+    now = dt.datetime.now(dt.timezone.utc)
+    for n in range(10):
+        add_resource(db, f"r{n}", now + dt.timedelta(days=2, hours=n))
+    assert h.run("alerts", "evaluate").returncode == 0
+    sim.chat_fault("webhook", "ops", "down", count=1)
+    r = h.run("deliver", "--once")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "delivered 10, dead 0, waiting for a retry 0" in r.stdout, r.stdout
+    assert "1 failed attempt(s) tried again" in r.stdout, r.stdout
+    assert len(sim.messages("webhook", "ops")["messages"]) == 10
+    # And one still waiting at the end of a run makes it exit 1, saying so.
+    add_resource(db, "late", now + dt.timedelta(days=2, hours=20))
+    assert h.run("alerts", "evaluate").returncode == 0
+    sim.chat_fault("webhook", "ops", "down", count=1)
+    r = h.run("deliver", "--once")
+    assert r.returncode == 1 and "waiting for a retry 1" in r.stdout, r.stdout
+
+
 def test_send_test_and_render(make_hcwatch, sim, db):
     dests = {"ops": chat_destination(sim, "webhook", "ops"),
              "team": chat_destination(sim, "feishu", "f2", language="en")}
