@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -13,7 +14,9 @@
 #include "core/log.h"
 #include "notify/notifier.h"
 #include "store/store.h"
+#include "util/buf.h"
 #include "util/clock.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* "2026-12-01T09:00:00Z", or now. */
@@ -75,41 +78,96 @@ str(const json_t *o, const char *key)
 	return v ? v : "-";
 }
 
+/*
+ * A table row: each value a cell of its column's width in terminal columns,
+ * cut without breaking a character (Chinese names are two columns a
+ * character), the last one whole. Values from the database are outside
+ * text: utf8_cell keeps control characters off the terminal.
+ */
 static void
-print_alerts(const char *json)
+print_row(const char *const *values, const int *widths, size_t n)
 {
-	json_t *a = json_loads(json, 0, NULL);
-	size_t i;
-	json_t *x;
+	struct buf line;
 
-	printf("%-8s %-20s %-9s %-13s %-8s %-5s %-24s %-28s %s\n", "id", "kind", "severity",
-	    "state", "stage", "days", "customer", "resource", "started");
-	json_array_foreach(a, i, x) {
-		printf("%-8s %-20s %-9s %-13s %-8s %-5s %-24.24s %-28.28s %s\n", str(x, "id"),
-		    str(x, "kind"), str(x, "severity"), str(x, "state"), str(x, "stage"),
-		    str(x, "days_left"), str(x, "customer"), str(x, "resource"), str(x, "started_at"));
+	buf_init(&line);
+	for (size_t i = 0; i < n; i++) {
+		if (i + 1 < n) {
+			utf8_cell(&line, values[i], widths[i]);
+			buf_append_char(&line, ' ');
+		} else {
+			utf8_cell(&line, values[i], (int)strlen(values[i]));
+		}
 	}
-	if (json_array_size(a) == 0)
+	while (line.len > 0 && line.data[line.len - 1] == ' ')
+		line.data[--line.len] = '\0';
+	printf("%s\n", line.data ? line.data : "");
+	buf_cleanup(&line);
+}
+
+/*
+ * Lists are fetched with one row more than limit: that row only says that
+ * more exist. How many of a's rows to print.
+ */
+static size_t
+shown(const json_t *a, int limit)
+{
+	size_t n = json_array_size(a);
+
+	if (n == 0)
 		printf("(none)\n");
+	return n > (size_t)limit ? (size_t)limit : n;
+}
+
+static void
+more_note(const json_t *a, int limit, const char *what)
+{
+	if (json_array_size(a) > (size_t)limit)
+		printf("(the newest %d %s shown; more with --limit N)\n", limit, what);
+}
+
+static void
+print_alerts(const char *json, int limit)
+{
+	static const int w[] = { 8, 20, 9, 13, 8, 5, 24, 28, 20 };
+	static const char *const head[] = { "id", "kind", "severity", "state", "stage", "days",
+		"customer", "resource", "started" };
+	json_t *a = json_loads(json, 0, NULL);
+	size_t n;
+
+	print_row(head, w, 9);
+	n = shown(a, limit);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *x = json_array_get(a, i);
+		const char *v[] = { str(x, "id"), str(x, "kind"), str(x, "severity"), str(x, "state"),
+			str(x, "stage"), str(x, "days_left"), str(x, "customer"), str(x, "resource"),
+			str(x, "started_at") };
+
+		print_row(v, w, 9);
+	}
+	more_note(a, limit, "alerts");
 	json_decref(a);
 }
 
 static void
-print_deliveries(const char *json)
+print_deliveries(const char *json, int limit)
 {
+	static const int w[] = { 8, 16, 9, 10, 6, 8, 21, 40 };
+	static const char *const head[] = { "id", "destination", "channel", "state", "items",
+		"attempts", "next attempt", "last error" };
 	json_t *a = json_loads(json, 0, NULL);
-	size_t i;
-	json_t *x;
+	size_t n;
 
-	printf("%-8s %-16s %-9s %-10s %6s %8s %-21s %s\n", "id", "destination", "channel",
-	    "state", "items", "attempts", "next attempt", "last error");
-	json_array_foreach(a, i, x) {
-		printf("%-8s %-16.16s %-9s %-10s %6s %8s %-21s %s\n", str(x, "id"),
-		    str(x, "destination"), str(x, "channel"), str(x, "state"), str(x, "items"),
-		    str(x, "attempts"), str(x, "next_attempt_at"), str(x, "last_error"));
+	print_row(head, w, 8);
+	n = shown(a, limit);
+	for (size_t i = 0; i < n; i++) {
+		const json_t *x = json_array_get(a, i);
+		const char *v[] = { str(x, "id"), str(x, "destination"), str(x, "channel"),
+			str(x, "state"), str(x, "items"), str(x, "attempts"), str(x, "next_attempt_at"),
+			str(x, "last_error") };
+
+		print_row(v, w, 8);
 	}
-	if (json_array_size(a) == 0)
-		printf("(none)\n");
+	more_note(a, limit, "deliveries");
 	json_decref(a);
 }
 
@@ -227,9 +285,12 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 	} else if (strcmp(sub, "list") == 0) {
 		char *json = NULL;
 
-		if (store_alerts_list(s, o->all, o->kind, o->customer, o->limit > 0 ? o->limit : 100,
-		    now, &json, err, sizeof(err)) == STORE_OK) {
-			print_alerts(json);
+		int limit = o->limit > 0 ? o->limit : 100;
+
+		/* One more than shown, to know whether to say that there are more. */
+		if (store_alerts_list(s, o->all, o->kind, o->customer, limit + 1, now, &json, err,
+		    sizeof(err)) == STORE_OK) {
+			print_alerts(json, limit);
 			rc = 0;
 		} else {
 			log_error("%s", err);
@@ -254,7 +315,7 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 	} else if (strcmp(sub, "silence") == 0) {
 		int64_t span = 0, end_us = 0;
 		char ends[CLOCK_RFC3339_LEN];
-		long id = 0;
+		long id = 0, covered = 0;
 
 		if (!o->customer && !o->resource && !o->kind) {
 			fprintf(stderr, "hcwatch: alerts silence needs --customer, --resource or --kind\n");
@@ -264,18 +325,46 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 			fprintf(stderr, "hcwatch: alerts silence needs --for 90m|2h|3d|1w or --until "
 			    "YYYY-MM-DDTHH:MM:SSZ\n");
 			rc = 2;
+		} else if (o->kind && !alerts_kind_known(o->kind)) {
+			fprintf(stderr, "hcwatch: --kind %s is not a kind of alert; the kinds are:",
+			    o->kind);
+			for (size_t i = 0; alerts_kinds[i]; i++)
+				fprintf(stderr, "%s %s", i ? "," : "", alerts_kinds[i]);
+			fprintf(stderr, "\n");
+			rc = 2;
 		} else {
+			bool cust_ok, res_ok;
+			char names_of[512];
+
 			if (o->for_)
 				end_us = now_us + span;
 			clock_format_rfc3339(end_us, ends, sizeof(ends));
 			if (end_us <= now_us) {
 				fprintf(stderr, "hcwatch: the silence would end before it starts\n");
 				rc = 2;
+			} else if (store_silence_check(s, o->customer, o->resource, &cust_ok, names_of,
+			    sizeof(names_of), &res_ok, err, sizeof(err)) != STORE_OK) {
+				log_error("%s", err);
+			} else if (!cust_ok) {
+				if (names_of[0])
+					fprintf(stderr, "hcwatch: --customer %s is a name, not a customer id; "
+					    "the customer with that name: %s\n", o->customer, names_of);
+				else
+					fprintf(stderr, "hcwatch: --customer %s: no customer has that id (hcwatch "
+					    "knows the customers the poller or a notification brought)\n",
+					    o->customer);
+				rc = 2;
+			} else if (!res_ok) {
+				fprintf(stderr, "hcwatch: --resource %s: no resource has that id\n",
+				    o->resource);
+				rc = 2;
 			} else if (store_silence_add(s, o->customer, o->resource, o->kind, now, ends,
-			    o->by ? o->by : "cli", o->note, &id, err, sizeof(err)) != STORE_OK) {
+			    o->by ? o->by : "cli", o->note, &id, &covered, err, sizeof(err)) !=
+			    STORE_OK) {
 				log_error("%s", err);
 			} else {
-				printf("silence %ld until %s\n", id, ends);
+				printf("silence %ld until %s: it covers %ld open alert(s) now, silenced at "
+				    "once\n", id, ends, covered);
 				rc = 0;
 			}
 		}
@@ -301,12 +390,17 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 			size_t i;
 			json_t *x;
 
-			printf("%-6s %-20s %-20s %-14s %-21s %-21s %s\n", "id", "customer", "resource",
-			    "kind", "from", "until", "comment");
+			static const int w[] = { 6, 20, 20, 14, 21, 21, 40 };
+			static const char *const head[] = { "id", "customer", "resource", "kind", "from",
+				"until", "comment" };
+
+			print_row(head, w, 7);
 			json_array_foreach(a, i, x) {
-				printf("%-6s %-20s %-20s %-14s %-21s %-21s %s\n", str(x, "id"),
-				    str(x, "customer_id"), str(x, "resource_id"), str(x, "kind"),
-				    str(x, "starts_at"), str(x, "ends_at"), str(x, "comment"));
+				const char *v[] = { str(x, "id"), str(x, "customer_id"),
+					str(x, "resource_id"), str(x, "kind"), str(x, "starts_at"),
+					str(x, "ends_at"), str(x, "comment") };
+
+				print_row(v, w, 7);
 			}
 			json_decref(a);
 			rc = 0;
@@ -317,9 +411,11 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 	} else if (strcmp(sub, "deliveries") == 0) {
 		char *json = NULL;
 
-		if (store_deliveries_list(s, o->dead, o->limit > 0 ? o->limit : 50, &json, err,
+		int limit = o->limit > 0 ? o->limit : 50;
+
+		if (store_deliveries_list(s, o->dead, limit + 1, &json, err,
 		    sizeof(err)) == STORE_OK) {
-			print_deliveries(json);
+			print_deliveries(json, limit);
 			rc = 0;
 		} else {
 			log_error("%s", err);
@@ -398,16 +494,39 @@ cmd_deliver(const char *path, const struct cli_opts *o)
 	return rc;
 }
 
-/* A sample digest: what a manager would see for one customer. */
+/*
+ * A sample digest: what a manager would see for one customer, under a first
+ * item that says it is a test. The expiry is a week from now, in the
+ * configured time zone.
+ */
 static json_t *
-sample_items(void)
+sample_items(const struct config *cfg)
 {
-	return json_pack("[{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b}},"
+	char when[32];
+	time_t t = (time_t)(clock_wall_us() / 1000000) + 7 * 86400;
+	struct tm tm;
+	const char *old_tz = getenv("TZ");
+	char *saved = old_tz ? xstrdup(old_tz) : NULL;
+
+	setenv("TZ", cfg->al_timezone, 1);
+	tzset();
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	if (saved)
+		setenv("TZ", saved, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(saved);
+	return json_pack("[{s:s, s:s, s:s, s:s, s:{s:s}},"
+	    " {s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b}},"
 	    " {s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}}]",
+	    "kind", "test", "event", "firing", "stage", "test", "severity", "info", "facts",
+	    "scope", "hcwatch",
 	    "kind", "expiry", "event", "firing", "stage", "7d", "severity", "warning", "facts",
 	    "customer_id", "sample-customer-id", "customer", "示例客户 Sample Co.",
 	    "resource", "web-01", "service", "ECS", "region", "cn-north-4",
-	    "expire_local", "2026-12-01 00:00", "stage", "7d", "days_left", 7, "auto_renew", 0,
+	    "expire_local", when, "stage", "7d", "days_left", 7, "auto_renew", 0,
 	    "kind", "low_balance", "event", "firing", "stage", "low", "severity", "warning",
 	    "facts", "customer_id", "sample-customer-id", "customer", "示例客户 Sample Co.",
 	    "amount", "80.00", "threshold", "100", "currency", "CNY");
@@ -444,7 +563,7 @@ cmd_send_test(const char *path, const struct cli_opts *o)
 		goto out;
 	}
 	snprintf(key, sizeof(key), "hcw_test_%lld", (long long)(clock_wall_us() / 1000));
-	items = sample_items();
+	items = sample_items(cfg);
 	parts = notifier_render(cfg, d, key, items);
 	if (notifier_send_now(cfg, d, key, parts, err, sizeof(err))) {
 		printf("sent a sample to %s (%s), %zu part(s), key %s\n", d->name,

@@ -19,6 +19,23 @@
 /* After a failed evaluation (database down), the next try. */
 #define RETRY_US (10 * 1000000LL)
 
+/* Kept equal to the alerts_kind_check constraint (migrations); a test compares them. */
+const char *const alerts_kinds[] = {
+	"expiry", "low_balance", "arrears", "runway", "partner_low_balance", "customer_bound",
+	"customer_new", "customer_frozen", "customer_gone", "credentials_rejected",
+	"channel_failing", "dead_letters", "poller_behind", NULL
+};
+
+bool
+alerts_kind_known(const char *kind)
+{
+	for (size_t i = 0; alerts_kinds[i]; i++) {
+		if (strcmp(alerts_kinds[i], kind) == 0)
+			return true;
+	}
+	return false;
+}
+
 int64_t
 alerts_now_us(const struct config *cfg)
 {

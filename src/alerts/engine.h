@@ -14,6 +14,11 @@
 #include "core/config.h"
 #include "store/store.h"
 
+/** Every kind of alert, as alerts.kind holds it; NULL-terminated. */
+extern const char *const alerts_kinds[];
+/** Whether kind is one of alerts_kinds. */
+bool alerts_kind_known(const char *kind);
+
 /** The rules' clock: the wall clock shifted by [alerts] clock_offset. */
 int64_t alerts_now_us(const struct config *cfg);
 

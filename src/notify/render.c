@@ -304,6 +304,10 @@ item_text(const struct render_opts *o, const json_t *item, struct buf *b)
 		    "客户完成绑定/注册：账号 %s", ofact(&x, f, "account_name"));
 		if (*ofact(&x, f, "xaccount_id"))
 			buf_appendf(b, ", xAccountId %s", ofact(&x, f, "xaccount_id"));
+	} else if (strcmp(kind, "test") == 0) {
+		buf_append_str(b, en ? "This is a test message from hcwatch send-test: the items below "
+		    "are samples, not real alerts" : "这是 hcwatch send-test 发出的测试消息：以下各项均为"
+		    "示例，并非真实告警");
 	} else if (strcmp(kind, "customer_frozen") == 0) {
 		buf_append_str(b, en ? "Customer account frozen" : "客户账号已冻结");
 	} else if (strcmp(kind, "customer_gone") == 0) {

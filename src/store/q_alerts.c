@@ -50,6 +50,7 @@ enum {
 	A_RUN,
 	A_LIST,
 	A_ACK,
+	A_SILENCE_CHECK,
 	A_SILENCE_ADD,
 	A_SILENCE_END,
 	A_SILENCES,
@@ -702,7 +703,7 @@ static const struct store_stmt qs[A_COUNT] = {
 
 	/* The command line's. */
 	[A_LIST] = { "alerts_list",
-	    "SELECT COALESCE(json_agg(x ORDER BY x.id DESC), '[]') FROM ("
+	    "SELECT COALESCE(json_agg(x ORDER BY x.id::bigint DESC), '[]') FROM ("
 	    /* Text throughout: the command line prints the values as they are. */
 	    "  SELECT a.id::text AS id, a.kind, a.severity, a.state, a.stage, a.customer_id,"
 	    "    a.resource_id,"
@@ -719,11 +720,37 @@ static const struct store_stmt qs[A_COUNT] = {
 	    "UPDATE alerts SET acked_at = $4, acked_by = $2, ack_note = NULLIF($3, ''),"
 	    "  state = CASE WHEN state = 'firing' THEN 'acknowledged' ELSE state END"
 	    " WHERE resolved_at IS NULL AND (id::text = $1 OR fingerprint = $1)", 4 },
+	/*
+	 * Whether the customer and the resource a silence names exist; if the
+	 * customer does not, the ids of customers with that account or company
+	 * name (a name given for an id).
+	 */
+	[A_SILENCE_CHECK] = { "alerts_silence_check",
+	    "SELECT ($1 = '' OR EXISTS (SELECT 1 FROM customers WHERE customer_id = $1))::text,"
+	    "  COALESCE((SELECT string_agg(customer_id, ', ' ORDER BY customer_id) FROM ("
+	    "    SELECT customer_id FROM customers WHERE $1 <> '' AND customer_id IS NOT NULL"
+	    "      AND (account_name = $1 OR customer_name = $1) LIMIT 5) x), ''),"
+	    "  ($2 = '' OR EXISTS (SELECT 1 FROM resources WHERE resource_id = $2))::text", 2 },
+	/*
+	 * A silence, and at once the state of the open alerts it covers (the
+	 * evaluation would set it only at its next run); counts them.
+	 */
 	[A_SILENCE_ADD] = { "alerts_silence_add",
-	    "INSERT INTO silences (customer_id, resource_id, kind, starts_at, ends_at, created_by,"
-	    "  comment)"
-	    " VALUES (NULLIF($1, ''), NULLIF($2, ''), NULLIF($3, ''), $4, $5, $6, NULLIF($7, ''))"
-	    " RETURNING id", 7 },
+	    "WITH ins AS ("
+	    "  INSERT INTO silences (customer_id, resource_id, kind, starts_at, ends_at, created_by,"
+	    "    comment)"
+	    "  VALUES (NULLIF($1, ''), NULLIF($2, ''), NULLIF($3, ''), $4, $5, $6, NULLIF($7, ''))"
+	    "  RETURNING id"
+	    "), covered AS ("
+	    "  SELECT a.id, a.state FROM alerts a"
+	    "  WHERE a.resolved_at IS NULL AND ($1 = '' OR a.customer_id = $1)"
+	    "    AND ($2 = '' OR a.resource_id = $2) AND ($3 = '' OR a.kind = $3)"
+	    "), quiet AS ("
+	    "  UPDATE alerts a SET state = 'silenced' FROM covered c"
+	    "  WHERE a.id = c.id AND c.state <> 'silenced'"
+	    "  RETURNING 1"
+	    ") SELECT (SELECT id FROM ins), (SELECT count(*) FROM covered),"
+	    "  (SELECT count(*) FROM quiet)", 7 },
 	[A_SILENCE_END] = { "alerts_silence_end",
 	    "UPDATE silences SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL", 2 },
 	[A_SILENCES] = { "alerts_silences",
@@ -984,15 +1011,38 @@ store_alert_ack(struct store *s, const char *ref, const char *by, const char *no
 enum store_result
 store_silence_add(struct store *s, const char *customer, const char *resource, const char *kind,
     const char *starts, const char *ends, const char *by, const char *comment, long *id,
-    char *err, size_t errlen)
+    long *covered, char *err, size_t errlen)
 {
 	const char *params[] = { customer ? customer : "", resource ? resource : "",
 		kind ? kind : "", starts, ends, by, comment ? comment : "" };
-	long c[1] = { 0 };
-	enum store_result r = run_rule(s, A_SILENCE_ADD, params, c, 1, err, errlen);
+	long c[2] = { 0, 0 };
+	enum store_result r = run_rule(s, A_SILENCE_ADD, params, c, 2, err, errlen);
 
 	*id = r == STORE_OK ? c[0] : 0;
+	*covered = r == STORE_OK ? c[1] : 0;
 	return r;
+}
+
+enum store_result
+store_silence_check(struct store *s, const char *customer, const char *resource,
+    bool *customer_ok, char *names_of, size_t names_len, bool *resource_ok, char *err,
+    size_t errlen)
+{
+	const char *params[] = { customer ? customer : "", resource ? resource : "" };
+	enum store_result r;
+	PGresult *res = run(s, A_SILENCE_CHECK, params, err, errlen, &r);
+
+	*customer_ok = *resource_ok = false;
+	names_of[0] = '\0';
+	if (res == NULL)
+		return r;
+	if (PQntuples(res) == 1) {
+		*customer_ok = strcmp(PQgetvalue(res, 0, 0), "true") == 0;
+		snprintf(names_of, names_len, "%s", PQgetvalue(res, 0, 1));
+		*resource_ok = strcmp(PQgetvalue(res, 0, 2), "true") == 0;
+	}
+	PQclear(res);
+	return STORE_OK;
 }
 
 enum store_result

@@ -153,7 +153,7 @@ static const struct store_stmt qs[O_COUNT] = {
 	    "    to_char(next_attempt_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 	    "      AS next_attempt_at, last_error, platform_code, idempotency_key,"
 	    "    fallback_of::text AS fallback_of"
-	    "  FROM deliveries WHERE NOT $1 OR state = 'dead' ORDER BY id DESC LIMIT $2) AS x", 2 },
+	    "  FROM deliveries d WHERE NOT $1 OR state = 'dead' ORDER BY d.id DESC LIMIT $2) AS x", 2 },
 };
 
 static PGresult *

@@ -180,10 +180,21 @@ enum store_result store_alerts_list(struct store *s, bool all, const char *kind,
 /** Acknowledges the open alert with this id or fingerprint; *n is 0 if none. */
 enum store_result store_alert_ack(struct store *s, const char *ref, const char *by,
     const char *note, const char *now, long *n, char *err, size_t errlen);
-/** Each of customer, resource, kind may be NULL (matches any); returns the id. */
+/**
+ * Each of customer, resource, kind may be NULL (matches any); returns the
+ * id, and in *covered the open alerts it covers, which are silenced at once.
+ */
 enum store_result store_silence_add(struct store *s, const char *customer, const char *resource,
     const char *kind, const char *starts, const char *ends, const char *by, const char *comment,
-    long *id, char *err, size_t errlen);
+    long *id, long *covered, char *err, size_t errlen);
+/**
+ * Whether customer and resource (NULL or "": not asked) exist; when the
+ * customer does not, names_of lists the ids of customers whose account or
+ * company name it is.
+ */
+enum store_result store_silence_check(struct store *s, const char *customer, const char *resource,
+    bool *customer_ok, char *names_of, size_t names_len, bool *resource_ok, char *err,
+    size_t errlen);
 enum store_result store_silence_end(struct store *s, long id, const char *now, long *n,
     char *err, size_t errlen);
 /** Silences still in force or yet to start, as a JSON array. */

@@ -1,5 +1,7 @@
 #include "util/utf8.h"
 
+#include <string.h>
+
 size_t
 utf8_decode(const char *s, size_t len, uint32_t *cp)
 {
@@ -142,4 +144,55 @@ utf8_visible(struct buf *out, const char *s, size_t len)
 			buf_append(out, s + i, n);
 		i += n;
 	}
+}
+
+int
+utf8_columns_of(uint32_t cp)
+{
+	if ((cp >= 0x0300 && cp <= 0x036F) || (cp >= 0x200B && cp <= 0x200F) ||
+	    (cp >= 0xFE00 && cp <= 0xFE0F))
+		return 0;
+	if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E) ||
+	    (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+	    (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF) ||
+	    (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+	    (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+	    (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F) ||
+	    (cp >= 0x1F900 && cp <= 0x1F9FF) || (cp >= 0x20000 && cp <= 0x3FFFD))
+		return 2;
+	return 1;
+}
+
+void
+utf8_cell(struct buf *out, const char *s, int columns)
+{
+	size_t len = strlen(s), i = 0;
+	int used = 0;
+
+	while (i < len) {
+		uint32_t cp;
+		size_t n = utf8_decode(s + i, len - i, &cp);
+		int w;
+		bool plain = n > 0 && !utf8_is_control(cp) && !utf8_is_bidi_control(cp);
+
+		if (!plain)
+			cp = 0xFFFD;
+		w = utf8_columns_of(cp);
+		/* The rest fits only if this is the last character; else keep a column for "…". */
+		if (used + w > columns || (used + w == columns && i + (n ? n : 1) < len)) {
+			if (used < columns) {
+				buf_append_str(out, "\u2026");
+				used++;
+			}
+			break;
+		}
+		if (plain)
+			buf_append(out, s + i, n);
+		else
+			utf8_append(out, 0xFFFD);
+		used += w;
+		i += n ? n : 1;
+	}
+	for (; used < columns; used++)
+		buf_append_char(out, ' ');
 }

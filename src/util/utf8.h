@@ -38,4 +38,17 @@ bool utf8_is_control(uint32_t cp);
  */
 void utf8_visible(struct buf *out, const char *s, size_t len);
 
+/**
+ * Terminal columns cp takes: 2 for East Asian wide and fullwidth characters,
+ * 0 for combining marks, 1 otherwise.
+ */
+int utf8_columns_of(uint32_t cp);
+/**
+ * Appends s as a table cell of exactly columns terminal columns: cut on a
+ * character boundary with "…" when it is wider, padded with spaces when
+ * narrower. Controls, bidi characters and bytes that are not UTF-8 become
+ * U+FFFD, so that a cell cannot move the cursor or reorder the line.
+ */
+void utf8_cell(struct buf *out, const char *s, int columns);
+
 #endif

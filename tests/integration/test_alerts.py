@@ -8,6 +8,7 @@ import datetime as dt
 import email
 import email.policy
 import os
+import re
 import signal
 from collections import Counter
 
@@ -264,6 +265,76 @@ def test_silence_and_acknowledge(make_hcwatch, sim, db):
     suppressed = dict(db.query("SELECT suppressed, count(*) FROM notifications"
                                " WHERE suppressed IS NOT NULL GROUP BY 1"))
     assert suppressed == {"silenced": 2, "acknowledged": 2}
+
+
+def test_silence_checks_what_it_names_and_applies_at_once(make_hcwatch, sim, db):
+    h = alerting(make_hcwatch, sim)
+    add_customer(db)                                   # c1, 华东测试客户（上海）有限公司, acct-c1
+    add_resource(db, "r1", T0 + dt.timedelta(days=20))
+    add_resource(db, "r2", T0 + dt.timedelta(days=20))
+    evaluate(h, T0)
+    for args, says in (
+            (("--customer", NAME), "is a name, not a customer id; the customer with that name: c1"),
+            (("--customer", "acct-c1"), "the customer with that name: c1"),
+            (("--customer", "c9"), "no customer has that id"),
+            (("--resource", "r9"), "no resource has that id"),
+            (("--kind", "expirry"), "not a kind of alert; the kinds are: expiry, low_balance")):
+        r = h.run("alerts", "silence", *args, "--for", "3d", "--now", iso(T0))
+        assert r.returncode == 2 and says in r.stderr, (args, r.stderr)
+    assert db.scalar("SELECT count(*) FROM silences") == 0
+    # A good one says what it covers and takes effect before any evaluation.
+    r = h.run("alerts", "silence", "--customer", "c1", "--kind", "expiry", "--for", "3d",
+              "--now", iso(T0))
+    assert r.returncode == 0 and "covers 2 open alert(s)" in r.stdout, r.stdout + r.stderr
+    assert db.query("SELECT DISTINCT state FROM alerts") == [("silenced",)]
+
+
+def test_lists_cut_names_whole_and_say_when_there_is_more(make_hcwatch, sim, db):
+    dests = {"ops": chat_destination(sim, "webhook", "ops", digest="false")}
+    h = alerting(make_hcwatch, sim, dests=dests)
+    long_name = "测试客户" * 10 + "有限公司"
+    add_customer(db, name=long_name)
+    for k in range(105):
+        add_resource(db, f"r{k:03d}", T0 + dt.timedelta(days=2, minutes=k), name=f"主机{k:03d}")
+    evaluate(h, T0)
+    r = h.run("alerts", "list")           # text=True: a cut character would not decode
+    assert r.returncode == 0, r.stderr
+    rows = [ln for ln in r.stdout.splitlines() if ln[:1].isdigit()]
+    assert len(rows) == 100
+    assert "测试客户测试客户" in rows[0] and "…" in rows[0] and long_name not in rows[0]
+    assert "(the newest 100 alerts shown; more with --limit N)" in r.stdout
+    # Every row's columns line up on a terminal: wide characters count twice.
+    starts = {len(re.sub(r"[\u1100-\uffff]", "xx", ln.split("主机")[0])) for ln in rows}
+    assert len(starts) == 1, starts
+    deliver(h, T0)
+    r = h.run("alerts", "deliveries", "--limit", "3")
+    ids = [int(ln.split()[0]) for ln in r.stdout.splitlines() if ln[:1].isdigit()]
+    top = db.scalar("SELECT max(id) FROM deliveries")
+    assert ids == [top, top - 1, top - 2], r.stdout
+    assert "(the newest 3 deliveries shown" in r.stdout
+
+
+def test_send_test_says_it_is_a_test_and_looks_ahead(make_hcwatch, sim, db):
+    h = alerting(make_hcwatch, sim)
+    r = h.run("send-test", "--dest", "ops")
+    assert r.returncode == 0, r.stderr
+    items = webhook_items(sim, "ops")
+    assert items[0]["kind"] == "test"
+    text = sim.messages("webhook", "ops")["messages"][0]["text"]
+    assert "测试消息" in text and "并非真实告警" in text
+    when = dt.datetime.strptime(items[1]["facts"]["expire_local"], "%Y-%m-%d %H:%M")
+    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
+    assert dt.timedelta(days=6) < when - today <= dt.timedelta(days=7)
+
+
+def test_silence_kinds_are_the_tables(make_hcwatch, sim, db):
+    """The kinds a silence accepts are exactly those alerts.kind may hold."""
+    h = alerting(make_hcwatch, sim)
+    r = h.run("alerts", "silence", "--kind", "nope", "--for", "1d")
+    listed = set(r.stderr.split("the kinds are:")[1].strip().split(", "))
+    check = db.scalar("SELECT pg_get_constraintdef(oid) FROM pg_constraint"
+                      " WHERE conname = 'alerts_kind_check'")
+    assert listed == set(re.findall(r"'(\w+)'::text", check)), (listed, check)
 
 
 def test_routing_by_account_manager(make_hcwatch, sim, db):
