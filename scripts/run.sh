@@ -12,21 +12,38 @@
 # something to see. Ctrl-C stops everything.
 #
 # Set HCWATCH_DATABASE_URL to use your own PostgreSQL instead, HCWATCH_PORT
-# to listen elsewhere than 8080, HCWATCH_SIM_PORT to move the simulator.
+# to listen elsewhere than 8080, HCWATCH_SIM_PORT to move the simulator,
+# HCWATCH_VAR_DIR to keep the demo's files elsewhere than var/, and
+# HCWATCH_BIN_DIR to run binaries built elsewhere instead of building them.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-VAR="$ROOT/var"
+VAR=${HCWATCH_VAR_DIR:-"$ROOT/var"}
 PORT=${HCWATCH_PORT:-8080}
 SIM_PORT=${HCWATCH_SIM_PORT:-9480}
 SMTP_PORT=${HCWATCH_SMTP_PORT:-9425}
 
-sh scripts/bootstrap.sh
-cmake -S . -B build/run -DCMAKE_BUILD_TYPE=Release -DHCWATCH_TESTS=OFF >/dev/null
-cmake --build build/run -j "$(nproc)" >/dev/null
-HCWATCH="$ROOT/build/run/hcwatch"
-SIM="$ROOT/build/run/hcwatch-sim"
 mkdir -p "$VAR/keys"
+VAR=$(cd "$VAR" && pwd)
+# One demo at a time per folder: a second run would find PostgreSQL and the ports taken.
+if [ -f "$VAR/run.pid" ] && kill -0 "$(cat "$VAR/run.pid")" 2>/dev/null; then
+	echo "run: scripts/run.sh is already running (pid $(cat "$VAR/run.pid")) on $VAR;" \
+	    "its hcwatch logs to the terminal it runs in, PostgreSQL to $VAR/pg/server.log." \
+	    "Stop it with Ctrl-C there, or: kill $(cat "$VAR/run.pid")" >&2
+	exit 1
+fi
+echo $$ > "$VAR/run.pid"
+
+sh scripts/bootstrap.sh
+if [ -n "${HCWATCH_BIN_DIR:-}" ]; then
+	HCWATCH="$HCWATCH_BIN_DIR/hcwatch"
+	SIM="$HCWATCH_BIN_DIR/hcwatch-sim"
+else
+	cmake -S . -B build/run -DCMAKE_BUILD_TYPE=Release -DHCWATCH_TESTS=OFF >/dev/null
+	cmake --build build/run -j "$(nproc)" >/dev/null
+	HCWATCH="$ROOT/build/run/hcwatch"
+	SIM="$ROOT/build/run/hcwatch-sim"
+fi
 
 # PostgreSQL refuses to run as root: as root, the cluster belongs to "nobody".
 as_pg() {
@@ -38,6 +55,7 @@ PGPORT=${HCWATCH_PG_PORT:-54329}
 pg_started=""
 cleanup() {
 	trap - INT TERM EXIT
+	rm -f "$VAR/run.pid"
 	# Ctrl-C reaches hcwatch too, and it drains by itself; give it that moment.
 	[ -n "${hc_pid:-}" ] && kill -0 "$hc_pid" 2>/dev/null && sleep 1
 	if [ -n "${hc_pid:-}" ] && kill -0 "$hc_pid" 2>/dev/null; then
@@ -55,7 +73,8 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
-if [ -z "${HCWATCH_DATABASE_URL:-}" ]; then
+own_db=${HCWATCH_DATABASE_URL:+yes}
+if [ -z "$own_db" ]; then
 	if [ ! -f "$PGDATA/PG_VERSION" ]; then
 		mkdir -p "$PGDATA"
 		chmod 755 "$VAR"
@@ -69,12 +88,24 @@ if [ -z "${HCWATCH_DATABASE_URL:-}" ]; then
 		printf "port = %s\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = ''\n" \
 		    "$PGPORT" >> "$PGDATA/postgresql.conf"
 	fi
-	as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w start >/dev/null
-	pg_started=yes
+	if as_pg "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
+		# Left running by a run that did not stop it (killed, say): use it, and leave it.
+		echo "run: PostgreSQL of an earlier run is still up on $PGDATA; using it"
+	else
+		if ! as_pg "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w start >/dev/null; then
+			echo "run: PostgreSQL did not start; its log is $PGDATA/server.log:" >&2
+			tail -n 5 "$PGDATA/server.log" >&2
+			exit 1
+		fi
+		pg_started=yes
+	fi
 	psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'hcwatch'" \
 	    | grep -q 1 || psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "CREATE DATABASE hcwatch"
 	export HCWATCH_DATABASE_URL="postgresql://postgres@127.0.0.1:$PGPORT/hcwatch"
 fi
+# How the commands printed at the end name the database: the demo cluster's URL (no
+# password), or, for your own, the variable you set, so that no password is printed.
+if [ -z "$own_db" ]; then DB_SHOWN=$HCWATCH_DATABASE_URL; else DB_SHOWN='$HCWATCH_DATABASE_URL'; fi
 
 if [ ! -f "$VAR/keys/huawei.key" ]; then
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$VAR/keys/huawei.key" \
@@ -84,9 +115,13 @@ fi
 if [ ! -f "$VAR/hcwatch.conf" ]; then
 	cat > "$VAR/hcwatch.conf" <<CONF
 ; Local demo configuration written by scripts/run.sh; every key is in
-; conf/hcwatch.conf.example. HCWATCH_DATABASE_URL comes from the environment.
+; conf/hcwatch.conf.example. HCWATCH_DATABASE_URL, when set, overrides the
+; database below.
 [server]
 listen = 127.0.0.1:$PORT
+
+[database]
+url = postgresql://postgres@127.0.0.1:$PGPORT/hcwatch
 
 [bind]
 ; hcwatch-sim's demo key. In production: Huawei's SP metadata.xml.
@@ -134,6 +169,12 @@ tls = none
 from = hcwatch <alerts@partner.example>
 to = 值班 <oncall@partner.example>
 CONF
+fi
+
+if ! grep -q '^\[database\]' "$VAR/hcwatch.conf"; then
+	# Written by an older run.sh: the commands below need the database in the file.
+	printf '\n[database]\nurl = postgresql://postgres@127.0.0.1:%s/hcwatch\n' "$PGPORT" \
+	    >> "$VAR/hcwatch.conf"
 fi
 
 "$SIM" serve --listen "127.0.0.1:$SIM_PORT" --customers 50 --resources-per 5 \
@@ -191,7 +232,7 @@ hcwatch is running.
   binding notification URL:  http://127.0.0.1:$PORT/huawei/bind
   health / metrics:          http://127.0.0.1:$PORT/readyz  http://127.0.0.1:$PORT/metrics
   configuration:             $VAR/hcwatch.conf
-  database:                  psql "$HCWATCH_DATABASE_URL"
+  database:                  psql "$DB_SHOWN"
   Huawei (simulated):        http://127.0.0.1:$SIM_PORT  (hcwatch-sim serve, 50 customers)
 
 What happened:
@@ -203,9 +244,9 @@ What happened:
   4. Deliveries made this run: $told
 
 Look at them:
-  psql "$HCWATCH_DATABASE_URL" -c "SELECT received_at, status, reason, customer_id FROM callback_events ORDER BY id DESC LIMIT 5"
-  psql "$HCWATCH_DATABASE_URL" -c "SELECT customer, resource, days_left, account_manager FROM dashboard.expiring_resources ORDER BY days_left LIMIT 10"
-  HCWATCH_DATABASE_URL=$HCWATCH_DATABASE_URL $HCWATCH -c $VAR/hcwatch.conf alerts list
+  psql "$DB_SHOWN" -c "SELECT received_at, status, reason, customer_id FROM callback_events ORDER BY id DESC LIMIT 5"
+  psql "$DB_SHOWN" -c "SELECT customer, resource, days_left, account_manager FROM dashboard.expiring_resources ORDER BY days_left LIMIT 10"
+  $HCWATCH -c $VAR/hcwatch.conf alerts list
   curl -s 'localhost:$SIM_PORT/_sim/messages?channel=wecom' | python3 -m json.tool | less   (the WeCom robot)
   curl -s localhost:$SIM_PORT/_sim/mail | python3 -m json.tool | less                       (the mailbox)
 Send another notification:  $SIM bind --url http://127.0.0.1:$PORT/huawei/bind --key $VAR/keys/huawei.key --domain-id you
