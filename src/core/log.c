@@ -169,3 +169,24 @@ log_write(enum log_level level, const char *request_id, const char *fmt, ...)
 	buf_cleanup(&visible);
 	buf_cleanup(&line);
 }
+
+void
+log_outage_failed(struct log_outage *o, const char *what, const char *err)
+{
+	int was = 0;
+
+	if (atomic_compare_exchange_strong(&o->down, &was, 1))
+		log_error("%s: %s: %s; retrying, and saying so once it works again", o->component,
+		    what, err);
+	else
+		log_debug("%s: %s: %s", o->component, what, err);
+}
+
+void
+log_outage_ok(struct log_outage *o)
+{
+	int was = 1;
+
+	if (atomic_load(&o->down) && atomic_compare_exchange_strong(&o->down, &was, 0))
+		log_info("%s: the database works again", o->component);
+}

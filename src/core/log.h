@@ -31,6 +31,24 @@ void log_write(enum log_level level, const char *request_id, const char *fmt, ..
 #define log_info(...) do { if (log_enabled(LOG_INFO)) log_write(LOG_INFO, NULL, __VA_ARGS__); } while (0)
 #define log_debug(...) do { if (log_enabled(LOG_DEBUG)) log_write(LOG_DEBUG, NULL, __VA_ARGS__); } while (0)
 
+/*
+ * An outage seen by a component that retries on its own (the notifier's
+ * workers, the poller, the metrics reader): logged once when it starts and
+ * once when it ends, not at every retry. Shared by the threads of the
+ * component; the debug level still has every failure.
+ */
+struct log_outage {
+	const char *component;
+	_Atomic int down;
+};
+
+#define LOG_OUTAGE_INIT(component) { (component), 0 }
+
+/** A failure: logged at error level if the component was not already down. */
+void log_outage_failed(struct log_outage *o, const char *what, const char *err);
+/** A success: logged at info level if the component was down. */
+void log_outage_ok(struct log_outage *o);
+
 #define rlog_error(rid, ...) do { if (log_enabled(LOG_ERROR)) log_write(LOG_ERROR, (rid), __VA_ARGS__); } while (0)
 #define rlog_warn(rid, ...) do { if (log_enabled(LOG_WARN)) log_write(LOG_WARN, (rid), __VA_ARGS__); } while (0)
 #define rlog_info(rid, ...) do { if (log_enabled(LOG_INFO)) log_write(LOG_INFO, (rid), __VA_ARGS__); } while (0)

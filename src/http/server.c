@@ -223,8 +223,10 @@ on_request(struct evhttp_request *req, void *arg)
 			reply_text(srv, req, 200, "ok");
 		} else if (srv->draining) {
 			reply_text(srv, req, 503, "shutting down");
+		} else if (writer_health(srv->writer) == WRITER_HEALTH_MIGRATIONS) {
+			reply_text(srv, req, 503, "migrations pending: run hcwatch migrate");
 		} else if (!writer_ready(srv->writer)) {
-			reply_text(srv, req, 503, "database unavailable or migrations pending");
+			reply_text(srv, req, 503, "database unavailable");
 		} else {
 			reply_text(srv, req, 200, "ready");
 		}

@@ -37,6 +37,7 @@ struct writer {
 
 	struct event *done_ev;
 	atomic_bool ready;
+	atomic_int health;		/* enum writer_health */
 	bool reported_down;
 	int64_t conn_failed_at;	/* monotonic us of the last failed attempt, or 0 */
 };
@@ -61,6 +62,7 @@ writer_start(struct event_base *base, const struct writer_config *cfg)
 	pthread_cond_init(&w->cond, NULL);
 	w->done_ev = event_new(base, -1, 0, on_done, w);
 	atomic_init(&w->ready, false);
+	atomic_init(&w->health, WRITER_HEALTH_UNREACHABLE);
 	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
 		log_error("cannot start the database writer thread");
 		abort();
@@ -94,6 +96,12 @@ bool
 writer_ready(const struct writer *w)
 {
 	return atomic_load(&((struct writer *)w)->ready);
+}
+
+enum writer_health
+writer_health(const struct writer *w)
+{
+	return (enum writer_health)atomic_load(&((struct writer *)w)->health);
 }
 
 /* Hands settled jobs to the event loop. */
@@ -151,6 +159,7 @@ record_batch(struct writer *w, struct writer_job *batch, size_t n)
 		for (j = batch; j; j = j->next)
 			j->status = WRITER_UNAVAILABLE;
 		atomic_store(&w->ready, false);
+		atomic_store(&w->health, WRITER_HEALTH_UNREACHABLE);
 		if (!w->reported_down)
 			log_error("database unavailable, answering 503 until it returns: %s", err);
 		w->reported_down = true;
@@ -183,16 +192,20 @@ check_health(struct writer *w)
 	bool ok = store_ping(w->store, err, sizeof(err)) == STORE_OK &&
 	    migrate_status(w->store, &st, err, sizeof(err));
 
+	enum writer_health h = ok ? WRITER_HEALTH_READY : WRITER_HEALTH_UNREACHABLE;
+
 	if (ok && st.pending > 0) {
 		snprintf(err, sizeof(err), "%d migration(s) pending, first %04d; run hcwatch migrate",
 		    st.pending, st.first_pending);
 		ok = false;
+		h = WRITER_HEALTH_MIGRATIONS;
 	}
 	if (!ok && !w->reported_down)
 		log_error("database not ready: %s", err);
 	if (ok && w->reported_down)
 		log_info("database reachable again");
 	w->reported_down = !ok;
+	atomic_store(&w->health, h);
 	atomic_store(&w->ready, ok);
 }
 

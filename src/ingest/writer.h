@@ -52,6 +52,15 @@ struct writer *writer_start(struct event_base *base, const struct writer_config 
 bool writer_submit(struct writer *w, struct writer_job *job) __attribute__((warn_unused_result));
 /** True while the database is reachable and its migrations are current. */
 bool writer_ready(const struct writer *w);
+
+enum writer_health {
+	WRITER_HEALTH_READY,
+	WRITER_HEALTH_UNREACHABLE,	/* also before the first check */
+	WRITER_HEALTH_MIGRATIONS,	/* reachable, a migration pending */
+};
+
+/** Why the writer is or is not ready. */
+enum writer_health writer_health(const struct writer *w);
 /** Settles every queued job, stops the thread and runs the remaining on_done. */
 void writer_stop(struct writer *w);
 

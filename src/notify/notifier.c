@@ -158,10 +158,13 @@ renew_after_us(const struct config *cfg)
 	return (int64_t)(cfg->nt_lease - cfg->nt_timeout) * 1000000LL / 2;
 }
 
+/* Every worker of every notifier: an outage is told once, and its end. */
+static struct log_outage db_outage = LOG_OUTAGE_INIT("notifier");
+
 static void
 log_store_error(const char *what, const char *err)
 {
-	log_error("notifier: %s: %s", what, err);
+	log_outage_failed(&db_outage, what, err);
 }
 
 /* After a claim holder's write: false, with a line, when the claim was lost. */
@@ -465,6 +468,7 @@ step(struct worker *w)
 		log_store_error("claim", err);
 		return false;
 	}
+	log_outage_ok(&db_outage);
 	claimed_at = clock_mono_us();
 	render_and_store(w, del, n);
 	for (int i = 0; i < n; i++) {

@@ -253,12 +253,15 @@ call(struct worker *w, enum hwc_api api, const char *method, const char *path,
 	return false;
 }
 
+/* Every job of every poller: a database outage is told once, and its end. */
+static struct log_outage db_outage = LOG_OUTAGE_INIT("poller");
+
 static bool
 store_ok(struct worker *w, enum store_result sr, const char *err)
 {
 	if (sr == STORE_OK)
 		return true;
-	log_error("poller: %s: %s", poll_job_name(w->run->job), err);
+	log_outage_failed(&db_outage, poll_job_name(w->run->job), err);
 	/* Without the database nothing more can be applied: stop the run. */
 	note_error(w->run, sr == STORE_CONN_FAILED, "database: %s", err);
 	return false;
@@ -533,10 +536,11 @@ poll_run_job(const struct config *cfg, struct hwc_client *hw, const char *instan
 	if (sr != STORE_OK) {
 		out->status = "failed";
 		snprintf(out->detail, sizeof(out->detail), "cannot record the run: %s", err);
-		log_error("poller: %s: %s", poll_job_name(job), out->detail);
+		log_outage_failed(&db_outage, poll_job_name(job), out->detail);
 		worker_cleanup(&w);
 		goto out;
 	}
+	log_outage_ok(&db_outage);
 	switch (job) {
 	case POLL_CUSTOMERS: job_customers(&r, &w); break;
 	case POLL_BALANCES: job_balances(&r, &w); break;

@@ -25,6 +25,7 @@ def test_database_down_503_then_recovers(hcwatch, db, pg, keys):
         r = hcwatch.post_form(body)
         assert r.status == 503 and r.header("Retry-After")
         wait_until(lambda: hcwatch.request("GET", "/readyz").status == 503, 10, "/readyz 503")
+        assert hcwatch.request("GET", "/readyz").body == b"database unavailable\n"
         assert hcwatch.request("GET", "/healthz").status == 200
     finally:
         pg.start()
@@ -35,6 +36,14 @@ def test_database_down_503_then_recovers(hcwatch, db, pg, keys):
         ("before", "accepted"), ("during", "accepted")]
     log = hcwatch.logtext()
     assert "database unavailable" in log and "reachable again" in log
+
+
+def test_readyz_says_when_a_migration_is_pending(hcwatch, db):
+    """Another binary's migration is not this one's: /readyz says which is wrong."""
+    db.query("DELETE FROM schema_migrations WHERE version = (SELECT max(version)"
+             " FROM schema_migrations)")
+    wait_until(lambda: hcwatch.request("GET", "/readyz").status == 503, 30, "/readyz 503")
+    assert hcwatch.request("GET", "/readyz").body == b"migrations pending: run hcwatch migrate\n"
 
 
 def test_sighup_bad_config_keeps_old_then_good_applies(hcwatch, db, keys):
