@@ -24,6 +24,8 @@ struct cli_opts {
 	bool once;
 };
 
+/** Prints config_load's errors, one per line, each saying it is hcwatch's. */
+void cli_config_errors(const char *err);
 /** Opens the configured log; false (after saying why) if it cannot. */
 bool cli_setup_logging(const struct config *cfg);
 /** Refuses to go on with migrations pending, unless auto_migrate applies them. */

@@ -59,7 +59,7 @@ load(const char *path)
 	struct config *cfg = config_load(path, err, sizeof(err));
 
 	if (cfg == NULL) {
-		fprintf(stderr, "hcwatch: %s\n", err);
+		cli_config_errors(err);
 		return NULL;
 	}
 	if (!cli_setup_logging(cfg) || !cli_check_migrations(cfg)) {
@@ -550,7 +550,7 @@ cmd_send_test(const char *path, const struct cli_opts *o)
 
 		cfg = config_load(path, cerr, sizeof(cerr));
 		if (cfg == NULL) {
-			fprintf(stderr, "hcwatch: %s\n", cerr);
+			cli_config_errors(cerr);
 			return 1;
 		}
 	}

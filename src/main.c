@@ -154,6 +154,17 @@ load_keys(const struct config *cfg, const char *path, char *err, size_t errlen)
 	return keyring_load(cfg->bind_certificates, config_dir(path, dir, sizeof(dir)), err, errlen);
 }
 
+void
+cli_config_errors(const char *err)
+{
+	for (const char *p = err; *p;) {
+		size_t n = strcspn(p, "\n");
+
+		fprintf(stderr, "hcwatch: %.*s\n", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}
+
 bool
 cli_setup_logging(const struct config *cfg)
 {
@@ -175,7 +186,7 @@ cmd_check_config(const char *path)
 	struct keyring *keys;
 
 	if (cfg == NULL) {
-		fprintf(stderr, "hcwatch: %s\n", err);
+		cli_config_errors(err);
 		return 1;
 	}
 	keys = load_keys(cfg, path, err, sizeof(err));
@@ -200,13 +211,13 @@ cmd_check_config(const char *path)
 static int
 cmd_migrate(const char *path)
 {
-	char err[STORE_ERR_LEN];
+	char err[CONFIG_ERR_LEN];
 	struct config *cfg = config_load(path, err, sizeof(err));
 	struct store *st;
 	int applied = 0, rc = 1;
 
 	if (cfg == NULL) {
-		fprintf(stderr, "hcwatch: %s\n", err);
+		cli_config_errors(err);
 		return 1;
 	}
 	if (!cli_setup_logging(cfg))
@@ -430,7 +441,7 @@ cmd_serve(const char *path)
 	app.config_path = path;
 	app.cfg = config_load(path, err, sizeof(err));
 	if (app.cfg == NULL) {
-		fprintf(stderr, "hcwatch: %s\n", err);
+		cli_config_errors(err);
 		return 1;
 	}
 	/* Initialise subsystems; the order matters, and teardown below is its reverse. */
@@ -563,7 +574,7 @@ cmd_poll(const char *path, bool once, const char *job)
 	}
 	cfg = config_load(path, err, sizeof(err));
 	if (cfg == NULL) {
-		fprintf(stderr, "hcwatch: %s\n", err);
+		cli_config_errors(err);
 		return 1;
 	}
 	if (!cli_setup_logging(cfg))

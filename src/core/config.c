@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 #include <libpq-fe.h>
@@ -204,12 +205,19 @@ static const struct cf_key manager_keys[] = {
 
 #define N_KEYS (sizeof(cf_keys) / sizeof(cf_keys[0]))
 
+/* Every error found, one per line, so that a file is fixed in one go. */
+struct errs {
+	struct buf b;
+	int n;
+};
+
 struct parse_state {
 	struct config *cfg;
 	FILE *fp;
 	int line;
 	bool seen[N_KEYS];
-	char err[CONFIG_ERR_LEN];
+	struct errs *errs;
+	char bad_section[128];	/* the unknown section told last, told once */
 };
 
 static const struct cf_key *find_key(const char *section, const char *name);
@@ -217,8 +225,17 @@ static bool set_value(void *base, const struct cf_key *k, const char *value, cha
     size_t errlen);
 static char *reader(char *str, int num, void *stream);
 static int handler(void *user, const char *section, const char *name, const char *value);
-static bool validate_all(const struct config *cfg, char *err, size_t errlen);
-static bool validate_routes(const struct config *cfg, char *err, size_t errlen);
+static void errs_add(struct errs *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void validate_all(const struct config *cfg, struct errs *e);
+static void validate_routes(const struct config *cfg, struct errs *e);
+static bool check_dest(const struct config *cfg, const struct config_dest *d, char *err,
+    size_t errlen);
+static void check_environment(const struct config *cfg, struct errs *e);
+static void env_name(char *out, size_t outlen, const char *section, const char *sname,
+    const char *key);
+static void check_file(struct errs *e, const char *what, const char *path);
+static void check_conninfo(struct errs *e, const char *conninfo);
+static int distance(const char *a, const char *b);
 static void dump_named(const struct config *cfg, FILE *out);
 static void format_value(const void *base, const struct cf_key *k, struct buf *out);
 
@@ -733,18 +750,18 @@ handle_named(struct parse_state *st, const char *section, const char *kind, cons
 	void *base;
 
 	if (!valid_name(sname, strlen(sname))) {
-		snprintf(st->err, sizeof(st->err), "%s:%d: [%s]: a %s name has letters, digits, "
-		    "- _ and . only", st->cfg->source, st->line, section, kind);
-		return 0;
+		errs_add(st->errs, "%s:%d: [%s]: a %s name has letters, digits, - _ and . only",
+		    st->cfg->source, st->line, section, kind);
+		return 1;
 	}
 	for (i = 0; i < nkeys; i++) {
 		if (strcmp(keys[i].name, name) == 0)
 			break;
 	}
 	if (i == nkeys) {
-		snprintf(st->err, sizeof(st->err), "%s:%d: [%s] %s: unknown key", st->cfg->source,
-		    st->line, section, name);
-		return 0;
+		errs_add(st->errs, "%s:%d: [%s] %s: unknown key", st->cfg->source, st->line, section,
+		    name);
+		return 1;
 	}
 	if (is_dest) {
 		struct config_dest *d = dest_get(st->cfg, sname);
@@ -758,17 +775,55 @@ handle_named(struct parse_state *st, const char *section, const char *kind, cons
 		seen = &m->seen;
 	}
 	if (*seen & (1u << i)) {
-		snprintf(st->err, sizeof(st->err), "%s:%d: [%s] %s: given more than once",
-		    st->cfg->source, st->line, section, name);
-		return 0;
+		errs_add(st->errs, "%s:%d: [%s] %s: given more than once", st->cfg->source, st->line,
+		    section, name);
+		return 1;
 	}
 	*seen |= 1u << i;
-	if (!set_value(base, &keys[i], value, msg, sizeof(msg))) {
-		snprintf(st->err, sizeof(st->err), "%s:%d: [%s] %s: %s", st->cfg->source, st->line,
-		    section, name, msg);
-		return 0;
-	}
+	if (!set_value(base, &keys[i], value, msg, sizeof(msg)))
+		errs_add(st->errs, "%s:%d: [%s] %s: %s", st->cfg->source, st->line, section, name,
+		    msg);
 	return 1;
+}
+
+/* The plain sections, for a misspelt one. */
+static bool
+known_section(const char *section)
+{
+	for (size_t i = 0; i < N_KEYS; i++) {
+		if (strcmp(cf_keys[i].section, section) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The section a misspelt one was meant to be ("destinaton ding": "destination ding"), or "". */
+static void
+section_guess(const char *section, char *out, size_t outlen)
+{
+	static const char *const named[] = { "destination", "manager" };
+	char word[64];
+	size_t n = strcspn(section, " ");
+	const char *rest = section + n;
+	int best = 3;
+
+	out[0] = '\0';
+	if (n >= sizeof(word))
+		return;
+	memcpy(word, section, n);
+	word[n] = '\0';
+	for (size_t i = 0; i < N_KEYS; i++) {
+		if (*rest == '\0' && distance(word, cf_keys[i].section) < best) {
+			best = distance(word, cf_keys[i].section);
+			snprintf(out, outlen, "%s", cf_keys[i].section);
+		}
+	}
+	for (size_t i = 0; i < 2; i++) {
+		if (*rest == ' ' && distance(word, named[i]) < best) {
+			best = distance(word, named[i]);
+			snprintf(out, outlen, "%s%s", named[i], rest);
+		}
+	}
 }
 
 static int
@@ -779,29 +834,40 @@ handler(void *user, const char *section, const char *name, const char *value)
 	const char *sname;
 	char msg[CONFIG_ERR_LEN / 2];
 
-	if (st->err[0])
-		return 0;
 	if (split_named(section, "destination", &sname))
 		return handle_named(st, section, "destination", sname, name, value);
 	if (split_named(section, "manager", &sname))
 		return handle_named(st, section, "manager", sname, name, value);
+	if (!known_section(section)) {
+		/* Blame the section, once, not each of its keys. */
+		if (strcmp(st->bad_section, section) != 0) {
+			char guess[160];
+
+			section_guess(section, guess, sizeof(guess));
+			errs_add(st->errs, "%s:%d: [%s]: unknown section%s%s%s (the sections are "
+			    "[server], [database], [log], [bind], [huawei], [poller], [alerts], "
+			    "[notifier], [routing], [destination NAME] and [manager NAME])",
+			    st->cfg->source, st->line, section, guess[0] ? "; did you mean [" : "",
+			    guess, guess[0] ? "]?" : "");
+			snprintf(st->bad_section, sizeof(st->bad_section), "%s", section);
+		}
+		return 1;
+	}
 	k = find_key(section, name);
 	if (k == NULL) {
-		snprintf(st->err, sizeof(st->err), "%s:%d: [%s] %s: unknown key", st->cfg->source,
-		    st->line, section, name);
-		return 0;
+		errs_add(st->errs, "%s:%d: [%s] %s: unknown key", st->cfg->source, st->line, section,
+		    name);
+		return 1;
 	}
 	if (st->seen[k - cf_keys]) {
-		snprintf(st->err, sizeof(st->err), "%s:%d: [%s] %s: given more than once",
-		    st->cfg->source, st->line, section, name);
-		return 0;
+		errs_add(st->errs, "%s:%d: [%s] %s: given more than once", st->cfg->source, st->line,
+		    section, name);
+		return 1;
 	}
 	st->seen[k - cf_keys] = true;
-	if (!set_value(st->cfg, k, value, msg, sizeof(msg))) {
-		snprintf(st->err, sizeof(st->err), "%s:%d: [%s] %s: %s", st->cfg->source, st->line,
-		    section, name, msg);
-		return 0;
-	}
+	if (!set_value(st->cfg, k, value, msg, sizeof(msg)))
+		errs_add(st->errs, "%s:%d: [%s] %s: %s", st->cfg->source, st->line, section, name,
+		    msg);
 	return 1;
 }
 
@@ -826,138 +892,308 @@ check_dest_names(const struct config *cfg, const char *what, const char *list, c
 	return true;
 }
 
+/* One destination's settings; the first thing wrong with it. */
 static bool
-validate_routes(const struct config *cfg, char *err, size_t errlen)
+check_dest(const struct config *cfg, const struct config_dest *d, char *err, size_t errlen)
 {
 	char what[160];
+	bool email = d->type == CONFIG_CH_EMAIL;
+
+	if (!(d->seen & 1u)) {
+		snprintf(err, errlen, "[destination %s] type is required (wecom, dingtalk, "
+		    "feishu, slack, webhook or email)", d->name);
+		return false;
+	}
+	if (!d->url[0]) {
+		snprintf(err, errlen, "[destination %s] url is required", d->name);
+		return false;
+	}
+	if (email != (strncmp(d->url, "smtp", 4) == 0)) {
+		snprintf(err, errlen, "[destination %s] url: %s", d->name, email ?
+		    "an email destination needs smtp://host:587 or smtps://host:465" :
+		    "expected an https:// (or http://) URL");
+		return false;
+	}
+	if (email && strncmp(d->url, "smtps://", 8) == 0 && d->tls == CONFIG_SMTP_NONE) {
+		snprintf(err, errlen, "[destination %s] tls = none contradicts smtps:// (implicit "
+		    "TLS)", d->name);
+		return false;
+	}
+	if (email && strncmp(d->url, "smtp://", 7) == 0 && d->tls == CONFIG_SMTP_IMPLICIT) {
+		snprintf(err, errlen, "[destination %s] tls = implicit needs an smtps:// url",
+		    d->name);
+		return false;
+	}
+	if (email && (!d->mail_from[0] || !d->mail_to[0])) {
+		snprintf(err, errlen, "[destination %s] from and to are required for email",
+		    d->name);
+		return false;
+	}
+	if ((d->type == CONFIG_CH_DINGTALK || d->type == CONFIG_CH_FEISHU ||
+	    d->type == CONFIG_CH_WEBHOOK) && !d->secret[0]) {
+		/* An unsigned robot is one leaked URL away from spam in the group. */
+		snprintf(err, errlen, "[destination %s] secret is required for %s (turn on "
+		    "signing for the robot and copy its secret here)", d->name,
+		    channel_choices[d->type]);
+		return false;
+	}
+	if (d->ca_file[0] && access(d->ca_file, R_OK) != 0) {
+		snprintf(err, errlen, "[destination %s] ca_file %s: %s", d->name, d->ca_file,
+		    strerror(errno));
+		return false;
+	}
+	if (d->fallback[0]) {
+		if (strcmp(d->fallback, d->name) == 0) {
+			snprintf(err, errlen, "[destination %s] fallback cannot be itself", d->name);
+			return false;
+		}
+		snprintf(what, sizeof(what), "[destination %s] fallback", d->name);
+		if (!check_dest_names(cfg, what, d->fallback, err, errlen))
+			return false;
+	}
+	return true;
+}
+
+static void
+validate_routes(const struct config *cfg, struct errs *e)
+{
+	char what[160], err[CONFIG_ERR_LEN / 2];
 
 	for (size_t i = 0; i < cfg->n_dests; i++) {
-		const struct config_dest *d = &cfg->dests[i];
-		bool email = d->type == CONFIG_CH_EMAIL;
-
-		if (!(d->seen & 1u)) {
-			snprintf(err, errlen, "[destination %s] type is required (wecom, dingtalk, "
-			    "feishu, slack, webhook or email)", d->name);
-			return false;
-		}
-		if (!d->url[0]) {
-			snprintf(err, errlen, "[destination %s] url is required", d->name);
-			return false;
-		}
-		if (email != (strncmp(d->url, "smtp", 4) == 0)) {
-			snprintf(err, errlen, "[destination %s] url: %s", d->name, email ?
-			    "an email destination needs smtp://host:587 or smtps://host:465" :
-			    "expected an https:// (or http://) URL");
-			return false;
-		}
-		if (email && strncmp(d->url, "smtps://", 8) == 0 && d->tls == CONFIG_SMTP_NONE) {
-			snprintf(err, errlen, "[destination %s] tls = none contradicts smtps:// (implicit "
-			    "TLS)", d->name);
-			return false;
-		}
-		if (email && strncmp(d->url, "smtp://", 7) == 0 && d->tls == CONFIG_SMTP_IMPLICIT) {
-			snprintf(err, errlen, "[destination %s] tls = implicit needs an smtps:// url",
-			    d->name);
-			return false;
-		}
-		if (email && (!d->mail_from[0] || !d->mail_to[0])) {
-			snprintf(err, errlen, "[destination %s] from and to are required for email",
-			    d->name);
-			return false;
-		}
-		if ((d->type == CONFIG_CH_DINGTALK || d->type == CONFIG_CH_FEISHU ||
-		    d->type == CONFIG_CH_WEBHOOK) && !d->secret[0]) {
-			/* An unsigned robot is one leaked URL away from spam in the group. */
-			snprintf(err, errlen, "[destination %s] secret is required for %s (turn on "
-			    "signing for the robot and copy its secret here)", d->name,
-			    channel_choices[d->type]);
-			return false;
-		}
-		if (d->fallback[0]) {
-			if (strcmp(d->fallback, d->name) == 0) {
-				snprintf(err, errlen, "[destination %s] fallback cannot be itself", d->name);
-				return false;
-			}
-			snprintf(what, sizeof(what), "[destination %s] fallback", d->name);
-			if (!check_dest_names(cfg, what, d->fallback, err, errlen))
-				return false;
-		}
+		if (!check_dest(cfg, &cfg->dests[i], err, sizeof(err)))
+			errs_add(e, "%s", err);
 	}
 	for (size_t i = 0; i < cfg->n_managers; i++) {
 		const struct config_manager *m = &cfg->managers[i];
 
 		if (!m->destinations[0]) {
-			snprintf(err, errlen, "[manager %s] destinations is required", m->name);
-			return false;
+			errs_add(e, "[manager %s] destinations is required", m->name);
+			continue;
 		}
 		snprintf(what, sizeof(what), "[manager %s] destinations", m->name);
-		if (!check_dest_names(cfg, what, m->destinations, err, errlen))
-			return false;
+		if (!check_dest_names(cfg, what, m->destinations, err, sizeof(err)))
+			errs_add(e, "%s", err);
 	}
-	if (!check_dest_names(cfg, "[routing] default", cfg->rt_default, err, errlen) ||
-	    !check_dest_names(cfg, "[routing] operator", cfg->rt_operator, err, errlen))
-		return false;
-	return true;
+	if (!check_dest_names(cfg, "[routing] default", cfg->rt_default, err, sizeof(err)))
+		errs_add(e, "%s", err);
+	if (!check_dest_names(cfg, "[routing] operator", cfg->rt_operator, err, sizeof(err)))
+		errs_add(e, "%s", err);
 }
 
-static bool
-validate_all(const struct config *cfg, char *err, size_t errlen)
+static void
+errs_add(struct errs *e, const char *fmt, ...)
 {
-	if (cfg->tls_listen[0] && (!cfg->tls_cert_file[0] || !cfg->tls_key_file[0])) {
-		snprintf(err, errlen, "[server] tls_listen is set, so tls_cert_file and tls_key_file "
-		    "are required");
-		return false;
+	va_list ap;
+
+	e->n++;
+	/* Enough to fix in one go; a file that is wholly wrong need not be listed line by line. */
+	if (e->n > 30)
+		return;
+	if (e->b.len)
+		buf_append_char(&e->b, '\n');
+	va_start(ap, fmt);
+	buf_vappendf(&e->b, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * The database URL as libpq will read it. libpq's message quotes the part it
+ * could not read, which may be the password: quoted text is left out.
+ */
+static void
+check_conninfo(struct errs *e, const char *conninfo)
+{
+	char *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
+
+	if (opts == NULL) {
+		struct buf b;
+		bool quoted = false;
+
+		buf_init(&b);
+		for (const char *p = perr ? perr : "cannot be read"; *p && *p != '\n'; p++) {
+			if (*p == '"') {
+				quoted = !quoted;
+				buf_append_str(&b, quoted ? "\"…" : "\"");
+			} else if (!quoted) {
+				buf_append_char(&b, *p);
+			}
+		}
+		errs_add(e, "[database] url: not a connection string or URL libpq can read (%s)",
+		    b.data ? b.data : "");
+		buf_cleanup(&b);
 	}
-	if (cfg->poll_enabled && !config_huawei_credentials(cfg, err, errlen))
-		return false;
-	if (!validate_routes(cfg, err, errlen))
-		return false;
+	PQfreemem(perr);
+	PQconninfoFree(opts);
+}
+
+/* A file hcwatch will open at run time: it must be there, readable, now. */
+static void
+check_file(struct errs *e, const char *what, const char *path)
+{
+	if (path[0] && access(path, R_OK) != 0)
+		errs_add(e, "%s %s: %s", what, path, strerror(errno));
+}
+
+static void
+validate_all(const struct config *cfg, struct errs *e)
+{
+	char err[CONFIG_ERR_LEN / 2];
+
+	if (cfg->tls_listen[0] && (!cfg->tls_cert_file[0] || !cfg->tls_key_file[0]))
+		errs_add(e, "[server] tls_listen is set, so tls_cert_file and tls_key_file are "
+		    "required");
+	if (cfg->poll_enabled && !config_huawei_credentials(cfg, err, sizeof(err)))
+		errs_add(e, "%s", err);
+	validate_routes(cfg, e);
 	/*
 	 * A claim must outlive the longest a worker holds it for one part: the
 	 * pace wait (at most 5 s) and the request's timeout. Otherwise another
 	 * worker takes the delivery over and it is sent twice.
 	 */
-	if (cfg->nt_lease <= cfg->nt_timeout + 5) {
-		snprintf(err, errlen, "[notifier] lease (%d s) must exceed [notifier] timeout (%d s) "
-		    "by more than 5 s", cfg->nt_lease, cfg->nt_timeout);
-		return false;
-	}
-	if (cfg->bind_enabled && !cfg->bind_certificates[0]) {
-		snprintf(err, errlen, "[bind] certificates: at least one certificate file (PEM, or "
-		    "Huawei's SP metadata.xml) is required while [bind] enabled = true");
-		return false;
-	}
-	return true;
+	if (cfg->nt_lease <= cfg->nt_timeout + 5)
+		errs_add(e, "[notifier] lease (%d s) must exceed [notifier] timeout (%d s) by more "
+		    "than 5 s", cfg->nt_lease, cfg->nt_timeout);
+	if (cfg->bind_enabled && !cfg->bind_certificates[0])
+		errs_add(e, "[bind] certificates: at least one certificate file (PEM, or Huawei's SP "
+		    "metadata.xml) is required while [bind] enabled = true");
 }
 
 /*
  * HCWATCH_<SECTION>_<KEY>, or HCWATCH_<SECTION>_<NAME>_<KEY> for a named
  * section; anything not a letter or digit becomes "_".
  */
-static bool
-env_override(void *base, const struct cf_key *k, const char *sname, char *err, size_t errlen)
+static void
+env_override(void *base, const struct cf_key *k, const char *sname, struct errs *e)
 {
 	char name[200], why[96];
 	const char *v;
+
+	env_name(name, sizeof(name), k->section, sname, k->name);
+	v = getenv(name);
+	if (v == NULL)
+		return;
+	if (sname && strcmp(k->name, "type") == 0)
+		((struct config_dest *)base)->seen |= 1u;
+	if (!set_value(base, k, v, why, sizeof(why)))
+		errs_add(e, "environment %.80s ([%s%s%.64s] %s): %s", name, k->section,
+		    sname ? " " : "", sname ? sname : "", k->name, why);
+}
+
+/* Edit distance of two short names (for "did you mean"); capped at 9. */
+static int
+distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int row[64], prev;
+
+	if (la >= 64 || lb >= 64)
+		return 9;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int cur = row[j], best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	return row[lb] > 9 ? 9 : row[lb];
+}
+
+/* HCWATCH_ with the rest made as env_override makes it. */
+static void
+env_name(char *out, size_t outlen, const char *section, const char *sname, const char *key)
+{
 	size_t n;
 
 	if (sname)
-		n = (size_t)snprintf(name, sizeof(name), "HCWATCH_%s_%s_%s", k->section, sname, k->name);
+		n = (size_t)snprintf(out, outlen, "HCWATCH_%s_%s_%s", section, sname, key);
 	else
-		n = (size_t)snprintf(name, sizeof(name), "HCWATCH_%s_%s", k->section, k->name);
-	for (size_t j = 0; j < n && j < sizeof(name); j++)
-		name[j] = isalnum((unsigned char)name[j]) ? (char)toupper((unsigned char)name[j]) : '_';
-	v = getenv(name);
-	if (v == NULL)
-		return true;
-	if (sname && strcmp(k->name, "type") == 0)
-		((struct config_dest *)base)->seen |= 1u;
-	if (!set_value(base, k, v, why, sizeof(why))) {
-		snprintf(err, errlen, "environment %.80s ([%s%s%.64s] %s): %s", name, k->section,
-		    sname ? " " : "", sname ? sname : "", k->name, why);
-		return false;
+		n = (size_t)snprintf(out, outlen, "HCWATCH_%s_%s", section, key);
+	for (size_t j = 0; j < n && j < outlen; j++)
+		out[j] = isalnum((unsigned char)out[j]) ? (char)toupper((unsigned char)out[j]) : '_';
+}
+
+/*
+ * Variables named HCWATCH_ that are not settings, read by hcwatch itself
+ * (HCWATCH_CONFIG) or by its scripts, tests and container files.
+ */
+static const char *const env_not_settings[] = {
+	"HCWATCH_CONFIG", "HCWATCH_PORT", "HCWATCH_SIM_PORT", "HCWATCH_SMTP_PORT",
+	"HCWATCH_PG_PORT", "HCWATCH_VAR_DIR", "HCWATCH_BIN_DIR", "HCWATCH_BIN", "HCWATCH_SIM_BIN",
+	"HCWATCH_WRAP", "HCWATCH_TEST_PG_USER", "HCWATCH_PG_HOST", "HCWATCH_PG_DB",
+	"HCWATCH_PG_USER", "HCWATCH_PG_PASSWORD", NULL
+};
+
+/*
+ * An HCWATCH_ variable that names no setting is an error, as an unknown
+ * key in the file is: a misspelt one would otherwise be ignored in silence.
+ * The closest known name is offered.
+ */
+static void
+check_environment(const struct config *cfg, struct errs *e)
+{
+	extern char **environ;
+
+	for (char **v = environ; v && *v; v++) {
+		char var[200], name[200], best[200] = "";
+		size_t n = strcspn(*v, "=");
+		int best_d = 9;
+		bool known = false;
+
+		if (strncmp(*v, "HCWATCH_", 8) != 0 || n >= sizeof(var))
+			continue;
+		memcpy(var, *v, n);
+		var[n] = '\0';
+		for (size_t i = 0; !known && env_not_settings[i]; i++)
+			known = strcmp(var, env_not_settings[i]) == 0;
+		for (size_t i = 0; !known && i < N_KEYS; i++) {
+			env_name(name, sizeof(name), cf_keys[i].section, NULL, cf_keys[i].name);
+			known = strcmp(var, name) == 0;
+			if (!known && distance(var, name) < best_d) {
+				best_d = distance(var, name);
+				snprintf(best, sizeof(best), "%s", name);
+			}
+		}
+		for (size_t d = 0; !known && d < cfg->n_dests; d++) {
+			for (size_t i = 0; !known && i < N_DEST_KEYS; i++) {
+				env_name(name, sizeof(name), "destination", cfg->dests[d].name,
+				    dest_keys[i].name);
+				known = strcmp(var, name) == 0;
+				if (!known && distance(var, name) < best_d) {
+					best_d = distance(var, name);
+					snprintf(best, sizeof(best), "%s", name);
+				}
+			}
+		}
+		for (size_t m = 0; !known && m < cfg->n_managers; m++) {
+			for (size_t i = 0; !known && i < N_MANAGER_KEYS; i++) {
+				env_name(name, sizeof(name), "manager", cfg->managers[m].name,
+				    manager_keys[i].name);
+				known = strcmp(var, name) == 0;
+			}
+		}
+		if (known)
+			continue;
+		if (best_d <= 3)
+			errs_add(e, "environment %s: not a setting of hcwatch; did you mean %s?", var,
+			    best);
+		else if (strncmp(var, "HCWATCH_DESTINATION_", 20) == 0 ||
+		    strncmp(var, "HCWATCH_MANAGER_", 16) == 0)
+			errs_add(e, "environment %s: names a [destination …] or [manager …] section the "
+			    "configuration file does not declare", var);
+		else
+			errs_add(e, "environment %s: not a setting of hcwatch (HCWATCH_<SECTION>_<KEY>, "
+			    "or HCWATCH_DESTINATION_<NAME>_<KEY> for a declared destination)", var);
 	}
-	return true;
 }
 
 struct config *
@@ -965,11 +1201,15 @@ config_load(const char *path, char *err, size_t errlen)
 {
 	struct parse_state st;
 	struct config *cfg = xcalloc(1, sizeof(*cfg));
+	struct errs e;
 	char msg[CONFIG_ERR_LEN / 2];
 	bool ok = false;
 
 	memset(&st, 0, sizeof(st));
+	memset(&e, 0, sizeof(e));
+	buf_init(&e.b);
 	st.cfg = cfg;
+	st.errs = &e;
 	cfg->source = path ? xstrdup(path) : NULL;
 	for (size_t i = 0; i < N_KEYS; i++) {
 		if (!set_value(cfg, &cf_keys[i], cf_keys[i].def, msg, sizeof(msg))) {
@@ -992,59 +1232,52 @@ config_load(const char *path, char *err, size_t errlen)
 		ini_use_stack = false;
 		ini_allow_realloc = true;
 		ini_max_line = 64 * 1024;
-		ini_stop_on_first_error = true;
+		/* The handler records its errors and goes on: every one is reported. */
+		ini_stop_on_first_error = false;
 		rc = ini_parse_stream(reader, &st, handler, &st);
 		fclose(st.fp);
-		if (st.err[0]) {
-			snprintf(err, errlen, "%s", st.err);
-			goto out;
-		}
-		if (rc != 0) {
-			snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)",
-			    path, rc);
-			goto out;
-		}
+		if (rc > 0)
+			errs_add(&e, "%s:%d: syntax error (expected [section] or key = value)", path,
+			    rc);
+		else if (rc < 0)
+			errs_add(&e, "%s: cannot read it", path);
 	}
 
-	for (size_t i = 0; i < N_KEYS; i++) {
-		if (!env_override(cfg, &cf_keys[i], NULL, msg, sizeof(msg))) {
-			snprintf(err, errlen, "%s", msg);
-			goto out;
-		}
-	}
+	for (size_t i = 0; i < N_KEYS; i++)
+		env_override(cfg, &cf_keys[i], NULL, &e);
 	/* Named sections take overrides for the names the file declares, e.g. a secret. */
 	for (size_t d = 0; d < cfg->n_dests; d++) {
-		for (size_t i = 0; i < N_DEST_KEYS; i++) {
-			if (!env_override(&cfg->dests[d], &dest_keys[i], cfg->dests[d].name, msg,
-			    sizeof(msg))) {
-				snprintf(err, errlen, "%s", msg);
-				goto out;
-			}
-		}
+		for (size_t i = 0; i < N_DEST_KEYS; i++)
+			env_override(&cfg->dests[d], &dest_keys[i], cfg->dests[d].name, &e);
 	}
 	for (size_t m = 0; m < cfg->n_managers; m++) {
-		for (size_t i = 0; i < N_MANAGER_KEYS; i++) {
-			if (!env_override(&cfg->managers[m], &manager_keys[i], cfg->managers[m].name,
-			    msg, sizeof(msg))) {
-				snprintf(err, errlen, "%s", msg);
-				goto out;
-			}
-		}
+		for (size_t i = 0; i < N_MANAGER_KEYS; i++)
+			env_override(&cfg->managers[m], &manager_keys[i], cfg->managers[m].name, &e);
 	}
-
-	if (!validate_all(cfg, msg, sizeof(msg))) {
-		snprintf(err, errlen, "%s: %s", path ? path : "configuration", msg);
+	check_environment(cfg, &e);
+	/* What hcwatch will open at run time, whatever else is wrong. */
+	check_conninfo(&e, cfg->database_url);
+	check_file(&e, "[server] tls_cert_file", cfg->tls_cert_file);
+	check_file(&e, "[server] tls_key_file", cfg->tls_key_file);
+	check_file(&e, "[huawei] ca_file", cfg->hw_ca_file);
+	/* What depends on several values is judged once they all read well. */
+	if (e.n == 0)
+		validate_all(cfg, &e);
+	if (e.n > 0) {
+		if (e.n > 30)
+			buf_appendf(&e.b, "\n… and %d more", e.n - 30);
+		snprintf(err, errlen, "%s", e.b.data);
 		goto out;
 	}
 	ok = true;
 out:
+	buf_cleanup(&e.b);
 	if (!ok) {
 		config_free(cfg);
 		return NULL;
 	}
 	return cfg;
 }
-
 static void
 free_strings(void *base, const struct cf_key *keys, size_t n)
 {

@@ -15,7 +15,7 @@
 
 #include "core/log.h"
 
-#define CONFIG_ERR_LEN 512
+#define CONFIG_ERR_LEN 4096
 
 struct config {
 	char *source;		/* file it came from, or NULL for defaults */

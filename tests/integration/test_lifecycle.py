@@ -143,6 +143,14 @@ def test_check_config_and_version(make_hcwatch, db, workdir):
     assert r.returncode == 1 and "[server] max_body_size: expected a whole number" in r.stderr
     lines = open(h.conf).read().splitlines()
     assert f":{len(lines)}:" in r.stderr
+    # Every error at once, each on its own line, and what would fail only at run time.
+    with open(h.conf, "a") as f:
+        f.write("[destinaton sales-ding]\ntype = dingtalk\n[server]\ntls_cert_file = /nope.pem\n")
+    r = h.run("check-config", env=dict(os.environ, HCWATCH_LOG_LEVLE="debug"))
+    errors = [ln for ln in r.stderr.splitlines() if ln.startswith("hcwatch: ")]
+    assert r.returncode == 1 and len(errors) == 4, r.stderr
+    assert "did you mean [destination sales-ding]?" in r.stderr
+    assert "did you mean HCWATCH_LOG_LEVEL?" in r.stderr
     v = subprocess.run([HCWATCH, "version"], capture_output=True, text=True)
     for lib in ("libevent", "OpenSSL", "libpq", "jansson", "libcurl", "libxml2"):
         assert lib in v.stdout

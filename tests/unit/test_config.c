@@ -106,7 +106,7 @@ test_errors_name_key_and_line(void **state)
 {
 	(void)state;
 	expect_error("[server]\n\nnope = 1\n", ":3: [server] nope", "unknown key");
-	expect_error("[nosuch]\nlisten = 1\n", ":2: [nosuch] listen", "unknown key");
+	expect_error("[nosuch]\nlisten = 1\n", ":2: [nosuch]: unknown section", NULL);
 	expect_error("[server]\ntimeout = 5\ntimeout = 6\n", ":3: [server] timeout", "more than once");
 	expect_error("[server]\ntimeout = five\n", ":2: [server] timeout", "whole number");
 	expect_error("[server]\ntimeout = 0\n", ":2:", "out of range (1 to 3600)");
@@ -120,6 +120,53 @@ test_errors_name_key_and_line(void **state)
 	expect_error("[bind]\npath = relative\n", ":2: [bind] path", "absolute");
 	expect_error("[server]\nthis line has no equals sign\n", ":2:", "syntax");
 	expect_error("[server]\ntls_listen = :8443\n", "tls_cert_file", NULL);
+}
+
+/* Every error at once, and what would only fail at run time, found now. */
+static void
+test_every_error_and_run_time_failures(void **state)
+{
+	char err[CONFIG_ERR_LEN] = "";
+
+	(void)state;
+	assert_null(config_load(write_conf("[server]\nnope = 1\ntimeout = five\n"
+	    "[destinaton sales-ding]\ntype = dingtalk\nurl = x\n[log]\nlevel = loud\n"),
+	    err, sizeof(err)));
+	assert_non_null(strstr(err, ":2: [server] nope: unknown key"));
+	assert_non_null(strstr(err, ":3: [server] timeout"));
+	/* The misspelt section is blamed once, not each of its keys. */
+	assert_non_null(strstr(err, ":5: [destinaton sales-ding]: unknown section; did you mean "
+	    "[destination sales-ding]?"));
+	assert_null(strstr(err, "type: unknown key"));
+	assert_non_null(strstr(err, ":8: [log] level"));
+
+	expect_error("[database]\nurl = postgresql://u:hunter22@h:5432/db?nosuch=1\n",
+	    "[database] url: not a connection string", NULL);
+	assert_null(strstr(err, "hunter22"));
+	expect_error("[database]\nurl = host=h port\n", "[database] url", NULL);
+	expect_error("[server]\ntls_listen = 127.0.0.1:8443\ntls_cert_file = /nonexistent/c.pem\n"
+	    "tls_key_file = /nonexistent/k.pem\n", "[server] tls_cert_file /nonexistent/c.pem",
+	    "[server] tls_key_file /nonexistent/k.pem");
+	expect_error("[destination d]\ntype = slack\nurl = https://hooks.example/x\n"
+	    "ca_file = /nonexistent/ca.pem\n", "[destination d] ca_file /nonexistent/ca.pem", NULL);
+
+	/* A misspelt variable is an error, with the name it was meant to be. */
+	setenv("HCWATCH_DATABSE_URL", "dbname=x", 1);
+	expect_error("", "environment HCWATCH_DATABSE_URL: not a setting of hcwatch; did you mean "
+	    "HCWATCH_DATABASE_URL?", NULL);
+	unsetenv("HCWATCH_DATABSE_URL");
+	setenv("HCWATCH_DESTINATION_NOSUCH_SECRET", "x", 1);
+	expect_error("", "HCWATCH_DESTINATION_NOSUCH_SECRET", "does not declare");
+	unsetenv("HCWATCH_DESTINATION_NOSUCH_SECRET");
+	/* The scripts' own variables are not settings, and are left alone. */
+	setenv("HCWATCH_PORT", "8081", 1);
+	{
+		struct config *cfg = config_load(NULL, err, sizeof(err));
+
+		assert_non_null(cfg);
+		config_free(cfg);
+	}
+	unsetenv("HCWATCH_PORT");
 }
 
 static void
@@ -347,6 +394,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_file_and_env),
 		cmocka_unit_test(test_errors_name_key_and_line),
+		cmocka_unit_test(test_every_error_and_run_time_failures),
 		cmocka_unit_test(test_cross_checks_and_env_errors),
 		cmocka_unit_test(test_huawei_and_poller_keys),
 		cmocka_unit_test(test_reload_keeps_fixed_keys),
