@@ -28,5 +28,8 @@ COPY --from=build /build/hcwatch /build/hcwatch-sim /usr/local/bin/
 # owner, so docker-compose.yml's demo-keys service can write the demo key.
 USER hcwatch
 EXPOSE 8080
+# Ready: the database is reachable and migrated. Assumes [server] listen on port 8080.
+HEALTHCHECK --interval=10s --timeout=3s --retries=6 \
+    CMD curl -fsS -o /dev/null http://127.0.0.1:8080/readyz || exit 1
 ENTRYPOINT ["hcwatch"]
 CMD ["serve"]

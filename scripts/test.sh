@@ -3,8 +3,10 @@
 # warnings as errors (a normal build, then ASan+UBSan) and runs the whole CTest
 # suite on each: unit tests, fuzz-corpus replays, and integration and fault
 # tests against PostgreSQL clusters the harness starts itself. Then cppcheck,
-# the request-path and lifecycle integration tests under valgrind, and every
-# fuzz target under libFuzzer for a short while.
+# the request-path and lifecycle integration tests under valgrind, every fuzz
+# target under libFuzzer for a short while, and the container image built and
+# run for real (scripts/docker-check.sh; skipped, saying why, where no Docker
+# engine can run).
 #
 # Every stage runs even when an earlier one failed, so that one failure does
 # not hide another; the exit status is non-zero when any stage failed, and the
@@ -15,6 +17,7 @@ cd "$(dirname "$0")/.."
 sh scripts/bootstrap.sh || exit 1
 
 failed=""
+skipped=""
 
 # stage NAME COMMAND...: runs one stage and remembers it if it fails.
 stage() {
@@ -72,8 +75,24 @@ else
   build/asan (does not build)"
 fi
 
+docker_check() {
+	sh scripts/docker-check.sh
+	rc=$?
+	if [ $rc -eq 77 ]; then
+		skipped="$skipped
+  the container image (scripts/docker-check.sh said why above)"
+		return 0
+	fi
+	return $rc
+}
+
 stage "cppcheck" cppcheck_src
 stage "libFuzzer, 10 s per target (scripts/fuzz.sh SECONDS runs longer)" sh scripts/fuzz.sh 10
+stage "the container image, built and run (scripts/docker-check.sh)" docker_check
+
+if [ -n "$skipped" ]; then
+	echo "== SKIPPED:$skipped"
+fi
 
 if [ -n "$failed" ]; then
 	echo "== FAILED:$failed"

@@ -32,6 +32,7 @@ def test_every_stage_runs_after_a_failure_and_the_run_fails(tmp_path):
     calls = tmp_path / "calls"
     fake(tmp_path / "scripts" / "bootstrap.sh", "")
     fake(tmp_path / "scripts" / "fuzz.sh", f'echo "fuzz $*" >> {calls}\n')
+    fake(tmp_path / "scripts" / "docker-check.sh", f'echo docker >> {calls}\n')
     fake(bindir / "cmake", f'echo "cmake $*" >> {calls}\n')
     fake(bindir / "cppcheck", f'echo cppcheck >> {calls}\n')
     fake(bindir / "ctest", f'echo "ctest $(basename "$PWD") $HCWATCH_WRAP" >> {calls}\n'
@@ -44,7 +45,7 @@ def test_every_stage_runs_after_a_failure_and_the_run_fails(tmp_path):
     assert r.returncode == 1, r.stdout + r.stderr
     # The stages after the failure ran all the same.
     assert "ctest asan" in log and "valgrind" in log and "cppcheck" in log, log
-    assert "fuzz 10" in log, log
+    assert "fuzz 10" in log and "docker" in log, log
     # The failure is named at the end; the stages that passed are not.
     tail = r.stdout[r.stdout.rindex("== FAILED:"):]
     assert "build/test: every suite" in tail and "asan" not in tail and "cppcheck" not in tail
@@ -54,9 +55,25 @@ def test_a_clean_run_passes(tmp_path):
     bindir = tree(tmp_path)
     fake(tmp_path / "scripts" / "bootstrap.sh", "")
     fake(tmp_path / "scripts" / "fuzz.sh", "")
+    fake(tmp_path / "scripts" / "docker-check.sh", "")
     for tool in ("cmake", "ctest", "cppcheck"):
         fake(bindir / tool, "")
     env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}")
     r = subprocess.run(["sh", str(tmp_path / "scripts" / "test.sh")], env=env,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0 and "every stage passed" in r.stdout, r.stdout + r.stderr
+
+
+def test_a_stage_that_cannot_run_here_is_skipped_and_said(tmp_path):
+    """Where no Docker engine can run, the container check says so and the run still passes."""
+    bindir = tree(tmp_path)
+    fake(tmp_path / "scripts" / "bootstrap.sh", "")
+    fake(tmp_path / "scripts" / "fuzz.sh", "")
+    fake(tmp_path / "scripts" / "docker-check.sh", "echo 'docker-check: SKIPPED: no engine'\nexit 77\n")
+    for tool in ("cmake", "ctest", "cppcheck"):
+        fake(bindir / tool, "")
+    env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}")
+    r = subprocess.run(["sh", str(tmp_path / "scripts" / "test.sh")], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "== SKIPPED:" in r.stdout and "the container image" in r.stdout
