@@ -78,6 +78,12 @@ str(const json_t *o, const char *key)
 	return v ? v : "-";
 }
 
+/* A column of a table: its heading, the JSON key it shows, its width in terminal columns. */
+struct column {
+	const char *head, *key;
+	int width;
+};
+
 /*
  * A table row: each value a cell of its column's width in terminal columns,
  * cut without breaking a character (Chinese names are two columns a
@@ -85,18 +91,17 @@ str(const json_t *o, const char *key)
  * text: utf8_cell keeps control characters off the terminal.
  */
 static void
-print_row(const char *const *values, const int *widths, size_t n)
+print_row(const struct column *cols, size_t n, const json_t *row)
 {
 	struct buf line;
 
 	buf_init(&line);
 	for (size_t i = 0; i < n; i++) {
-		if (i + 1 < n) {
-			utf8_cell(&line, values[i], widths[i]);
+		const char *v = row ? str(row, cols[i].key) : cols[i].head;
+
+		utf8_cell(&line, v, i + 1 < n ? cols[i].width : (int)strlen(v));
+		if (i + 1 < n)
 			buf_append_char(&line, ' ');
-		} else {
-			utf8_cell(&line, values[i], (int)strlen(values[i]));
-		}
 	}
 	while (line.len > 0 && line.data[line.len - 1] == ' ')
 		line.data[--line.len] = '\0';
@@ -105,71 +110,46 @@ print_row(const char *const *values, const int *widths, size_t n)
 }
 
 /*
- * Lists are fetched with one row more than limit: that row only says that
- * more exist. How many of a's rows to print.
+ * A list as a table. Lists are fetched with one row more than limit (0: no
+ * limit), which only says that more exist; what names the rows in that note.
  */
-static size_t
-shown(const json_t *a, int limit)
+static void
+print_table(const char *json, const struct column *cols, size_t ncols, int limit,
+    const char *what)
 {
+	json_t *a = json_loads(json, 0, NULL);
 	size_t n = json_array_size(a);
 
+	print_row(cols, ncols, NULL);
 	if (n == 0)
 		printf("(none)\n");
-	return n > (size_t)limit ? (size_t)limit : n;
-}
-
-static void
-more_note(const json_t *a, int limit, const char *what)
-{
-	if (json_array_size(a) > (size_t)limit)
+	for (size_t i = 0; i < n && (limit == 0 || i < (size_t)limit); i++)
+		print_row(cols, ncols, json_array_get(a, i));
+	if (limit > 0 && n > (size_t)limit)
 		printf("(the newest %d %s shown; more with --limit N)\n", limit, what);
-}
-
-static void
-print_alerts(const char *json, int limit)
-{
-	static const int w[] = { 8, 20, 9, 13, 8, 5, 24, 28, 20 };
-	static const char *const head[] = { "id", "kind", "severity", "state", "stage", "days",
-		"customer", "resource", "started" };
-	json_t *a = json_loads(json, 0, NULL);
-	size_t n;
-
-	print_row(head, w, 9);
-	n = shown(a, limit);
-	for (size_t i = 0; i < n; i++) {
-		const json_t *x = json_array_get(a, i);
-		const char *v[] = { str(x, "id"), str(x, "kind"), str(x, "severity"), str(x, "state"),
-			str(x, "stage"), str(x, "days_left"), str(x, "customer"), str(x, "resource"),
-			str(x, "started_at") };
-
-		print_row(v, w, 9);
-	}
-	more_note(a, limit, "alerts");
 	json_decref(a);
 }
 
-static void
-print_deliveries(const char *json, int limit)
-{
-	static const int w[] = { 8, 16, 9, 10, 6, 8, 21, 40 };
-	static const char *const head[] = { "id", "destination", "channel", "state", "items",
-		"attempts", "next attempt", "last error" };
-	json_t *a = json_loads(json, 0, NULL);
-	size_t n;
+static const struct column alert_columns[] = {
+	{ "id", "id", 8 }, { "kind", "kind", 20 }, { "severity", "severity", 9 },
+	{ "state", "state", 13 }, { "stage", "stage", 8 }, { "days", "days_left", 5 },
+	{ "customer", "customer", 24 }, { "resource", "resource", 28 },
+	{ "started", "started_at", 20 },
+};
 
-	print_row(head, w, 8);
-	n = shown(a, limit);
-	for (size_t i = 0; i < n; i++) {
-		const json_t *x = json_array_get(a, i);
-		const char *v[] = { str(x, "id"), str(x, "destination"), str(x, "channel"),
-			str(x, "state"), str(x, "items"), str(x, "attempts"), str(x, "next_attempt_at"),
-			str(x, "last_error") };
+static const struct column delivery_columns[] = {
+	{ "id", "id", 8 }, { "destination", "destination", 16 }, { "channel", "channel", 9 },
+	{ "state", "state", 10 }, { "items", "items", 6 }, { "attempts", "attempts", 8 },
+	{ "next attempt", "next_attempt_at", 21 }, { "last error", "last_error", 40 },
+};
 
-		print_row(v, w, 8);
-	}
-	more_note(a, limit, "deliveries");
-	json_decref(a);
-}
+static const struct column silence_columns[] = {
+	{ "id", "id", 6 }, { "customer", "customer_id", 20 }, { "resource", "resource_id", 20 },
+	{ "kind", "kind", 14 }, { "from", "starts_at", 21 }, { "until", "ends_at", 21 },
+	{ "comment", "comment", 40 },
+};
+
+#define COLUMNS(c) (c), sizeof(c) / sizeof((c)[0])
 
 static void
 print_parts(const json_t *parts)
@@ -290,7 +270,7 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 		/* One more than shown, to know whether to say that there are more. */
 		if (store_alerts_list(s, o->all, o->kind, o->customer, limit + 1, now, &json, err,
 		    sizeof(err)) == STORE_OK) {
-			print_alerts(json, limit);
+			print_table(json, COLUMNS(alert_columns), limit, "alerts");
 			rc = 0;
 		} else {
 			log_error("%s", err);
@@ -386,23 +366,7 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 		char *json = NULL;
 
 		if (store_silences_list(s, now, &json, err, sizeof(err)) == STORE_OK) {
-			json_t *a = json_loads(json, 0, NULL);
-			size_t i;
-			json_t *x;
-
-			static const int w[] = { 6, 20, 20, 14, 21, 21, 40 };
-			static const char *const head[] = { "id", "customer", "resource", "kind", "from",
-				"until", "comment" };
-
-			print_row(head, w, 7);
-			json_array_foreach(a, i, x) {
-				const char *v[] = { str(x, "id"), str(x, "customer_id"),
-					str(x, "resource_id"), str(x, "kind"), str(x, "starts_at"),
-					str(x, "ends_at"), str(x, "comment") };
-
-				print_row(v, w, 7);
-			}
-			json_decref(a);
+			print_table(json, COLUMNS(silence_columns), 0, "silences");
 			rc = 0;
 		} else {
 			log_error("%s", err);
@@ -415,7 +379,7 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 
 		if (store_deliveries_list(s, o->dead, limit + 1, &json, err,
 		    sizeof(err)) == STORE_OK) {
-			print_deliveries(json, limit);
+			print_table(json, COLUMNS(delivery_columns), limit, "deliveries");
 			rc = 0;
 		} else {
 			log_error("%s", err);

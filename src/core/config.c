@@ -1123,6 +1123,30 @@ env_name(char *out, size_t outlen, const char *section, const char *sname, const
 }
 
 /*
+ * Whether var is the variable of one of keys (of the section named sname, or
+ * of the plain sections); if not, the closest so far goes to best.
+ */
+static bool
+env_matches(const char *var, const char *sname, const struct cf_key *keys, size_t nkeys,
+    int *best_d, char *best, size_t bestlen)
+{
+	char name[200];
+
+	for (size_t i = 0; i < nkeys; i++) {
+		int d;
+
+		env_name(name, sizeof(name), keys[i].section, sname, keys[i].name);
+		if (strcmp(var, name) == 0)
+			return true;
+		if ((d = distance(var, name)) < *best_d) {
+			*best_d = d;
+			snprintf(best, bestlen, "%s", name);
+		}
+	}
+	return false;
+}
+
+/*
  * Variables named HCWATCH_ that are not settings, read by hcwatch itself
  * (HCWATCH_CONFIG) or by its scripts, tests and container files.
  */
@@ -1144,7 +1168,7 @@ check_environment(const struct config *cfg, struct errs *e)
 	extern char **environ;
 
 	for (char **v = environ; v && *v; v++) {
-		char var[200], name[200], best[200] = "";
+		char var[200], best[200] = "";
 		size_t n = strcspn(*v, "=");
 		int best_d = 9;
 		bool known = false;
@@ -1155,32 +1179,14 @@ check_environment(const struct config *cfg, struct errs *e)
 		var[n] = '\0';
 		for (size_t i = 0; !known && env_not_settings[i]; i++)
 			known = strcmp(var, env_not_settings[i]) == 0;
-		for (size_t i = 0; !known && i < N_KEYS; i++) {
-			env_name(name, sizeof(name), cf_keys[i].section, NULL, cf_keys[i].name);
-			known = strcmp(var, name) == 0;
-			if (!known && distance(var, name) < best_d) {
-				best_d = distance(var, name);
-				snprintf(best, sizeof(best), "%s", name);
-			}
-		}
-		for (size_t d = 0; !known && d < cfg->n_dests; d++) {
-			for (size_t i = 0; !known && i < N_DEST_KEYS; i++) {
-				env_name(name, sizeof(name), "destination", cfg->dests[d].name,
-				    dest_keys[i].name);
-				known = strcmp(var, name) == 0;
-				if (!known && distance(var, name) < best_d) {
-					best_d = distance(var, name);
-					snprintf(best, sizeof(best), "%s", name);
-				}
-			}
-		}
-		for (size_t m = 0; !known && m < cfg->n_managers; m++) {
-			for (size_t i = 0; !known && i < N_MANAGER_KEYS; i++) {
-				env_name(name, sizeof(name), "manager", cfg->managers[m].name,
-				    manager_keys[i].name);
-				known = strcmp(var, name) == 0;
-			}
-		}
+		if (!known)
+			known = env_matches(var, NULL, cf_keys, N_KEYS, &best_d, best, sizeof(best));
+		for (size_t d = 0; !known && d < cfg->n_dests; d++)
+			known = env_matches(var, cfg->dests[d].name, dest_keys, N_DEST_KEYS, &best_d,
+			    best, sizeof(best));
+		for (size_t m = 0; !known && m < cfg->n_managers; m++)
+			known = env_matches(var, cfg->managers[m].name, manager_keys, N_MANAGER_KEYS,
+			    &best_d, best, sizeof(best));
 		if (known)
 			continue;
 		if (best_d <= 3)

@@ -51,29 +51,26 @@ def test_every_stage_runs_after_a_failure_and_the_run_fails(tmp_path):
     assert "build/test: every suite" in tail and "asan" not in tail and "cppcheck" not in tail
 
 
-def test_a_clean_run_passes(tmp_path):
+def run_with_tools_that_pass(tmp_path, docker_check=""):
+    """scripts/test.sh with every tool a stub that succeeds, and docker-check.sh as given."""
     bindir = tree(tmp_path)
     fake(tmp_path / "scripts" / "bootstrap.sh", "")
     fake(tmp_path / "scripts" / "fuzz.sh", "")
-    fake(tmp_path / "scripts" / "docker-check.sh", "")
+    fake(tmp_path / "scripts" / "docker-check.sh", docker_check)
     for tool in ("cmake", "ctest", "cppcheck"):
         fake(bindir / tool, "")
     env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}")
-    r = subprocess.run(["sh", str(tmp_path / "scripts" / "test.sh")], env=env,
-                       capture_output=True, text=True, timeout=60)
+    return subprocess.run(["sh", str(tmp_path / "scripts" / "test.sh")], env=env,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_a_clean_run_passes(tmp_path):
+    r = run_with_tools_that_pass(tmp_path)
     assert r.returncode == 0 and "every stage passed" in r.stdout, r.stdout + r.stderr
 
 
 def test_a_stage_that_cannot_run_here_is_skipped_and_said(tmp_path):
     """Where no Docker engine can run, the container check says so and the run still passes."""
-    bindir = tree(tmp_path)
-    fake(tmp_path / "scripts" / "bootstrap.sh", "")
-    fake(tmp_path / "scripts" / "fuzz.sh", "")
-    fake(tmp_path / "scripts" / "docker-check.sh", "echo 'docker-check: SKIPPED: no engine'\nexit 77\n")
-    for tool in ("cmake", "ctest", "cppcheck"):
-        fake(bindir / tool, "")
-    env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}")
-    r = subprocess.run(["sh", str(tmp_path / "scripts" / "test.sh")], env=env,
-                       capture_output=True, text=True, timeout=60)
+    r = run_with_tools_that_pass(tmp_path, "echo 'docker-check: SKIPPED: no engine'\nexit 77\n")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "== SKIPPED:" in r.stdout and "the container image" in r.stdout
