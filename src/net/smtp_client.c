@@ -247,10 +247,11 @@ smtp_send(const struct smtp_message *m, struct smtp_outcome *out)
 	if (rc == CURLE_OK) {
 		set_outcome(out, SMTP_OK, code, "");
 	} else {
-		char msg[512], host[256];
+		char msg[sizeof(out->error)], host[256];
 
+		/* Bounded parts, so that the whole fits the outcome's error text. */
 		http_url_host(m->url, host, sizeof(host));
-		snprintf(msg, sizeof(msg), "SMTP %.120s %ld: %.300s", host, reply,
+		snprintf(msg, sizeof(msg), "SMTP %.60s %ld: %.200s", host, reply,
 		    errbuf[0] ? errbuf : curl_easy_strerror(rc));
 		http_redact(msg, m->url, m->password);
 		switch (rc) {
