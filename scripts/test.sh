@@ -49,7 +49,7 @@ asan() {
 cppcheck_src() {
 	# variableScope is left out: the house style declares at the top of a block.
 	cppcheck --quiet --enable=warning,style,portability,performance --suppress=variableScope \
-		--std=c11 --inline-suppr -I src -D__GNUC__ --error-exitcode=1 src tests/fuzz tests/unit
+		--std=c11 --inline-suppr -I src -D__GNUC__ --error-exitcode=1 src tests/fuzz tests/unit tests/tools
 }
 
 valgrind_suite() {

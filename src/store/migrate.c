@@ -9,11 +9,8 @@
 #include "util/sha256.h"
 #include "util/words.h"
 
-/* pg_advisory_lock key shared by every hcwatch that migrates this database ("hcwm"). */
-#define MIGRATE_LOCK_KEY "1751349101"
-
 static void checksum(const char *sql, char out[SHA256_HEX_LEN]);
-static bool exec_simple(struct store *s, const char *sql, int nparams, const char *const *params,
+static bool exec_command(struct store *s, enum store_sql id, const char *const *params,
     const char *what, char *err, size_t errlen);
 static const struct migration *find_embedded(int version);
 
@@ -23,20 +20,17 @@ checksum(const char *sql, char out[SHA256_HEX_LEN])
 	sha256_hex(sql, strlen(sql), out);
 }
 
+/* Runs id; false, with err saying what failed ("taking the migration lock: …"). */
 static bool
-exec_simple(struct store *s, const char *sql, int nparams, const char *const *params,
-    const char *what, char *err, size_t errlen)
+exec_command(struct store *s, enum store_sql id, const char *const *params, const char *what,
+    char *err, size_t errlen)
 {
-	PGresult *res = PQexecParams(s->conn, sql, nparams, NULL, params, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(res);
-	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	char e[STORE_ERR_LEN];
 
-	if (!ok) {
-		store_set_error(s, res, what, err, errlen);
-		(void)store_classify_failure(s);
-	}
-	PQclear(res);
-	return ok;
+	if (store_exec_command(s, id, params, e, sizeof(e)) == STORE_OK)
+		return true;
+	snprintf(err, errlen, "%.80s: %.400s", what, e);
+	return false;
 }
 
 static const struct migration *
@@ -53,6 +47,7 @@ bool
 migrate_status(struct store *s, struct migrate_status *st, char *err, size_t errlen)
 {
 	PGresult *res = NULL;
+	enum store_result r;
 	bool ok = false;
 	bool *applied = calloc(migrations_embedded_count + 1, sizeof(bool));
 
@@ -63,22 +58,12 @@ migrate_status(struct store *s, struct migrate_status *st, char *err, size_t err
 	}
 	if (!store_ensure_connected(s, err, errlen))
 		goto out;
-	res = PQexecParams(s->conn, "SELECT to_regclass('schema_migrations') IS NOT NULL", 0, NULL,
-	    NULL, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		store_set_error(s, res, "reading schema_migrations", err, errlen);
-		(void)store_classify_failure(s);
+	if ((res = store_exec(s, SQL_MIGRATE_TABLE_EXISTS, NULL, err, errlen, &r)) == NULL)
 		goto out;
-	}
 	if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
 		PQclear(res);
-		res = PQexecParams(s->conn, "SELECT version, checksum FROM schema_migrations "
-		    "ORDER BY version", 0, NULL, NULL, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			store_set_error(s, res, "reading schema_migrations", err, errlen);
-			(void)store_classify_failure(s);
+		if ((res = store_exec(s, SQL_MIGRATE_APPLIED, NULL, err, errlen, &r)) == NULL)
 			goto out;
-		}
 		for (int i = 0; i < PQntuples(res); i++) {
 			int v = atoi(PQgetvalue(res, i, 0));
 			const struct migration *m = find_embedded(v);
@@ -123,16 +108,11 @@ grant_dashboards(struct store *s, const char *roles, char *err, size_t errlen)
 		const char *params[1] = { role };
 		/* The server quotes the role (%I); the statement it makes is then run as text. */
 		PGresult *res, *g;
+		enum store_result r;
 
 		snprintf(role, sizeof(role), "%.*s", (int)n, w);
-		res = PQexecParams(s->conn, "SELECT format('GRANT USAGE ON SCHEMA dashboard "
-		    "TO %1$I; GRANT SELECT ON ALL TABLES IN SCHEMA dashboard TO %1$I', $1::text)", 1,
-		    NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			store_set_error(s, res, "granting the dashboard views", err, errlen);
-			PQclear(res);
+		if ((res = store_exec(s, SQL_MIGRATE_GRANTS, params, err, errlen, &r)) == NULL)
 			return false;
-		}
 		g = PQexec(s->conn, PQgetvalue(res, 0, 0));
 		PQclear(res);
 		if (PQresultStatus(g) != PGRES_COMMAND_OK) {
@@ -153,7 +133,6 @@ grant_dashboards(struct store *s, const char *roles, char *err, size_t errlen)
 bool
 migrate_apply(struct store *s, const char *roles, int *applied, char *err, size_t errlen)
 {
-	const char *lock_params[1] = { MIGRATE_LOCK_KEY };
 	struct migrate_status st;
 	bool locked = false, in_tx = false, ok = false;
 
@@ -161,14 +140,11 @@ migrate_apply(struct store *s, const char *roles, int *applied, char *err, size_
 	if (!store_ensure_connected(s, err, errlen))
 		return false;
 	/* One migrator at a time; the others wait here, then find nothing to do. */
-	if (!exec_simple(s, "SELECT pg_advisory_lock($1::bigint)", 1, lock_params,
-	    "taking the migration lock", err, errlen))
+	if (!exec_command(s, SQL_MIGRATE_LOCK, NULL, "taking the migration lock", err, errlen))
 		goto out;
 	locked = true;
-	if (!exec_simple(s, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	    " version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
-	    " applied_at timestamptz NOT NULL DEFAULT now())", 0, NULL,
-	    "creating schema_migrations", err, errlen))
+	if (!exec_command(s, SQL_MIGRATE_CREATE_TABLE, NULL, "creating schema_migrations", err,
+	    errlen))
 		goto out;
 	if (!migrate_status(s, &st, err, errlen))
 		goto out;
@@ -178,25 +154,20 @@ migrate_apply(struct store *s, const char *roles, int *applied, char *err, size_
 		char sum[SHA256_HEX_LEN], version[16];
 		const char *params[3] = { version, m->name, sum };
 		PGresult *res;
+		enum store_result r;
 		bool done;
 
 		/* Is it applied? Asking again is cheaper than keeping the list. */
 		snprintf(version, sizeof(version), "%d", m->version);
-		res = PQexecParams(s->conn, "SELECT 1 FROM schema_migrations WHERE version = $1", 1,
-		    NULL, params, NULL, NULL, 0);
-		done = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			store_set_error(s, res, "reading schema_migrations", err, errlen);
-			PQclear(res);
-			(void)store_classify_failure(s);
+		if ((res = store_exec(s, SQL_MIGRATE_IS_APPLIED, params, err, errlen, &r)) == NULL)
 			goto out;
-		}
+		done = PQntuples(res) == 1;
 		PQclear(res);
 		if (done)
 			continue;
 
 		checksum(m->sql, sum);
-		if (!exec_simple(s, "BEGIN", 0, NULL, "BEGIN", err, errlen))
+		if (!exec_command(s, SQL_TX_BEGIN, NULL, "starting its transaction", err, errlen))
 			goto out;
 		in_tx = true;
 		/* A migration file holds several statements: the simple protocol runs them all. */
@@ -211,9 +182,8 @@ migrate_apply(struct store *s, const char *roles, int *applied, char *err, size_
 			goto out;
 		}
 		PQclear(res);
-		if (!exec_simple(s, "INSERT INTO schema_migrations (version, name, checksum) "
-		    "VALUES ($1::integer, $2, $3)", 3, params, "recording the migration", err, errlen) ||
-		    !exec_simple(s, "COMMIT", 0, NULL, "COMMIT", err, errlen))
+		if (!exec_command(s, SQL_MIGRATE_RECORD, params, "recording the migration", err,
+		    errlen) || !exec_command(s, SQL_TX_COMMIT, NULL, "committing it", err, errlen))
 			goto out;
 		in_tx = false;
 		log_info("migration %s applied", m->name);
@@ -221,16 +191,13 @@ migrate_apply(struct store *s, const char *roles, int *applied, char *err, size_
 	}
 	ok = grant_dashboards(s, roles ? roles : "", err, errlen);
 out:
-	if (in_tx && s->conn) {
-		char ignored[STORE_ERR_LEN];
-
-		(void)exec_simple(s, "ROLLBACK", 0, NULL, "ROLLBACK", ignored, sizeof(ignored));
-	}
+	if (in_tx)
+		store_rollback(s);
 	if (locked && s->conn) {
 		char ignored[STORE_ERR_LEN];
 
-		(void)exec_simple(s, "SELECT pg_advisory_unlock($1::bigint)", 1, lock_params,
-		    "releasing the migration lock", ignored, sizeof(ignored));
+		(void)exec_command(s, SQL_MIGRATE_UNLOCK, NULL, "releasing the migration lock",
+		    ignored, sizeof(ignored));
 	}
 	return ok;
 }

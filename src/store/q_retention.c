@@ -7,18 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-enum { R_CALLBACKS, R_COUNT };
-
-static const struct store_stmt qs[R_COUNT] = {
-	/* Rejected rows ($1 true) or the others ($1 false) older than $2 days, at most $3. */
-	[R_CALLBACKS] = { "retention_callbacks",
-	    "DELETE FROM callback_events WHERE id IN ("
-	    "  SELECT id FROM callback_events"
-	    "  WHERE (status = 'rejected') = $1::boolean"
-	    "    AND received_at < now() - $2::int * interval '1 day'"
-	    "  LIMIT $3::int)", 3 },
-};
-
 enum store_result
 store_callbacks_expire(struct store *s, bool rejected, int days, int batch, long *deleted,
     char *err, size_t errlen)
@@ -31,8 +19,7 @@ store_callbacks_expire(struct store *s, bool rejected, int days, int batch, long
 	*deleted = 0;
 	snprintf(d, sizeof(d), "%d", days);
 	snprintf(b, sizeof(b), "%d", batch);
-	res = store_exec(s, &qs[R_CALLBACKS], &s->retention_prepared, R_CALLBACKS, params, err,
-	    errlen, &r);
+	res = store_exec(s, SQL_RETENTION_CALLBACKS, params, err, errlen, &r);
 	if (res == NULL)
 		return r;
 	*deleted = strtol(PQcmdTuples(res), NULL, 10);

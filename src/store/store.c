@@ -11,104 +11,9 @@
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
-/* What a later notification changes on an existing customer row (alias c). */
-#define CUSTOMER_UPDATE \
-	"    xaccount_id = COALESCE(EXCLUDED.xaccount_id, c.xaccount_id)," \
-	"    xuser_id = COALESCE(EXCLUDED.xuser_id, c.xuser_id)," \
-	"    bind_action = COALESCE(EXCLUDED.bind_action, c.bind_action)," \
-	"    first_bound_at = LEAST(c.first_bound_at, EXCLUDED.first_bound_at)," \
-	"    last_callback_at = GREATEST(c.last_callback_at, EXCLUDED.last_callback_at)," \
-	"    updated_at = now()"
-
-/*
- * Records a batch of callbacks in one statement. Data-modifying CTEs share one
- * snapshot and commit together, so the batch is one transaction and one WAL
- * flush however many callbacks it holds. A verified callback is 'accepted' the
- * first time its key is seen (in the table or earlier in the batch) and
- * 'duplicate' after. That test is a scalar subquery with LIMIT 1 rather than
- * EXISTS because the generic plan of a prepared statement would otherwise hash
- * every accepted row of the table for each batch. The unique index
- * callback_events_accepted_once makes a concurrent writer's batch fail rather
- * than accept twice, and the caller retries it.
- *
- * Identical rejections (same channel, body hash and reason) in the same hour
- * are one row: a batch's own are grouped, and a group whose hour already has
- * a row adds to its repeats instead of inserting.
- */
-static const char sql_callbacks_record[] =
-	"WITH inp AS ("
-	"  SELECT * FROM jsonb_to_recordset($1::jsonb) AS x("
-	"    ord int, received_at timestamptz, channel text, request_id text, remote_addr text,"
-	"    content_type text, verified boolean, reason text, detail text, sig_rule text,"
-	"    idem_key text, customer_id text, account_name text, xaccount_id text, xuser_id text,"
-	"    bind_action text, payload jsonb, body text, body_bytes int)"
-	"), classified AS ("
-	"  SELECT inp.*, CASE"
-	"    WHEN NOT inp.verified THEN 'rejected'"
-	"    WHEN (SELECT true FROM callback_events e WHERE e.channel = inp.channel"
-	"          AND e.idempotency_key = inp.idem_key AND e.status = 'accepted' LIMIT 1) THEN 'duplicate'"
-	"    WHEN inp.ord = min(inp.ord) FILTER (WHERE inp.verified)"
-	"                   OVER (PARTITION BY inp.channel, inp.idem_key) THEN 'accepted'"
-	"    ELSE 'duplicate' END AS status"
-	"  FROM inp"
-	"), rej AS ("
-	"  SELECT channel, idem_key, reason, date_trunc('hour', received_at) AS hour,"
-	"    count(*)::int AS n, max(received_at) AS last, min(ord) AS first_ord"
-	"  FROM classified WHERE status = 'rejected'"
-	"  GROUP BY channel, idem_key, reason, date_trunc('hour', received_at)"
-	"), bumped AS ("
-	"  UPDATE callback_events e SET repeats = e.repeats + rej.n,"
-	"    last_received_at = greatest(COALESCE(e.last_received_at, e.received_at), rej.last)"
-	"  FROM rej"
-	"  WHERE e.id = (SELECT min(x.id) FROM callback_events x WHERE x.status = 'rejected'"
-	"    AND x.channel = rej.channel AND x.idempotency_key = rej.idem_key"
-	"    AND x.reason = rej.reason AND x.received_at >= rej.hour"
-	"    AND x.received_at < rej.hour + interval '1 hour')"
-	"  RETURNING rej.first_ord"
-	"), events AS ("
-	"  INSERT INTO callback_events (received_at, channel, request_id, remote_addr, content_type,"
-	"    status, reason, detail, sig_rule, idempotency_key, customer_id, account_name, payload, body,"
-	"    body_bytes, repeats, last_received_at)"
-	"  SELECT c.received_at, c.channel, c.request_id, c.remote_addr, c.content_type, c.status,"
-	"    CASE WHEN c.status = 'rejected' THEN c.reason END, c.detail, c.sig_rule, c.idem_key,"
-	"    c.customer_id, c.account_name, c.payload, decode(c.body, 'base64'), c.body_bytes,"
-	"    COALESCE(r.n, 1), CASE WHEN r.n > 1 THEN r.last END"
-	"  FROM classified c LEFT JOIN rej r ON c.status = 'rejected' AND r.first_ord = c.ord"
-	"  WHERE c.status <> 'rejected'"
-	"    OR (r.first_ord IS NOT NULL AND r.first_ord NOT IN (SELECT first_ord FROM bumped))"
-	"  ORDER BY c.ord"
-	"  RETURNING 1"
-	"), by_id AS ("
-	"  INSERT INTO customers AS c (customer_id, account_name, xaccount_id, xuser_id, bind_action,"
-	"    first_bound_at, last_callback_at)"
-	"  SELECT DISTINCT ON (customer_id) customer_id, account_name, xaccount_id, xuser_id,"
-	"    bind_action, received_at, received_at"
-	"  FROM classified WHERE status = 'accepted' AND customer_id IS NOT NULL"
-	"  ORDER BY customer_id, ord DESC"
-	"  ON CONFLICT (customer_id) DO UPDATE SET"
-	"    account_name = COALESCE(EXCLUDED.account_name, c.account_name),"
-	CUSTOMER_UPDATE
-	"  RETURNING 1"
-	"), by_name AS ("
-	"  INSERT INTO customers AS c (account_name, xaccount_id, xuser_id, bind_action,"
-	"    first_bound_at, last_callback_at)"
-	"  SELECT DISTINCT ON (account_name) account_name, xaccount_id, xuser_id, bind_action,"
-	"    received_at, received_at"
-	"  FROM classified WHERE status = 'accepted' AND customer_id IS NULL"
-	"  ORDER BY account_name, ord DESC"
-	"  ON CONFLICT (account_name) WHERE customer_id IS NULL DO UPDATE SET"
-	CUSTOMER_UPDATE
-	"  RETURNING 1"
-	")"
-	"SELECT ord, status FROM classified ORDER BY ord";
-
-enum { STMT_CALLBACKS_RECORD };
-
-static const struct store_stmt stmts[] = {
-	[STMT_CALLBACKS_RECORD] = { "callbacks_record", sql_callbacks_record, 1 },
-};
-
-static bool prepare_all(struct store *s, char *err, size_t errlen);
+static PGresult *exec_prepared(struct store *s, enum store_sql id, const char *const *params,
+    char *err, size_t errlen);
+static void prepare_all_begin(struct store *s);
 static void one_line(char *err, size_t errlen);
 static json_t *callback_json(const struct store_callback *cb, size_t ord);
 static void set_opt_string(json_t *o, const char *key, const char *v);
@@ -168,10 +73,7 @@ store_classify_failure(struct store *s)
 	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK) {
 		PQfinish(s->conn);
 		s->conn = NULL;
-		s->prepared = false;
-		s->poll_prepared = 0;
-		s->alert_prepared = 0;
-		s->outbox_prepared = 0;
+		memset(s->prepared, 0, sizeof(s->prepared));
 		return STORE_CONN_FAILED;
 	}
 	return STORE_QUERY_FAILED;
@@ -220,10 +122,7 @@ store_ensure_connected(struct store *s, char *err, size_t errlen)
 	if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
 		return true;
 	PQfinish(s->conn);
-	s->prepared = false;
-	s->poll_prepared = 0;
-	s->alert_prepared = 0;
-	s->outbox_prepared = 0;
+	memset(s->prepared, 0, sizeof(s->prepared));
 	snprintf(timeout, sizeof(timeout), "%d", s->connect_timeout_s);
 	/* expand_dbname: the configured URL or conninfo string, then our settings. */
 	s->conn = PQconnectdbParams(keys, vals, 1);
@@ -236,108 +135,96 @@ store_ensure_connected(struct store *s, char *err, size_t errlen)
 	PQsetNoticeProcessor(s->conn, notice, NULL);
 	snprintf(stmt_timeout, sizeof(stmt_timeout), "%d", s->statement_timeout_ms);
 	params[0] = stmt_timeout;
-	res = PQexecParams(s->conn, "SELECT set_config('statement_timeout', $1, false)", 1, NULL,
-	    params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		store_set_error(s, res, "cannot set statement_timeout", err, errlen);
+	res = exec_prepared(s, SQL_STORE_STATEMENT_TIMEOUT, params, err, errlen);
+	if (res != NULL && s->async_commit) {
 		PQclear(res);
+		res = exec_prepared(s, SQL_STORE_ASYNC_COMMIT, NULL, err, errlen);
+	}
+	if (res == NULL) {
 		PQfinish(s->conn);
 		s->conn = NULL;
 		return false;
 	}
 	PQclear(res);
-	if (s->async_commit) {
-		res = PQexec(s->conn, "SET synchronous_commit = off");
-		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-			store_set_error(s, res, "cannot set synchronous_commit", err, errlen);
-			PQclear(res);
-			PQfinish(s->conn);
-			s->conn = NULL;
-			return false;
-		}
-		PQclear(res);
-	}
 	return true;
 }
 
 void
 store_set_async_commit(struct store *s)
 {
+	char err[STORE_ERR_LEN];
+
 	s->async_commit = true;
 	if (s->conn)
-		PQclear(PQexec(s->conn, "SET synchronous_commit = off"));
+		PQclear(exec_prepared(s, SQL_STORE_ASYNC_COMMIT, NULL, err, sizeof(err)));
 }
 
-bool
-store_prepare(struct store *s, const char *name, const char *sql, int nparams, char *err,
+/* Prepares id on this connection unless it has been, then executes it; NULL on failure. */
+static PGresult *
+exec_prepared(struct store *s, enum store_sql id, const char *const *params, char *err,
     size_t errlen)
 {
-	PGresult *res = PQprepare(s->conn, name, sql, nparams, NULL);
-	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-
-	if (!ok) {
-		char what[96];
-
-		snprintf(what, sizeof(what), "cannot prepare %s", name);
-		store_set_error(s, res, what, err, errlen);
-	}
-	PQclear(res);
-	return ok;
-}
-
-PGresult *
-store_exec(struct store *s, const struct store_stmt *stmt, uint64_t *prepared, int bit,
-    const char *const *params, char *err, size_t errlen, enum store_result *r)
-{
+	const struct store_sql_stmt *stmt = &store_sql[id];
+	uint64_t bit = (uint64_t)1 << (id % 64);
 	PGresult *res;
 	ExecStatusType st;
 
-	*r = STORE_OK;
-	if (!store_ensure_connected(s, err, errlen)) {
-		*r = STORE_CONN_FAILED;
-		return NULL;
-	}
-	if (!(*prepared & ((uint64_t)1 << bit))) {
-		if (!store_prepare(s, stmt->name, stmt->sql, stmt->nparams, err, errlen)) {
-			*r = store_classify_failure(s);
+	if (!(s->prepared[id / 64] & bit)) {
+		res = PQprepare(s->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+			char what[96];
+
+			snprintf(what, sizeof(what), "cannot prepare %s", stmt->name);
+			store_set_error(s, res, what, err, errlen);
+			PQclear(res);
 			return NULL;
 		}
-		*prepared |= (uint64_t)1 << bit;
+		PQclear(res);
+		s->prepared[id / 64] |= bit;
 	}
 	res = PQexecPrepared(s->conn, stmt->name, stmt->nparams, params, NULL, NULL, 0);
 	st = PQresultStatus(res);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		store_set_error(s, res, stmt->name, err, errlen);
 		PQclear(res);
-		*r = store_classify_failure(s);
 		return NULL;
 	}
 	return res;
 }
 
-enum store_result
-store_exec_simple(struct store *s, const char *sql, char *err, size_t errlen)
+PGresult *
+store_exec(struct store *s, enum store_sql id, const char *const *params, char *err,
+    size_t errlen, enum store_result *r)
 {
 	PGresult *res;
-	enum store_result r = STORE_OK;
 
-	if (!store_ensure_connected(s, err, errlen))
-		return STORE_CONN_FAILED;
-	res = PQexec(s->conn, sql);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		store_set_error(s, res, sql, err, errlen);
-		r = store_classify_failure(s);
+	*r = STORE_OK;
+	if (!store_ensure_connected(s, err, errlen)) {
+		*r = STORE_CONN_FAILED;
+		return NULL;
 	}
-	PQclear(res);
+	res = exec_prepared(s, id, params, err, errlen);
+	if (res == NULL)
+		*r = store_classify_failure(s);
+	return res;
+}
+
+enum store_result
+store_exec_command(struct store *s, enum store_sql id, const char *const *params, char *err,
+    size_t errlen)
+{
+	enum store_result r;
+
+	PQclear(store_exec(s, id, params, err, errlen, &r));
 	return r;
 }
 
 enum store_result
-store_exec_text(struct store *s, const struct store_stmt *stmt, uint64_t *prepared, int bit,
-    const char *const *params, char **text, char *err, size_t errlen)
+store_exec_text(struct store *s, enum store_sql id, const char *const *params, char **text,
+    char *err, size_t errlen)
 {
 	enum store_result r;
-	PGresult *res = store_exec(s, stmt, prepared, bit, params, err, errlen, &r);
+	PGresult *res = store_exec(s, id, params, err, errlen, &r);
 
 	*text = NULL;
 	if (res == NULL)
@@ -350,40 +237,64 @@ store_exec_text(struct store *s, const struct store_stmt *stmt, uint64_t *prepar
 void
 store_rollback(struct store *s)
 {
-	if (s->conn) {
-		PGresult *res = PQexec(s->conn, "ROLLBACK");
+	char err[STORE_ERR_LEN];
 
-		PQclear(res);
-	}
+	if (s->conn)
+		PQclear(exec_prepared(s, SQL_TX_ROLLBACK, NULL, err, sizeof(err)));
 }
 
-static bool
-prepare_all(struct store *s, char *err, size_t errlen)
+/* The transaction store_prepare_all prepares in, with the temporary table some statements read. */
+static void
+prepare_all_begin(struct store *s)
 {
-	if (s->prepared)
-		return true;
-	for (size_t i = 0; i < sizeof(stmts) / sizeof(stmts[0]); i++) {
-		if (!store_prepare(s, stmts[i].name, stmts[i].sql, stmts[i].nparams, err, errlen))
-			return false;
+	char ignored[STORE_ERR_LEN];
+
+	PQclear(exec_prepared(s, SQL_TX_BEGIN, NULL, ignored, sizeof(ignored)));
+	PQclear(exec_prepared(s, SQL_ALERTS_CHANGES_TABLE, NULL, ignored, sizeof(ignored)));
+}
+
+bool
+store_prepare_all(struct store *s, char *err, size_t errlen)
+{
+	char one[STORE_ERR_LEN];
+	bool ok = true;
+
+	if (!store_ensure_connected(s, err, errlen))
+		return false;
+	err[0] = '\0';
+	prepare_all_begin(s);
+	for (int id = 0; id < SQL_COUNT; id++) {
+		const struct store_sql_stmt *stmt = &store_sql[id];
+		PGresult *res;
+
+		if (s->prepared[id / 64] & ((uint64_t)1 << (id % 64)))
+			continue;
+		res = PQprepare(s->conn, stmt->name, stmt->sql, stmt->nparams, NULL);
+		if (PQresultStatus(res) == PGRES_COMMAND_OK) {
+			s->prepared[id / 64] |= (uint64_t)1 << (id % 64);
+		} else {
+			char what[96];
+
+			snprintf(what, sizeof(what), "cannot prepare %s", stmt->name);
+			store_set_error(s, res, what, one, sizeof(one));
+			snprintf(err + strlen(err), errlen - strlen(err), "%s%s", ok ? "" : "\n", one);
+			ok = false;
+			/* The failure ended the transaction: the next statements get a new one. */
+			store_rollback(s);
+			prepare_all_begin(s);
+		}
+		PQclear(res);
 	}
-	s->prepared = true;
-	return true;
+	store_rollback(s);
+	return ok;
 }
 
 enum store_result
 store_ping(struct store *s, char *err, size_t errlen)
 {
-	PGresult *res;
-	enum store_result r = STORE_OK;
+	enum store_result r;
 
-	if (!store_ensure_connected(s, err, errlen))
-		return STORE_CONN_FAILED;
-	res = PQexecParams(s->conn, "SELECT 1", 0, NULL, NULL, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		store_set_error(s, res, "ping", err, errlen);
-		r = store_classify_failure(s);
-	}
-	PQclear(res);
+	PQclear(store_exec(s, SQL_STORE_PING, NULL, err, errlen, &r));
 	return r;
 }
 
@@ -466,21 +377,11 @@ store_callbacks_record(struct store *s, struct store_callback *const *cbs, size_
 		snprintf(err, errlen, "cannot encode the batch as JSON");
 		goto out;
 	}
-	if (!store_ensure_connected(s, err, errlen)) {
-		r = STORE_CONN_FAILED;
-		goto out;
-	}
-	if (!prepare_all(s, err, errlen)) {
-		r = store_classify_failure(s);
-		goto out;
-	}
 	params[0] = doc;
-	res = PQexecPrepared(s->conn, stmts[STMT_CALLBACKS_RECORD].name, 1, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		store_set_error(s, res, "recording callbacks", err, errlen);
-		r = store_classify_failure(s);
+	res = store_exec(s, SQL_CALLBACKS_RECORD, params, err, errlen, &r);
+	if (res == NULL)
 		goto out;
-	}
+	r = STORE_QUERY_FAILED;
 	if ((size_t)PQntuples(res) != n) {
 		snprintf(err, errlen, "recording callbacks: %d rows back for %zu callbacks",
 		    PQntuples(res), n);

@@ -75,6 +75,12 @@ bool store_ensure_connected(struct store *s, char *err, size_t errlen)
 /** A round trip to the server. */
 enum store_result store_ping(struct store *s, char *err, size_t errlen);
 /**
+ * Prepares every statement of the registry on this connection at once, for
+ * the test that checks them all against the schema; err lists each failure.
+ */
+bool store_prepare_all(struct store *s, char *err, size_t errlen)
+	__attribute__((warn_unused_result));
+/**
  * Records n callbacks in one statement, and so one commit (group commit).
  * For verified ones, decides accepted or duplicate by idem_key and upserts
  * the customer. Each callback's outcome is set only when STORE_OK returns.

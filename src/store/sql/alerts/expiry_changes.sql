@@ -1,0 +1,118 @@
+-- Lookups, one per changed resource: the planner would rather read both tables whole.
+WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), cfg AS MATERIALIZED (
+  SELECT p.now, p.s->>'tz' AS tz,
+    ARRAY(SELECT x::int FROM jsonb_array_elements_text(p.s->'stages') AS x ORDER BY 1)
+      AS stages,
+    greatest((p.s->>'max_days')::int, COALESCE((SELECT max(x) FROM customer_settings,
+      unnest(expiry_stages) AS x), 0)) AS max_days,
+    (p.s->>'expired')::boolean AS expired, (p.s->>'frozen')::boolean AS frozen,
+    (p.s->>'notice')::boolean AS notice, (p.s->>'critical_days')::int AS critical_days
+  FROM p
+), svc AS MATERIALIZED (
+  SELECT e.key AS code,
+    ARRAY(SELECT x::int FROM jsonb_array_elements_text(e.value) AS x ORDER BY 1) AS stages
+  FROM p CROSS JOIN jsonb_each(COALESCE(p.s->'by_service', '{}'::jsonb)) AS e
+), cst AS MATERIALIZED (
+  SELECT customer_id, ARRAY(SELECT x FROM unnest(expiry_stages) AS x ORDER BY 1) AS stages
+  FROM customer_settings WHERE expiry_stages IS NOT NULL
+), r AS (
+  SELECT r.id AS rid, r.customer_id, r.resource_id, r.status, r.expire_time,
+    r.resource_name, r.service_type_code, r.service_type_name, r.resource_type_name,
+    r.region_code, r.expire_policy, ceil(extract(epoch FROM r.expire_time - cfg.now) / 86400)::int
+      AS days_left, COALESCE(cst.stages, svc.stages, cfg.stages) AS stages
+  FROM ladder_changes k CROSS JOIN LATERAL
+  (SELECT * FROM resources r WHERE r.id = k.id OFFSET 0) AS r CROSS JOIN cfg
+  LEFT JOIN cst ON cst.customer_id = r.customer_id
+  LEFT JOIN svc ON svc.code = r.service_type_code
+  WHERE r.gone_at IS NULL AND r.expire_time IS NOT NULL AND r.status IN (2, 4, 5)
+    AND (r.expire_time <= cfg.now + cfg.max_days * interval '1 day' OR r.status IN (4, 5))
+), c AS (
+  SELECT r.rid, r.customer_id, r.resource_id, r.expire_time, r.expire_policy, r.days_left,
+    r.resource_name, r.service_type_code, r.service_type_name, r.resource_type_name,
+    r.region_code, CASE
+    WHEN r.status = 4 THEN CASE WHEN cfg.frozen THEN 'frozen' END
+    WHEN r.status = 5 OR r.expire_time <= cfg.now THEN CASE WHEN cfg.expired THEN 'expired' END
+    WHEN r.stages[width_bucket(r.days_left - 1, r.stages) + 1] IS NULL THEN NULL
+    WHEN r.expire_policy = 3 AND r.days_left > r.stages[1]
+      THEN CASE WHEN cfg.notice THEN 'notice' END
+    ELSE r.stages[width_bucket(r.days_left - 1, r.stages) + 1] || 'd' END AS stage
+  FROM r CROSS JOIN cfg
+), o AS (
+  SELECT a.id, a.customer_id, a.resource_id, a.expire_time, a.stage FROM ladder_changes k CROSS JOIN LATERAL (SELECT * FROM alerts a
+  WHERE a.customer_id = k.customer_id AND a.resource_id = k.resource_id
+    AND a.kind = 'expiry' AND a.resolved_at IS NULL OFFSET 0) AS a
+  WHERE a.kind = 'expiry' AND a.resolved_at IS NULL
+), j AS MATERIALIZED (
+  SELECT c.rid, c.customer_id, c.resource_id, c.expire_time, c.expire_policy, c.days_left,
+    c.resource_name, c.service_type_code, c.service_type_name, c.resource_type_name,
+    c.region_code, c.stage, o.id AS alert_id, o.customer_id AS o_customer, o.resource_id AS o_resource,
+    o.expire_time AS o_expire, o.stage AS o_stage,
+    o.expire_time IS NOT DISTINCT FROM c.expire_time AS same
+  FROM c FULL JOIN o ON o.customer_id = c.customer_id AND o.resource_id = c.resource_id
+  WHERE (o.id IS NULL AND c.stage IS NOT NULL)
+    OR o.expire_time IS DISTINCT FROM c.expire_time OR o.stage IS DISTINCT FROM c.stage
+), x AS (
+  SELECT j.alert_id, rr.expire_time AS new_expire,
+    CASE WHEN rr.id IS NULL OR rr.gone_at IS NOT NULL THEN 'gone'
+         WHEN rr.expire_time > j.o_expire THEN 'renewed'
+         WHEN rr.expire_time IS DISTINCT FROM j.o_expire THEN 'expiry_changed'
+         WHEN rr.status = 3 THEN 'closed' END AS resolution
+  FROM j LEFT JOIN resources rr
+    ON rr.customer_id = j.o_customer AND rr.resource_id = j.o_resource
+  WHERE j.alert_id IS NOT NULL AND NOT j.same
+), done AS (
+  UPDATE alerts a SET state = 'resolved', resolved_at = p.now, updated_at = p.now,
+    resolution = x.resolution
+  FROM x, p WHERE a.id = x.alert_id AND x.resolution IS NOT NULL
+    AND a.id = ANY (ARRAY(SELECT alert_id FROM x WHERE resolution IS NOT NULL))
+  RETURNING a.id, x.resolution, a.facts, x.new_expire
+), ch AS MATERIALIZED (
+  SELECT j.customer_id, j.resource_id, j.expire_time, j.stage,
+    CASE WHEN j.same THEN j.alert_id END AS alert_id,
+    CASE WHEN j.stage = 'notice' THEN 'info'
+         WHEN j.stage IN ('expired', 'frozen') OR j.days_left <= cfg.critical_days
+           THEN 'critical' ELSE 'warning' END AS severity,
+    jsonb_build_object('customer_id', j.customer_id,
+      'customer', COALESCE(cu.customer_name, cu.account_name, j.customer_id),
+      'account_name', cu.account_name, 'resource_id', j.resource_id,
+      'resource', COALESCE(j.resource_name, j.resource_id),
+      'service', COALESCE(j.service_type_name, j.service_type_code),
+      'resource_type', j.resource_type_name, 'region', j.region_code,
+      'expire_time', to_char((j.expire_time) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+      'expire_local', to_char(j.expire_time AT TIME ZONE cfg.tz, 'YYYY-MM-DD HH24:MI'),
+      'days_left', j.days_left, 'auto_renew', j.expire_policy = 3,
+      'stage', j.stage, 'manager', cs.account_manager) AS facts
+  FROM j CROSS JOIN cfg
+  LEFT JOIN customers cu ON cu.customer_id = j.customer_id
+  LEFT JOIN customer_settings cs ON cs.customer_id = j.customer_id
+  WHERE j.stage IS NOT NULL AND (NOT j.same OR j.alert_id IS NULL
+    OR j.o_stage IS DISTINCT FROM j.stage)
+), upd AS (
+  UPDATE alerts a SET stage = ch.stage, severity = ch.severity, updated_at = p.now
+  FROM ch CROSS JOIN p WHERE ch.alert_id IS NOT NULL AND a.id = ch.alert_id
+    AND a.id = ANY (ARRAY(SELECT alert_id FROM ch WHERE alert_id IS NOT NULL))
+  RETURNING a.id, a.stage, a.severity, ch.facts
+), new AS (
+  INSERT INTO alerts AS a (fingerprint, kind, severity, customer_id, resource_id,
+    expire_time, stage, facts, started_at, updated_at)
+  SELECT 'expiry/' || ch.customer_id || '/' || ch.resource_id || '/' ||
+      to_char(ch.expire_time AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS"Z"'),
+    'expiry', ch.severity, ch.customer_id, ch.resource_id, ch.expire_time, ch.stage,
+    ch.facts, p.now, p.now
+  FROM ch CROSS JOIN p WHERE ch.alert_id IS NULL
+  ON CONFLICT (fingerprint) WHERE resolved_at IS NULL DO NOTHING
+  RETURNING a.id, a.stage, a.severity, a.facts
+), ins AS (
+  INSERT INTO notifications (alert_id, event, stage, severity, facts, created_at)
+  SELECT d.id, 'resolved', d.resolution, 'info', d.facts || jsonb_build_object(
+      'resolution', d.resolution, 'new_expire_time', to_char((d.new_expire) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+      'new_expire_local', to_char((d.new_expire) AT TIME ZONE (p.s->>'tz'), 'YYYY-MM-DD HH24:MI')), p.now
+  FROM done d, p WHERE EXISTS (SELECT 1 FROM notifications n WHERE n.alert_id = d.id
+    AND n.event = 'firing' AND n.suppressed IS NULL)
+  UNION ALL
+  SELECT u.id, CASE WHEN u.stage = 'notice' THEN 'notice' ELSE 'firing' END, u.stage,
+    u.severity, u.facts, p.now
+  FROM (SELECT * FROM upd UNION ALL SELECT * FROM new) AS u CROSS JOIN p
+  ON CONFLICT (alert_id, event, stage) DO NOTHING
+  RETURNING 1) SELECT (SELECT count(*) FROM upd) + (SELECT count(*) FROM new),
+  (SELECT count(*) FROM done), (SELECT count(*) FROM ins)

@@ -1,0 +1,1 @@
+UPDATE silences SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL

@@ -1,0 +1,13 @@
+-- A firing, unacknowledged alert can change only while some silence is in force.
+WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), live AS (
+  SELECT s.* FROM silences s, p
+  WHERE s.ended_at IS NULL AND s.starts_at <= p.now AND s.ends_at > p.now
+), x AS (
+  SELECT a.id, CASE
+    WHEN EXISTS (SELECT 1 FROM live s
+      WHERE (s.customer_id IS NULL OR s.customer_id = a.customer_id)
+        AND (s.resource_id IS NULL OR s.resource_id = a.resource_id)
+        AND (s.kind IS NULL OR s.kind = a.kind)) THEN 'silenced'
+    WHEN a.acked_at IS NOT NULL THEN 'acknowledged' ELSE 'firing' END AS st
+  FROM alerts a WHERE a.resolved_at IS NULL
+    AND (a.state <> 'firing' OR a.acked_at IS NOT NULL OR EXISTS (SELECT 1 FROM live))) UPDATE alerts a SET state = x.st FROM x WHERE a.id = x.id AND a.state <> x.st
