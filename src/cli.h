@@ -3,6 +3,8 @@
 #define HCWATCH_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 #include "core/config.h"
 
@@ -24,6 +26,8 @@ struct cli_opts {
 	bool once;
 };
 
+struct keyring;
+
 /** Prints config_load's errors, one per line, each saying it is hcwatch's. */
 void cli_config_errors(const char *err);
 /** Opens the configured log; false (after saying why) if it cannot. */
@@ -31,6 +35,16 @@ bool cli_setup_logging(const struct config *cfg);
 /** Refuses to go on with migrations pending, unless auto_migrate applies them. */
 bool cli_check_migrations(const struct config *cfg);
 
+/** The signing keys of [bind] certificates, relative paths from the file's folder; NULL if off. */
+struct keyring *cli_load_keys(const struct config *cfg, const char *path, char *err,
+    size_t errlen);
+/** The versions of hcwatch and of every library it was built with. */
+void cli_print_versions(FILE *out);
+
+int cmd_serve(const char *path);
+int cmd_check_config(const char *path);
+int cmd_migrate(const char *path);
+int cmd_poll(const char *path, bool once, const char *job);
 int cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv);
 int cmd_deliver(const char *path, const struct cli_opts *o);
 int cmd_send_test(const char *path, const struct cli_opts *o);

@@ -11,6 +11,7 @@
 
 #include "alerts/engine.h"
 #include "cli.h"
+#include "core/instance.h"
 #include "core/log.h"
 #include "notify/notifier.h"
 #include "store/store.h"
@@ -240,7 +241,7 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 	}
 	if ((cfg = load(path)) == NULL)
 		return 1;
-	now_us = alerts_now_us(cfg);
+	now_us = instance_now_us(cfg);
 	if (o->now && !parse_time(o->now, &now_us)) {
 		fprintf(stderr, "hcwatch: --now: expected YYYY-MM-DDTHH:MM:SSZ, got \"%s\"\n", o->now);
 		config_free(cfg);

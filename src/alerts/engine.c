@@ -8,10 +8,11 @@
 
 #include <jansson.h>
 
+#include "core/instance.h"
 #include "core/log.h"
-#include "poller/poller.h"
 #include "util/clock.h"
 #include "util/words.h"
+#include "util/thread.h"
 #include "util/xalloc.h"
 
 /* How often the evaluator looks for finished poll runs and new events. */
@@ -34,12 +35,6 @@ alerts_kind_known(const char *kind)
 			return true;
 	}
 	return false;
-}
-
-int64_t
-alerts_now_us(const struct config *cfg)
-{
-	return clock_wall_us() + (int64_t)cfg->al_clock_offset * 1000000LL;
 }
 
 static json_t *
@@ -163,7 +158,7 @@ alerts_evaluate(const struct config *cfg, struct store *s, int64_t now_us, bool 
 	enum store_result r;
 
 	clock_format_rfc3339(now_us, now, sizeof(now));
-	poll_instance_name(instance, sizeof(instance));
+	instance_name(instance, sizeof(instance));
 	r = store_alerts_evaluate(s, now, settings, routing, instance, full, out, err, errlen);
 	free(settings);
 	free(routing);
@@ -214,7 +209,7 @@ evaluator_main(void *arg)
 		if (now >= next) {
 			struct store_eval_counts c;
 
-			if (alerts_evaluate(e->cfg, s, alerts_now_us(e->cfg), false, &c, err, sizeof(err))) {
+			if (alerts_evaluate(e->cfg, s, instance_now_us(e->cfg), false, &c, err, sizeof(err))) {
 				if (failing)
 					log_info("alerts: evaluation works again");
 				failing = false;
@@ -240,7 +235,7 @@ evaluator_start(const struct config *cfg)
 
 	e->cfg = config_copy(cfg);
 	atomic_init(&e->stop, false);
-	if (pthread_create(&e->thread, NULL, evaluator_main, e) != 0) {
+	if (!thread_start(&e->thread, "hcw-evaluator", evaluator_main, e)) {
 		log_error("alerts: cannot start the evaluator thread");
 		config_free(e->cfg);
 		free(e);

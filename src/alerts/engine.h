@@ -19,9 +19,6 @@ extern const char *const alerts_kinds[];
 /** Whether kind is one of alerts_kinds. */
 bool alerts_kind_known(const char *kind);
 
-/** The rules' clock: the wall clock shifted by [alerts] clock_offset. */
-int64_t alerts_now_us(const struct config *cfg);
-
 /** The [alerts] settings as the rule statements read them (caller frees). */
 char *alerts_settings_json(const struct config *cfg);
 /** Destinations, managers and routes as the routing statement reads them (caller frees). */

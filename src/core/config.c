@@ -11,7 +11,6 @@
 #include <ini.h>
 #include <libpq-fe.h>
 
-#include "poller/hwc_quota.h"
 #include "util/buf.h"
 #include "util/words.h"
 #include "util/xalloc.h"
@@ -359,10 +358,76 @@ check_url(const char *value, char *err, size_t errlen)
 	return check_url_or_empty(value, err, errlen);
 }
 
+/* Huawei's API names, in the order of hwc's enum hwc_api (hwc_quota.c asserts it). */
+const char *const config_hw_apis[CONFIG_HW_API_COUNT] = {
+	"ListSubCustomers", "ListCustomersBalancesDetail", "ListPayPerUseCustomerResources",
+	"ListPartnerBalances", "KeystoneCreateUserTokenByPassword",
+};
+
+bool
+config_parse_rate_overrides(const char *s, int rates[CONFIG_HW_API_COUNT], char *err,
+    size_t errlen)
+{
+	const char *p = s ? s : "";
+
+	while (*p) {
+		char name[64];
+		const char *eq, *end;
+		size_t n;
+		char *num_end;
+		long v;
+		int api;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		eq = strchr(p, '=');
+		end = strchr(p, ',');
+		if (end == NULL)
+			end = p + strlen(p);
+		if (eq == NULL || eq > end) {
+			snprintf(err, errlen, "expected Name=calls-per-second, got \"%.*s\"",
+			    (int)(end - p), p);
+			return false;
+		}
+		n = (size_t)(eq - p);
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		if (n >= sizeof(name))
+			n = sizeof(name) - 1;
+		memcpy(name, p, n);
+		name[n] = '\0';
+		api = -1;
+		for (int i = 0; i < CONFIG_HW_API_COUNT; i++) {
+			if (strcmp(config_hw_apis[i], name) == 0)
+				api = i;
+		}
+		if (api < 0) {
+			snprintf(err, errlen, "unknown API \"%s\" (known: ListSubCustomers, "
+			    "ListCustomersBalancesDetail, ListPayPerUseCustomerResources, "
+			    "ListPartnerBalances, KeystoneCreateUserTokenByPassword)", name);
+			return false;
+		}
+		v = strtol(eq + 1, &num_end, 10);
+		while (*num_end == ' ')
+			num_end++;
+		if (num_end == eq + 1 || num_end != end || v < 1 || v > 100000) {
+			snprintf(err, errlen, "%s: expected calls per second from 1 to 100000", name);
+			return false;
+		}
+		rates[api] = (int)v;
+		p = end;
+	}
+	return true;
+}
+
 static bool
 check_rate_overrides(const char *value, char *err, size_t errlen)
 {
-	return hwc_quota_check_overrides(value, err, errlen);
+	int rates[CONFIG_HW_API_COUNT];
+
+	return config_parse_rate_overrides(value, rates, err, errlen);
 }
 
 static bool

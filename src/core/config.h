@@ -138,6 +138,17 @@ struct config {
 };
 
 enum config_language { CONFIG_LANG_ZH, CONFIG_LANG_EN };
+
+/** The Huawei APIs [huawei] rate_limit_overrides may name, as Huawei names them. */
+#define CONFIG_HW_API_COUNT 5
+extern const char *const config_hw_apis[CONFIG_HW_API_COUNT];
+/**
+ * Reads "Name=N, Name=N" into rates (indexed as config_hw_apis); an API it
+ * does not name keeps its rate. False, with err, on an unknown name or a
+ * number outside 1 to 100000.
+ */
+bool config_parse_rate_overrides(const char *s, int rates[CONFIG_HW_API_COUNT], char *err,
+    size_t errlen) __attribute__((warn_unused_result));
 enum config_internal_on {
 	CONFIG_INTERNAL_LISTEN, CONFIG_INTERNAL_TLS_LISTEN, CONFIG_INTERNAL_BOTH, CONFIG_INTERNAL_NONE
 };

@@ -37,7 +37,7 @@ struct http_server {
 	void (*on_drained)(void *arg);
 	void *on_drained_arg;
 	struct event *drained_ev;
-	struct metrics_db *metrics_db;	/* h_metrics.c: the database gauges */
+	struct gauges *gauges;		/* monitor/gauges.c: what /metrics reads from the database */
 
 	/* limits.c: rejected requests per address */
 	struct rejection_slot *rejections;
@@ -59,6 +59,9 @@ void http_send(struct evhttp_request *req, int status, const char *reason, struc
 /** Sends a small HTML page: title and text are trusted text, escaped anyway. */
 void http_reply_page(struct http_server *srv, struct evhttp_request *req, int status,
     const char *title, const char *text, const char *request_id);
+/** A small plain-text answer. */
+void http_reply_text(struct http_server *srv, struct evhttp_request *req, int status,
+    const char *text);
 /** Headers every response carries (request id, no caching, no sniffing; close while draining). */
 void http_common_headers(struct http_server *srv, struct evhttp_request *req,
     const char *request_id);
@@ -82,8 +85,5 @@ void http_rejections_free(struct http_server *srv);
 
 void h_bind(struct http_server *srv, struct evhttp_request *req);
 void h_metrics(struct http_server *srv, struct evhttp_request *req);
-/** Starts the thread that reads /metrics' gauges from the database; NULL if it cannot. */
-struct metrics_db *metrics_db_start(const struct config *cfg);
-void metrics_db_stop(struct metrics_db *m);
 
 #endif

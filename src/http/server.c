@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "ingest/writer.h"
+#include "monitor/gauges.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
 
@@ -31,108 +32,6 @@ static struct evhttp *new_evhttp(struct http_server *srv);
 static bool bind_listener(struct evhttp *http, const char *hostport,
     struct evhttp_bound_socket **out, char *err, size_t errlen);
 static bool setup_tls(struct http_server *srv, char *err, size_t errlen);
-static void html_escape(struct buf *b, const char *s);
-static void reply_text(struct http_server *srv, struct evhttp_request *req, int status,
-    const char *text);
-
-void
-http_request_id(struct http_server *srv, char out[HTTP_REQUEST_ID_LEN])
-{
-	snprintf(out, HTTP_REQUEST_ID_LEN, "%08x%08x", (unsigned)srv->rid_prefix,
-	    (unsigned)++srv->rid_seq);
-}
-
-static void
-html_escape(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': buf_append_str(b, "&lt;"); break;
-		case '>': buf_append_str(b, "&gt;"); break;
-		case '&': buf_append_str(b, "&amp;"); break;
-		case '"': buf_append_str(b, "&quot;"); break;
-		case '\'': buf_append_str(b, "&#39;"); break;
-		default: buf_append_char(b, *s); break;
-		}
-	}
-}
-
-void
-http_common_headers(struct http_server *srv, struct evhttp_request *req, const char *request_id)
-{
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-
-	if (request_id)
-		evhttp_add_header(h, "X-Request-Id", request_id);
-	evhttp_add_header(h, "Cache-Control", "no-store");
-	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
-	if (srv->draining)
-		evhttp_add_header(h, "Connection", "close");
-}
-
-void
-http_send(struct evhttp_request *req, int status, const char *reason, struct evbuffer *body)
-{
-	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
-		/* evhttp 2.1 would send the body of a HEAD and no length: RFC 9110 9.3.2. */
-		char len[32];
-
-		snprintf(len, sizeof(len), "%zu", body ? evbuffer_get_length(body) : 0);
-		evhttp_remove_header(evhttp_request_get_output_headers(req), "Content-Length");
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Length", len);
-		evhttp_send_reply(req, status, reason, NULL);
-		return;
-	}
-	evhttp_send_reply(req, status, reason, body);
-}
-
-void
-http_reply_page(struct http_server *srv, struct evhttp_request *req, int status,
-    const char *title, const char *text, const char *request_id)
-{
-	struct evbuffer *out = evbuffer_new();
-	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	struct buf b;
-
-	buf_init(&b);
-	buf_append_str(&b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
-	    "<meta name=\"viewport\" content=\"width=device-width\"><title>");
-	html_escape(&b, title);
-	buf_append_str(&b, "</title></head>\n<body style=\"font-family:sans-serif;max-width:36em;"
-	    "margin:3em auto\"><h1>");
-	html_escape(&b, title);
-	buf_append_str(&b, "</h1>\n<p>");
-	html_escape(&b, text);
-	buf_append_str(&b, "</p>\n");
-	if (request_id) {
-		buf_append_str(&b, "<p><small>请求编号 / Request ID: ");
-		html_escape(&b, request_id);
-		buf_append_str(&b, "</small></p>\n");
-	}
-	buf_append_str(&b, "</body></html>\n");
-	evbuffer_add(out, b.data, b.len);
-	buf_cleanup(&b);
-
-	http_common_headers(srv, req, request_id);
-	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
-	evhttp_add_header(h, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
-	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
-	http_send(req, status, NULL, out);
-	evbuffer_free(out);
-}
-
-static void
-reply_text(struct http_server *srv, struct evhttp_request *req, int status, const char *text)
-{
-	struct evbuffer *out = evbuffer_new();
-
-	evbuffer_add_printf(out, "%s\n", text);
-	http_common_headers(srv, req, NULL);
-	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-	    "text/plain; charset=utf-8");
-	http_send(req, status, NULL, out);
-	evbuffer_free(out);
-}
 
 /*
  * Framing that a proxy in front may read differently from evhttp, which
@@ -200,7 +99,7 @@ on_request(struct evhttp_request *req, void *arg)
 		metrics_count(MC_HTTP_CUT, "bad_framing", NULL, 1);
 		evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "close");
 		snprintf(text, sizeof(text), "bad request: %s", framing);
-		reply_text(srv, req, 400, text);
+		http_reply_text(srv, req, 400, text);
 		return;
 	}
 	if (path == NULL)
@@ -212,35 +111,27 @@ on_request(struct evhttp_request *req, void *arg)
 			h_metrics(srv, req);
 		} else {
 			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
-			reply_text(srv, req, 405, "method not allowed");
+			http_reply_text(srv, req, 405, "method not allowed");
 		}
 	} else if (internal && (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0)) {
 		if (!get) {
 			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
-			reply_text(srv, req, 405, "method not allowed");
+			http_reply_text(srv, req, 405, "method not allowed");
 		} else if (path[1] == 'h') {
 			/* Alive: the loop answered. */
-			reply_text(srv, req, 200, "ok");
+			http_reply_text(srv, req, 200, "ok");
 		} else if (srv->draining) {
-			reply_text(srv, req, 503, "shutting down");
+			http_reply_text(srv, req, 503, "shutting down");
 		} else if (writer_health(srv->writer) == WRITER_HEALTH_MIGRATIONS) {
-			reply_text(srv, req, 503, "migrations pending: run hcwatch migrate");
+			http_reply_text(srv, req, 503, "migrations pending: run hcwatch migrate");
 		} else if (!writer_ready(srv->writer)) {
-			reply_text(srv, req, 503, "database unavailable");
+			http_reply_text(srv, req, 503, "database unavailable");
 		} else {
-			reply_text(srv, req, 200, "ready");
+			http_reply_text(srv, req, 200, "ready");
 		}
 	} else {
-		reply_text(srv, req, 404, "not found");
+		http_reply_text(srv, req, 404, "not found");
 	}
-}
-
-void
-http_job_finished(struct http_server *srv)
-{
-	srv->inflight--;
-	if (srv->draining && srv->inflight == 0)
-		event_active(srv->drained_ev, 0, 0);
 }
 
 static void
@@ -376,7 +267,7 @@ server_start(struct event_base *base, const struct config *cfg, const struct key
 		goto fail;
 	if (cfg->tls_listen[0] && !setup_tls(srv, err, errlen))
 		goto fail;
-	srv->metrics_db = metrics_db_start(cfg);
+	srv->gauges = gauges_start(cfg);
 	return srv;
 fail:
 	server_free(srv);
@@ -420,7 +311,7 @@ server_free(struct http_server *srv)
 {
 	if (srv == NULL)
 		return;
-	metrics_db_stop(srv->metrics_db);
+	gauges_stop(srv->gauges);
 	if (srv->http)
 		evhttp_free(srv->http);
 	if (srv->https)

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/thread.h"
 #include "util/xalloc.h"
 
 #define PASS_EVERY_US (3600 * 1000000LL)
@@ -48,10 +49,7 @@ retention_main(void *arg)
 {
 	struct retention *r = arg;
 	struct store *s = store_open(r->conninfo, r->connect_timeout, 0);
-	sigset_t all;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	while (!atomic_load(&r->stop)) {
 		int days = atomic_load(&r->days), rdays = atomic_load(&r->rejected_days);
 		long kept_gone = 0, rejected_gone = 0;
@@ -77,7 +75,7 @@ retention_start(const struct config *cfg)
 	atomic_init(&r->rejected_days, cfg->bind_rejected_retention_days);
 	r->conninfo = xstrdup(cfg->database_url);
 	r->connect_timeout = cfg->connect_timeout;
-	if (pthread_create(&r->thread, NULL, retention_main, r) != 0) {
+	if (!thread_start(&r->thread, "hcw-retention", retention_main, r)) {
 		log_error("retention: cannot start its thread; old callback_events are kept");
 		free(r->conninfo);
 		free(r);

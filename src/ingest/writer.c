@@ -15,6 +15,7 @@
 #include "core/metrics.h"
 #include "store/migrate.h"
 #include "util/clock.h"
+#include "util/thread.h"
 #include "util/xalloc.h"
 
 #define WRITER_HEALTH_INTERVAL_S 1
@@ -63,7 +64,7 @@ writer_start(struct event_base *base, const struct writer_config *cfg)
 	w->done_ev = event_new(base, -1, 0, on_done, w);
 	atomic_init(&w->ready, false);
 	atomic_init(&w->health, WRITER_HEALTH_UNREACHABLE);
-	if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+	if (!thread_start(&w->thread, "hcw-writer", writer_main, w)) {
 		log_error("cannot start the database writer thread");
 		abort();
 	}
@@ -213,11 +214,7 @@ static void *
 writer_main(void *arg)
 {
 	struct writer *w = arg;
-	sigset_t all;
 
-	/* Signals belong to the event loop thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	check_health(w);
 
 	pthread_mutex_lock(&w->lock);

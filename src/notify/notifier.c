@@ -7,14 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "alerts/engine.h"
+#include "core/instance.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "notify/channels.h"
 #include "notify/render.h"
-#include "poller/poller.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/thread.h"
 #include "util/xalloc.h"
 
 /*
@@ -190,7 +190,7 @@ hand_back(struct worker *w, const struct store_delivery *del, int64_t us)
 	char next[CLOCK_RFC3339_LEN], err[STORE_ERR_LEN];
 	bool held = false;
 
-	clock_format_rfc3339(alerts_now_us(w->cfg) + us, next, sizeof(next));
+	clock_format_rfc3339(instance_now_us(w->cfg) + us, next, sizeof(next));
 	(void)still_held(del, store_delivery_release(w->store, del, next, &held, err, sizeof(err)),
 	    &held, "handing it back", err);
 }
@@ -323,7 +323,7 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
     const struct send_result *res)
 {
 	char err[STORE_ERR_LEN], next[CLOCK_RFC3339_LEN], now[CLOCK_RFC3339_LEN];
-	int64_t now_us = alerts_now_us(w->cfg), delay = clock_backoff_us(w->cfg->nt_retry_base_ms,
+	int64_t now_us = instance_now_us(w->cfg), delay = clock_backoff_us(w->cfg->nt_retry_base_ms,
 	    w->cfg->nt_retry_max_ms, del->attempts, &w->seed);
 	bool held = false;
 
@@ -407,7 +407,7 @@ process(struct worker *w, struct store_delivery *del)
 		 * itself comes between the two.
 		 */
 		if (clock_mono_us() - w->leased_at > renew_after_us(w->cfg)) {
-			clock_format_rfc3339(alerts_now_us(w->cfg) + (int64_t)w->cfg->nt_lease * 1000000LL,
+			clock_format_rfc3339(instance_now_us(w->cfg) + (int64_t)w->cfg->nt_lease * 1000000LL,
 			    lease, sizeof(lease));
 			if (!still_held(del, store_delivery_renew(w->store, del, lease, &held, err,
 			    sizeof(err)), &held, "sending", err))
@@ -424,7 +424,7 @@ process(struct worker *w, struct store_delivery *del)
 			break;
 		}
 		w->stats.parts++;
-		clock_format_rfc3339(alerts_now_us(w->cfg) + (int64_t)w->cfg->nt_lease * 1000000LL, lease,
+		clock_format_rfc3339(instance_now_us(w->cfg) + (int64_t)w->cfg->nt_lease * 1000000LL, lease,
 		    sizeof(lease));
 		/* Sent but not recorded: the lease runs out and the part goes again, same key. */
 		if (!still_held(del, store_delivery_part_sent(w->store, del, (int)i + 1, lease, &held,
@@ -462,7 +462,7 @@ step(struct worker *w)
 	int n = 0;
 	int64_t claimed_at;
 
-	clock_format_rfc3339(alerts_now_us(w->cfg), now, sizeof(now));
+	clock_format_rfc3339(instance_now_us(w->cfg), now, sizeof(now));
 	if (store_delivery_claim(w->store, now, w->cfg->nt_lease, w->instance, w->dests,
 	    CLAIM_BATCH, del, &n, err, sizeof(err)) != STORE_OK) {
 		log_store_error("claim", err);
@@ -501,7 +501,7 @@ worker_init(struct worker *w, const struct config *cfg, const atomic_bool *stop)
 	w->noted_ok = xcalloc(cfg->n_dests ? cfg->n_dests : 1, sizeof(*w->noted_ok));
 	w->dests = dest_names(cfg);
 	w->seed = (unsigned int)(clock_wall_us() ^ (int64_t)(uintptr_t)w);
-	poll_instance_name(w->instance, sizeof(w->instance));
+	instance_name(w->instance, sizeof(w->instance));
 }
 
 static void
@@ -540,7 +540,7 @@ notifier_start(const struct config *cfg)
 	n->workers = xcalloc((size_t)n->n, sizeof(*n->workers));
 	for (int i = 0; i < n->n; i++) {
 		worker_init(&n->workers[i], n->cfg, &n->stop);
-		if (pthread_create(&n->threads[i], NULL, worker_main, &n->workers[i]) != 0) {
+		if (!thread_start(&n->threads[i], "hcw-notifier", worker_main, &n->workers[i])) {
 			log_error("notifier: cannot start worker %d", i);
 			worker_cleanup(&n->workers[i]);
 			n->n = i;

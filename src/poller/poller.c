@@ -8,9 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/instance.h"
 #include "core/log.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/thread.h"
 #include "util/xalloc.h"
 
 #define PATH_CUSTOMERS "/v2/partners/sub-customers/query"
@@ -66,7 +68,6 @@ static bool should_stop(struct job_run *r);
 static void worker_init(struct worker *w, struct job_run *r);
 static void worker_cleanup(struct worker *w);
 static void *worker_main(void *arg);
-static bool spawn(pthread_t *th, void *(*fn)(void *), void *arg);
 static void pool_run(struct job_run *r, size_t n, item_fn fn);
 static bool call(struct worker *w, enum hwc_api api, const char *method, const char *path,
     const json_t *body, json_t **ans, const char *what);
@@ -95,17 +96,6 @@ poll_job_from_name(const char *name)
 			return i;
 	}
 	return -1;
-}
-
-void
-poll_instance_name(char *out, size_t outlen)
-{
-	char host[256];
-
-	if (gethostname(host, sizeof(host)) != 0)
-		snprintf(host, sizeof(host), "unknown");
-	host[sizeof(host) - 1] = '\0';
-	snprintf(out, outlen, "%s:%ld", host, (long)getpid());
 }
 
 /* Keeps the first error for the run's detail; counts every one. */
@@ -172,20 +162,6 @@ worker_main(void *arg)
 	return NULL;
 }
 
-/* Threads of the poller take no signals: the main thread's loop handles them. */
-static bool
-spawn(pthread_t *th, void *(*fn)(void *), void *arg)
-{
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(th, NULL, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc == 0;
-}
-
 /* Runs fn for items 0..n-1 on up to [poller] concurrency threads. */
 static void
 pool_run(struct job_run *r, size_t n, item_fn fn)
@@ -204,7 +180,7 @@ pool_run(struct job_run *r, size_t n, item_fn fn)
 	ws = xcalloc(nw, sizeof(*ws));
 	for (size_t i = 0; i < nw; i++) {
 		worker_init(&ws[i], r);
-		if (!spawn(&ws[i].th, worker_main, &ws[i])) {
+		if (!thread_start(&ws[i].th, "hcw-poll-call", worker_main, &ws[i])) {
 			worker_cleanup(&ws[i]);
 			break;
 		}
@@ -721,7 +697,7 @@ sched_main(void *arg)
 					continue;
 				atomic_store(&j->done, false);
 				atomic_store(&j->stop, false);
-				if (spawn(&j->th, job_main, j))
+				if (thread_start(&j->th, "hcw-poll-job", job_main, j))
 					j->running = true;
 				else
 					log_error("poller: cannot start a thread for the %s job",
@@ -745,7 +721,7 @@ poller_start(const struct config *cfg, char *err, size_t errlen)
 	p->hw = hwc_client_new(p->cfg, err, errlen);
 	if (p->hw == NULL)
 		goto fail;
-	poll_instance_name(p->instance, sizeof(p->instance));
+	instance_name(p->instance, sizeof(p->instance));
 	for (int i = 0; i < POLL_JOB_COUNT; i++) {
 		static const size_t interval_off[POLL_JOB_COUNT] = {
 			offsetof(struct config, poll_customers_interval),
@@ -758,7 +734,7 @@ poller_start(const struct config *cfg, char *err, size_t errlen)
 		p->jobs[i].job = (enum poll_job)i;
 		p->jobs[i].interval = *(const int *)((const char *)p->cfg + interval_off[i]);
 	}
-	if (!spawn(&p->th, sched_main, p)) {
+	if (!thread_start(&p->th, "hcw-poller", sched_main, p)) {
 		snprintf(err, errlen, "cannot start the poller thread");
 		goto fail;
 	}

@@ -18,7 +18,7 @@
 #include <stddef.h>
 
 #include "core/config.h"
-#include "poller/hwc_client.h"
+#include "hwc/hwc_client.h"
 #include "store/store.h"
 
 enum poll_job { POLL_CUSTOMERS, POLL_BALANCES, POLL_RESOURCES, POLL_PARTNER, POLL_JOB_COUNT };
@@ -46,8 +46,6 @@ int poll_job_from_name(const char *name);
 void poll_run_job(const struct config *cfg, struct hwc_client *hw, const char *instance,
     enum poll_job job, int interval, const atomic_bool *stop, struct poll_summary *out);
 
-/** "host:pid", for poll_runs.instance and the logs. */
-void poll_instance_name(char *out, size_t outlen);
 
 struct poller;
 

@@ -24,7 +24,7 @@
 #include <openssl/crypto.h>
 
 #include "core/config.h"
-#include "poller/hwc_sign.h"
+#include "hwc/hwc_sign.h"
 #include "util/pct.h"
 #include "sim/sim.h"
 #include "sim/sim_chat.h"

@@ -4,7 +4,7 @@
 #include <jansson.h>
 
 #include "fuzz.h"
-#include "poller/hwc_client.h"
+#include "hwc/hwc_client.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,8 +1,9 @@
 /* Classification of Huawei answers, and the quota limiter. */
 #include "test_util.h"
 
-#include "poller/hwc_client.h"
-#include "poller/hwc_quota.h"
+#include "core/config.h"
+#include "hwc/hwc_client.h"
+#include "hwc/hwc_quota.h"
 #include "util/clock.h"
 
 #include <pthread.h>
@@ -120,6 +121,14 @@ test_other_client_errors(void **state)
 	assert_string_equal(e.message, "HTTP 302");
 }
 
+static bool
+check_overrides(const char *s, char *err, size_t errlen)
+{
+	int rates[CONFIG_HW_API_COUNT];
+
+	return config_parse_rate_overrides(s, rates, err, errlen);
+}
+
 static void
 test_quota_overrides(void **state)
 {
@@ -133,12 +142,12 @@ test_quota_overrides(void **state)
 	assert_true(hwc_quota_rate(HWC_API_RESOURCES) > 199.9);
 	assert_true(hwc_quota_rate(HWC_API_CUSTOMERS) < 5.01);
 	assert_true(hwc_quota_rate(HWC_API_BALANCES) > 9.99 && hwc_quota_rate(HWC_API_BALANCES) < 10.01);
-	assert_false(hwc_quota_check_overrides("NoSuchApi=3", err, sizeof(err)));
+	assert_false(check_overrides("NoSuchApi=3", err, sizeof(err)));
 	assert_non_null(strstr(err, "NoSuchApi"));
-	assert_false(hwc_quota_check_overrides("ListSubCustomers=0", err, sizeof(err)));
-	assert_false(hwc_quota_check_overrides("ListSubCustomers=1x", err, sizeof(err)));
-	assert_false(hwc_quota_check_overrides("ListSubCustomers", err, sizeof(err)));
-	assert_true(hwc_quota_check_overrides(" , ", err, sizeof(err)));
+	assert_false(check_overrides("ListSubCustomers=0", err, sizeof(err)));
+	assert_false(check_overrides("ListSubCustomers=1x", err, sizeof(err)));
+	assert_false(check_overrides("ListSubCustomers", err, sizeof(err)));
+	assert_true(check_overrides(" , ", err, sizeof(err)));
 }
 
 /* U+0000 escapes inside strings become U+FFFD; nothing else changes, nor the length. */

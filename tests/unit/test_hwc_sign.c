@@ -1,7 +1,7 @@
 /* SDK-HMAC-SHA256: the three vectors of section 6.2 and canonicalisation edge cases. */
 #include "test_util.h"
 
-#include "poller/hwc_sign.h"
+#include "hwc/hwc_sign.h"
 #include "util/pct.h"
 #include "util/sha256.h"
 

@@ -11,8 +11,8 @@
  * that took long to open, cannot bunch calls at the receiver. A call
  * granted but not yet released counts as leaving now.
  */
-#ifndef HCWATCH_POLLER_HWC_QUOTA_H
-#define HCWATCH_POLLER_HWC_QUOTA_H
+#ifndef HCWATCH_HWC_HWC_QUOTA_H
+#define HCWATCH_HWC_HWC_QUOTA_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -30,14 +30,9 @@ enum hwc_api {
 
 /** Huawei's name for an API, as used in [huawei] rate_limit_overrides. */
 const char *hwc_api_name(enum hwc_api api);
-/** The API called name, or -1. */
-int hwc_api_from_name(const char *name);
 
 /** Sets every API's rate (calls per second), then the overrides "Name=N, Name=N". */
 bool hwc_quota_configure(int default_rate, const char *overrides, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
-/** Validates an overrides string without applying it. */
-bool hwc_quota_check_overrides(const char *overrides, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 double hwc_quota_rate(enum hwc_api api);
 /** Added to the one-second window, for the network's and the receiver's jitter. */

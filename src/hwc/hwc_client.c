@@ -1,4 +1,4 @@
-#include "poller/hwc_client.h"
+#include "hwc/hwc_client.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -8,7 +8,7 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "net/http_client.h"
-#include "poller/hwc_sign.h"
+#include "hwc/hwc_sign.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/sha256.h"

@@ -1,4 +1,4 @@
-#include "poller/hwc_sign.h"
+#include "hwc/hwc_sign.h"
 
 #include <stdio.h>
 #include <stdlib.h>

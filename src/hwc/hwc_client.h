@@ -7,8 +7,8 @@
  * settings and the cached IAM token (under a lock). Each thread makes calls
  * through its own struct hwc_session (one libcurl handle, its own counters).
  */
-#ifndef HCWATCH_POLLER_HWC_CLIENT_H
-#define HCWATCH_POLLER_HWC_CLIENT_H
+#ifndef HCWATCH_HWC_HWC_CLIENT_H
+#define HCWATCH_HWC_HWC_CLIENT_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -18,7 +18,7 @@
 #include <jansson.h>
 
 #include "core/config.h"
-#include "poller/hwc_quota.h"
+#include "hwc/hwc_quota.h"
 #include "util/buf.h"
 
 enum hwc_status {

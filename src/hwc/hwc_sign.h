@@ -4,8 +4,8 @@
  * signs, and the simulator, which verifies with the client's own list of
  * signed headers.
  */
-#ifndef HCWATCH_POLLER_HWC_SIGN_H
-#define HCWATCH_POLLER_HWC_SIGN_H
+#ifndef HCWATCH_HWC_HWC_SIGN_H
+#define HCWATCH_HWC_HWC_SIGN_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,10 +1,11 @@
-#include "poller/hwc_quota.h"
+#include "hwc/hwc_quota.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/config.h"
 #include "core/metrics.h"
 #include "util/clock.h"
 #include "util/xalloc.h"
@@ -33,95 +34,18 @@ static struct pacer pacers[HWC_API_COUNT] = {
 	PACER_DEFAULT, PACER_DEFAULT, PACER_DEFAULT, PACER_DEFAULT, PACER_DEFAULT,
 };
 
-static const char *const api_names[HWC_API_COUNT] = {
-	[HWC_API_CUSTOMERS] = "ListSubCustomers",
-	[HWC_API_BALANCES] = "ListCustomersBalancesDetail",
-	[HWC_API_RESOURCES] = "ListPayPerUseCustomerResources",
-	[HWC_API_PARTNER_BALANCES] = "ListPartnerBalances",
-	[HWC_API_IAM_TOKEN] = "KeystoneCreateUserTokenByPassword",
-};
 
 _Static_assert(HWC_API_COUNT == 5, "one PACER_DEFAULT per API");
+_Static_assert(HWC_API_COUNT == CONFIG_HW_API_COUNT, "config_hw_apis names hwc's APIs in order");
 
-static bool parse_overrides(const char *s, int rates[HWC_API_COUNT], char *err, size_t errlen);
 static void ring_reset(struct pacer *p, int n);
 
 const char *
 hwc_api_name(enum hwc_api api)
 {
-	return (unsigned)api < HWC_API_COUNT ? api_names[api] : "?";
+	return (unsigned)api < HWC_API_COUNT ? config_hw_apis[api] : "?";
 }
 
-int
-hwc_api_from_name(const char *name)
-{
-	for (int i = 0; i < HWC_API_COUNT; i++) {
-		if (strcmp(api_names[i], name) == 0)
-			return i;
-	}
-	return -1;
-}
-
-static bool
-parse_overrides(const char *s, int rates[HWC_API_COUNT], char *err, size_t errlen)
-{
-	const char *p = s ? s : "";
-
-	while (*p) {
-		char name[64];
-		const char *eq, *end;
-		size_t n;
-		char *num_end;
-		long v;
-		int api;
-
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (*p == '\0')
-			break;
-		eq = strchr(p, '=');
-		end = strchr(p, ',');
-		if (end == NULL)
-			end = p + strlen(p);
-		if (eq == NULL || eq > end) {
-			snprintf(err, errlen, "expected Name=calls-per-second, got \"%.*s\"",
-			    (int)(end - p), p);
-			return false;
-		}
-		n = (size_t)(eq - p);
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
-		if (n >= sizeof(name))
-			n = sizeof(name) - 1;
-		memcpy(name, p, n);
-		name[n] = '\0';
-		api = hwc_api_from_name(name);
-		if (api < 0) {
-			snprintf(err, errlen, "unknown API \"%s\" (known: ListSubCustomers, "
-			    "ListCustomersBalancesDetail, ListPayPerUseCustomerResources, "
-			    "ListPartnerBalances, KeystoneCreateUserTokenByPassword)", name);
-			return false;
-		}
-		v = strtol(eq + 1, &num_end, 10);
-		while (*num_end == ' ')
-			num_end++;
-		if (num_end == eq + 1 || num_end != end || v < 1 || v > 100000) {
-			snprintf(err, errlen, "%s: expected calls per second from 1 to 100000", name);
-			return false;
-		}
-		rates[api] = (int)v;
-		p = end;
-	}
-	return true;
-}
-
-bool
-hwc_quota_check_overrides(const char *overrides, char *err, size_t errlen)
-{
-	int rates[HWC_API_COUNT];
-
-	return parse_overrides(overrides, rates, err, errlen);
-}
 
 static void
 ring_reset(struct pacer *p, int n)
@@ -142,7 +66,7 @@ hwc_quota_configure(int default_rate, const char *overrides, char *err, size_t e
 
 	for (int i = 0; i < HWC_API_COUNT; i++)
 		rates[i] = default_rate > 0 ? default_rate : 1;
-	if (!parse_overrides(overrides, rates, err, errlen))
+	if (!config_parse_rate_overrides(overrides, rates, err, errlen))
 		return false;
 	for (int i = 0; i < HWC_API_COUNT; i++) {
 		pthread_mutex_lock(&pacers[i].mu);

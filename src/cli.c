@@ -1,0 +1,107 @@
+/*
+ * What the commands share: reading the configuration and saying what is
+ * wrong with it, opening the log, checking the migrations, loading the keys.
+ */
+#include "cli.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "store/migrate.h"
+#include "store/store.h"
+#include "verify/keys.h"
+
+static const char *config_dir(const char *path, char *out, size_t outlen);
+
+static const char *
+config_dir(const char *path, char *out, size_t outlen)
+{
+	char tmp[4096];
+
+	if (path == NULL)
+		return NULL;
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	snprintf(out, outlen, "%s", dirname(tmp));
+	return out;
+}
+
+struct keyring *
+cli_load_keys(const struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	char dir[4096];
+
+	if (!cfg->bind_enabled)
+		return NULL;
+	return keyring_load(cfg->bind_certificates, config_dir(path, dir, sizeof(dir)), err, errlen);
+}
+
+void
+cli_config_errors(const char *err)
+{
+	for (const char *p = err; *p;) {
+		size_t n = strcspn(p, "\n");
+
+		fprintf(stderr, "hcwatch: %.*s\n", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}
+
+bool
+cli_setup_logging(const struct config *cfg)
+{
+	char err[CONFIG_ERR_LEN];
+
+	if (!log_setup((enum log_level)cfg->log_level, (enum log_format)cfg->log_format,
+	    cfg->log_file, err, sizeof(err))) {
+		log_error("[log] file: %s", err);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * serve refuses to start on a database whose migrations are pending, unless
+ * told to apply them. An unreachable database does not stop it: /readyz says
+ * so until the database is there.
+ */
+bool
+cli_check_migrations(const struct config *cfg)
+{
+	char err[STORE_ERR_LEN];
+	struct store *st = store_open(cfg->database_url, cfg->connect_timeout, 0);
+	struct migrate_status ms;
+	bool ok = false;
+
+	if (!store_ensure_connected(st, err, sizeof(err))) {
+		log_warn("%s; starting anyway, /readyz answers 503 until it is reachable", err);
+		ok = true;
+		goto out;
+	}
+	if (!migrate_status(st, &ms, err, sizeof(err))) {
+		log_error("%s", err);
+		goto out;
+	}
+	if (ms.unknown > 0)
+		log_warn("the database has %d migration(s) newer than this hcwatch; is an older "
+		    "binary running against a newer schema?", ms.unknown);
+	if (ms.pending > 0 && !cfg->auto_migrate) {
+		log_error("%d database migration(s) pending, first %04d: run `hcwatch migrate`, or "
+		    "set [database] auto_migrate = true", ms.pending, ms.first_pending);
+		goto out;
+	}
+	if (ms.pending > 0) {
+		int applied;
+
+		if (!migrate_apply(st, cfg->dashboard_roles, &applied, err, sizeof(err))) {
+			log_error("auto_migrate: %s", err);
+			goto out;
+		}
+	}
+	ok = true;
+out:
+	store_close(st);
+	return ok;
+}
