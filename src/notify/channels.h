@@ -1,7 +1,13 @@
 /*
  * The channels: how one rendered part becomes a request to WeCom, DingTalk,
  * Feishu, Slack, a signed webhook or an SMTP server, and how the answer is
- * judged (channels.md): many platforms hide their errors in an HTTP 200.
+ * judged (docs/channels.md): many platforms hide their errors in an HTTP 200.
+ *
+ * A channel is one row of operations (struct channel_ops) in a file of its
+ * own (ch_<name>.c): how text is escaped and laid out for it, how large a
+ * message may be, its pace, how a request is built and signed, and how an
+ * answer is judged. Adding a channel is one file and one row of
+ * channel_table in channels.c.
  *
  * channel_build() and channel_classify() are pure, for tests; channel_send()
  * does the I/O.
@@ -17,6 +23,7 @@
 
 #include "core/config.h"
 #include "net/http_client.h"
+#include "notify/escape.h"
 #include "util/buf.h"
 
 enum send_outcome { SEND_OK, SEND_RETRY, SEND_PERMANENT };
@@ -37,6 +44,41 @@ struct channel_request {
 	char headers[CHANNEL_MAX_HEADERS][256];
 	int n_headers;
 };
+
+/* What a rendered part holds besides its title and text. */
+enum channel_part {
+	CHANNEL_PART_CHAT,	/* title, text ("at": the mobiles, where the channel mentions) */
+	CHANNEL_PART_WEBHOOK,	/* title, text, items: the structured facts */
+	CHANNEL_PART_EMAIL,	/* subject, text, html */
+};
+
+struct channel_ops {
+	const char *name;			/* as [destination] type says it */
+	/* How a message is written for it. */
+	enum escape_dialect dialect;		/* outside text in a message */
+	const char *title_open, *title_close;	/* around the title */
+	const char *strong_open, *strong_close;	/* around a customer's header */
+	const char *bullet;			/* before each item */
+	enum channel_part part;
+	bool mentions;				/* @-mentions mobiles: in the text, and in "at" */
+	/* How large. */
+	size_t limit;				/* bytes a message may hold */
+	bool limit_on_body;			/* counted JSON-escaped, with room for the envelope */
+	bool one_message;			/* never split: the limit only guards against a runaway digest */
+	/* How fast, unless [destination] rate_limit says: messages a minute, 0 unpaced. */
+	double per_minute;
+	/* How it is sent: an HTTP request built by build and judged by classify, or send. */
+	bool (*build)(const struct config_dest *d, const char *key, int part, int parts,
+	    const json_t *p, int64_t now_ms, struct channel_request *req, char *err,
+	    size_t errlen);
+	void (*classify)(long status, const char *body, const char *retry_after,
+	    struct send_result *out);
+	void (*send)(const struct config_dest *d, int timeout_s, const char *key, int part,
+	    int parts, const json_t *p, struct send_result *out);
+};
+
+/** The operations of channel type (enum config_channel). */
+const struct channel_ops *channel_ops(int type);
 
 /**
  * The pace a destination is held to: one send per interval seconds, with

@@ -4,29 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "core/config.h"
 #include "util/utf8.h"
 
-enum dialect {
-	D_PLAIN,	/* email, webhook: text, no markup */
-	D_MARKDOWN,	/* WeCom and DingTalk markdown, Feishu text (<at>, links, styles) */
-	D_SLACK,	/* Slack mrkdwn: & < > entities, *_~` styles, :emoji:, autolinks */
-};
-
-static enum dialect
-dialect_of(int channel)
-{
-	switch (channel) {
-	case CONFIG_CH_WECOM:
-	case CONFIG_CH_DINGTALK:
-	case CONFIG_CH_FEISHU:
-		return D_MARKDOWN;
-	case CONFIG_CH_SLACK:
-		return D_SLACK;
-	default:
-		return D_PLAIN;
-	}
-}
 
 static bool is_line_break(uint32_t cp);
 
@@ -75,7 +54,7 @@ peek(const char *s, size_t len, size_t i)
  * says whether everything before it was a digit (a list number, "1.").
  */
 static uint32_t
-lookalike(enum dialect d, uint32_t cp, uint32_t prev, uint32_t next, uint32_t next2,
+lookalike(enum escape_dialect d, uint32_t cp, uint32_t prev, uint32_t next, uint32_t next2,
     bool digits_only)
 {
 	switch (cp) {
@@ -95,7 +74,7 @@ lookalike(enum dialect d, uint32_t cp, uint32_t prev, uint32_t next, uint32_t ne
 		return is_alnum(prev) && is_alnum(next) ? 0 : 0xFF3F;
 	case ':':
 		/* Slack's :emoji:; everywhere, the "://" of a link. */
-		return d == D_SLACK || (next == '/' && next2 == '/') ? 0x2236 : 0;
+		return d == ESCAPE_SLACK || (next == '/' && next2 == '/') ? 0x2236 : 0;
 	case ')':
 		return digits_only && prev != 0 && (next == ' ' || next == 0) ? 0xFF09 : 0;
 	case '-':
@@ -139,9 +118,8 @@ defuse_dots(struct buf *out, const char *s, size_t len)
 }
 
 void
-escape_outside(int channel, struct buf *out, const char *s)
+escape_outside(enum escape_dialect d, struct buf *out, const char *s)
 {
-	enum dialect d = dialect_of(channel);
 	size_t len = s ? strlen(s) : 0, i = 0;
 	uint32_t prev = 0;
 	bool digits_only = true;
@@ -167,11 +145,11 @@ escape_outside(int channel, struct buf *out, const char *s)
 		} else if (utf8_is_bidi_control(cp) || is_invisible(cp)) {
 			/* Shown, not obeyed: U+27E8 and U+27E9 around the code point. */
 			buf_appendf(&tmp, "\u27e8U+%04X\u27e9", (unsigned)cp);
-		} else if (d == D_SLACK && cp == '&') {
+		} else if (d == ESCAPE_SLACK && cp == '&') {
 			buf_append_str(&tmp, "&amp;");
-		} else if (d == D_MARKDOWN && cp == '&') {
+		} else if (d == ESCAPE_MARKDOWN && cp == '&') {
 			utf8_append(&tmp, 0xFF06);	/* &lt; and its kind would become tags */
-		} else if (d != D_PLAIN && (alike = lookalike(d, cp, prev, peek(s, len, i + n),
+		} else if (d != ESCAPE_PLAIN && (alike = lookalike(d, cp, prev, peek(s, len, i + n),
 		    peek(s, len, i + n + 1), digits_only)) != 0) {
 			utf8_append(&tmp, alike);
 		} else {
@@ -181,7 +159,7 @@ escape_outside(int channel, struct buf *out, const char *s)
 		prev = cp;
 		i += n;
 	}
-	if (d == D_PLAIN)
+	if (d == ESCAPE_PLAIN)
 		buf_append(out, tmp.data ? tmp.data : "", tmp.len);
 	else
 		defuse_dots(out, tmp.data ? tmp.data : "", tmp.len);

@@ -18,7 +18,14 @@
 
 #include "util/buf.h"
 
-/** Appends s (outside text) to out, escaped for channel (enum config_channel). */
-void escape_outside(int channel, struct buf *out, const char *s);
+/** The syntaxes outside text is escaped for; each channel names its own. */
+enum escape_dialect {
+	ESCAPE_PLAIN,		/* email, webhook: text, no markup */
+	ESCAPE_MARKDOWN,	/* WeCom and DingTalk markdown, Feishu text (<at>, links, styles) */
+	ESCAPE_SLACK,		/* Slack mrkdwn: & < > entities, *_~` styles, :emoji:, autolinks */
+};
+
+/** Appends s (outside text) to out, escaped for dialect d. */
+void escape_outside(enum escape_dialect d, struct buf *out, const char *s);
 
 #endif

@@ -5,37 +5,26 @@
 #include <string.h>
 
 #include "core/config.h"
+#include "notify/channels.h"
 #include "notify/escape.h"
 #include "util/buf.h"
 #include "util/utf8.h"
 #include "util/words.h"
 #include "util/xalloc.h"
 
-/*
- * Limits, from channels.md: WeCom counts the markdown content (4096 B);
- * DingTalk and Feishu the request body (20,000 B; 20 KB), which we measure
- * JSON-escaped with room for the envelope; Slack's text field holds 40,000
- * characters. Webhooks and email have no platform limit; ours keeps a
- * runaway digest from becoming a runaway request.
- */
+/* Room left in a body-counted limit for the request's envelope (the JSON around the text). */
 #define ENVELOPE_RESERVE 512
+
+static const struct channel_ops *
+ch(const struct render_opts *o)
+{
+	return channel_ops(o->channel);
+}
 
 size_t
 render_channel_limit(int channel)
 {
-	switch (channel) {
-	case CONFIG_CH_WECOM:
-		return 4096;
-	case CONFIG_CH_DINGTALK:
-	case CONFIG_CH_FEISHU:
-		return 20000;
-	case CONFIG_CH_SLACK:
-		return 40000;
-	case CONFIG_CH_WEBHOOK:
-		return 256 * 1024;
-	default:
-		return 1024 * 1024;
-	}
+	return channel_ops(channel)->limit;
 }
 
 size_t
@@ -117,7 +106,7 @@ outside(struct outside *x, const char *raw)
 	struct buf b;
 
 	buf_init(&b);
-	escape_outside(x->o->channel, &b, raw);
+	escape_outside(ch(x->o)->dialect, &b, raw);
 	x->v = xrealloc(x->v, (x->n + 1) * sizeof(*x->v));
 	x->v[x->n] = buf_release(&b);
 	return x->v[x->n++];
@@ -387,21 +376,8 @@ static void
 format_header(const struct render_opts *o, const char *name, const char *id, bool cont,
     struct buf *b)
 {
-	const char *open = "", *close = "";
+	const char *open = ch(o)->strong_open, *close = ch(o)->strong_close;
 
-	switch (o->channel) {
-	case CONFIG_CH_WECOM:
-	case CONFIG_CH_DINGTALK:
-		open = "**";
-		close = "**";
-		break;
-	case CONFIG_CH_SLACK:
-		open = "*";
-		close = "*";
-		break;
-	default:
-		break;
-	}
 	buf_append_str(b, open);
 	if (id == NULL) {
 		buf_append_str(b, w(o, W_PARTNER));
@@ -409,10 +385,10 @@ format_header(const struct render_opts *o, const char *name, const char *id, boo
 		buf_append_str(b, w(o, W_SELF));
 	} else {
 		buf_appendf(b, "%s ", w(o, W_CUSTOMER));
-		escape_outside(o->channel, b, name);
+		escape_outside(ch(o)->dialect, b, name);
 		if (*id && strcmp(id, name) != 0) {
 			buf_append_str(b, o->language == CONFIG_LANG_EN ? " (" : "（");
-			escape_outside(o->channel, b, id);
+			escape_outside(ch(o)->dialect, b, id);
 			buf_append_str(b, o->language == CONFIG_LANG_EN ? ")" : "）");
 		}
 	}
@@ -428,7 +404,7 @@ format_item(const struct render_opts *o, const json_t *item, struct buf *b)
 
 	buf_init(&t);
 	item_text(o, item, &t);
-	buf_append_str(b, o->channel == CONFIG_CH_SLACK ? "• " : "- ");
+	buf_append_str(b, ch(o)->bullet);
 	buf_appendf(b, "[%s] ", tag(o, item));
 	buf_append_str(b, t.data ? t.data : "");
 	buf_cleanup(&t);
@@ -437,22 +413,18 @@ format_item(const struct render_opts *o, const json_t *item, struct buf *b)
 static void
 format_title(const struct render_opts *o, const char *title, int part, int parts, struct buf *b)
 {
-	if (o->channel == CONFIG_CH_WECOM || o->channel == CONFIG_CH_DINGTALK)
-		buf_append_str(b, "### ");
-	else if (o->channel == CONFIG_CH_SLACK)
-		buf_append_str(b, "*");
+	buf_append_str(b, ch(o)->title_open);
 	buf_append_str(b, title);
 	if (parts > 1)
 		buf_appendf(b, " (%d/%d)", part, parts);
-	if (o->channel == CONFIG_CH_SLACK)
-		buf_append_str(b, "*");
+	buf_append_str(b, ch(o)->title_close);
 }
 
 static size_t
 cost(const struct render_opts *o, const char *s, size_t len)
 {
-	/* WeCom's limit is on the content; the others' on the escaped JSON body. */
-	return o->channel == CONFIG_CH_WECOM ? len : json_escaped_len(s, len);
+	/* Some limits are on the content; most on the escaped JSON body. */
+	return ch(o)->limit_on_body ? json_escaped_len(s, len) : len;
 }
 
 /* ---- the digest ---- */
@@ -714,7 +686,7 @@ render_delivery(const struct render_opts *o, const json_t *items)
 	int shown = 0, total = 0;
 
 	build_model(o, items, &m);
-	if (o->channel == CONFIG_CH_DINGTALK)
+	if (ch(o)->mentions)
 		at = words_json(o->mentions);
 
 	/* What every part carries besides its lines: title, marker, footer, mentions. */
@@ -730,13 +702,13 @@ render_delivery(const struct render_opts *o, const json_t *items)
 	buf_init(&more);
 	more_line(o, 999999, &more);
 	fixed = cost(o, probe.data, probe.len) + cost(o, more.data, more.len) + 2;
-	if (o->channel != CONFIG_CH_WECOM)
+	if (ch(o)->limit_on_body)
 		fixed += ENVELOPE_RESERVE + cost(o, m.title, strlen(m.title));
 	budget = limit > fixed + 64 ? limit - fixed : 64;
 	buf_cleanup(&probe);
 	buf_cleanup(&more);
 
-	if (o->channel == CONFIG_CH_WEBHOOK || o->channel == CONFIG_CH_EMAIL) {
+	if (ch(o)->one_message) {
 		/* One message: the limit only guards against a runaway digest. */
 		np = pack(o, &m, budget, &parts);
 		if (np > 1) {
@@ -756,7 +728,7 @@ render_delivery(const struct render_opts *o, const json_t *items)
 	}
 	for (size_t i = 0; i < np; i++)
 		shown += parts[i].items;
-	if (o->channel == CONFIG_CH_EMAIL)
+	if (ch(o)->part == CHANNEL_PART_EMAIL)
 		html = email_html(o, &m, m.title);
 
 	for (size_t i = 0; i < np; i++) {
@@ -783,14 +755,14 @@ render_delivery(const struct render_opts *o, const json_t *items)
 		buf_append_str(&title, m.title);
 		if (np > 1)
 			buf_appendf(&title, " (%zu/%zu)", i + 1, np);
-		if (o->channel == CONFIG_CH_EMAIL) {
+		if (ch(o)->part == CHANNEL_PART_EMAIL) {
 			json_object_set_new(part, "subject", json_string(title.data));
 			json_object_set_new(part, "text", json_string(text.data));
 			json_object_set_new(part, "html", json_string(html));
 		} else {
 			json_object_set_new(part, "title", json_string(title.data));
 			json_object_set_new(part, "text", json_string(text.data));
-			if (o->channel == CONFIG_CH_WEBHOOK)
+			if (ch(o)->part == CHANNEL_PART_WEBHOOK)
 				json_object_set_new(part, "items", json_deep_copy(items));
 			if (i == 0 && at && json_array_size(at))
 				json_object_set(part, "at", at);

@@ -6,6 +6,7 @@
 #include "test_util.h"
 
 #include "../fuzz/markup.h"
+#include "notify/channels.h"
 #include "notify/escape.h"
 
 static char *
@@ -14,7 +15,7 @@ escaped(int channel, const char *s)
 	struct buf b;
 
 	buf_init(&b);
-	escape_outside(channel, &b, s);
+	escape_outside(channel_ops(channel)->dialect, &b, s);
 	return buf_release(&b);
 }
 
