@@ -35,7 +35,8 @@ cli_load_keys(const struct config *cfg, const char *path, char *err, size_t errl
 
 	if (!cfg->bind_enabled)
 		return NULL;
-	return keyring_load(cfg->bind_certificates, config_dir(path, dir, sizeof(dir)), err, errlen);
+	return keyring_load(cfg->bind_certificates, config_dir(path, dir, sizeof(dir)), err,
+	    errlen);
 }
 
 void
@@ -55,7 +56,7 @@ cli_setup_logging(const struct config *cfg)
 	char err[CONFIG_ERR_LEN];
 
 	if (!log_setup((enum log_level)cfg->log_level, (enum log_format)cfg->log_format,
-	    cfg->log_file, err, sizeof(err))) {
+		cfg->log_file, err, sizeof(err))) {
 		log_error("[log] file: %s", err);
 		return false;
 	}
@@ -86,10 +87,12 @@ cli_check_migrations(const struct config *cfg)
 	}
 	if (ms.unknown > 0)
 		log_warn("the database has %d migration(s) newer than this hcwatch; is an older "
-		    "binary running against a newer schema?", ms.unknown);
+			 "binary running against a newer schema?",
+		    ms.unknown);
 	if (ms.pending > 0 && !cfg->auto_migrate) {
 		log_error("%d database migration(s) pending, first %04d: run `hcwatch migrate`, or "
-		    "set [database] auto_migrate = true", ms.pending, ms.first_pending);
+			  "set [database] auto_migrate = true",
+		    ms.pending, ms.first_pending);
 		goto out;
 	}
 	if (ms.pending > 0) {

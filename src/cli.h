@@ -10,19 +10,19 @@
 
 /* Options that some commands take; NULL or 0 when not given. */
 struct cli_opts {
-	const char *now;	/* --now: the rules' clock */
+	const char *now; /* --now: the rules' clock */
 	const char *kind;
 	const char *customer;
 	const char *resource;
 	const char *by;
-	const char *note;	/* --note / --comment */
-	const char *for_;	/* --for DURATION */
+	const char *note; /* --note / --comment */
+	const char *for_; /* --for DURATION */
 	const char *until;
 	const char *dest;
 	int limit;
 	bool all;
 	bool dead;
-	bool full;	/* alerts evaluate --full: every resource, not only changes */
+	bool full; /* alerts evaluate --full: every resource, not only changes */
 	bool once;
 };
 
@@ -36,8 +36,7 @@ bool cli_setup_logging(const struct config *cfg);
 bool cli_check_migrations(const struct config *cfg);
 
 /** The signing keys of [bind] certificates, relative paths from the file's folder; NULL if off. */
-struct keyring *cli_load_keys(const struct config *cfg, const char *path, char *err,
-    size_t errlen);
+struct keyring *cli_load_keys(const struct config *cfg, const char *path, char *err, size_t errlen);
 /** The versions of hcwatch and of every library it was built with. */
 void cli_print_versions(FILE *out);
 

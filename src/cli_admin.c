@@ -111,13 +111,16 @@ cmd_poll(const char *path, bool once, const char *job)
 	int only = -1, rc = 1;
 
 	if (!once) {
-		fprintf(stderr, "hcwatch: poll needs --once (the schedule runs inside serve, with "
+		fprintf(stderr,
+		    "hcwatch: poll needs --once (the schedule runs inside serve, with "
 		    "[poller] enabled = true)\n");
 		return 2;
 	}
 	if (job && (only = poll_job_from_name(job)) < 0) {
-		fprintf(stderr, "hcwatch: --job: expected customers, balances, resources or partner, "
-		    "got \"%s\"\n", job);
+		fprintf(stderr,
+		    "hcwatch: --job: expected customers, balances, resources or partner, "
+		    "got \"%s\"\n",
+		    job);
 		return 2;
 	}
 	cfg = config_load(path, err, sizeof(err));
@@ -145,7 +148,7 @@ cmd_poll(const char *path, bool once, const char *job)
 	}
 	if (!leader) {
 		log_error("another hcwatch instance holds the poller lock and polls on its own "
-		    "schedule; its results are in poll_runs");
+			  "schedule; its results are in poll_runs");
 		goto out;
 	}
 	instance_name(instance, sizeof(instance));

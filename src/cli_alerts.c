@@ -115,8 +115,7 @@ print_row(const struct column *cols, size_t n, const json_t *row)
  * limit), which only says that more exist; what names the rows in that note.
  */
 static void
-print_table(const char *json, const struct column *cols, size_t ncols, int limit,
-    const char *what)
+print_table(const char *json, const struct column *cols, size_t ncols, int limit, const char *what)
 {
 	json_t *a = json_loads(json, 0, NULL);
 	size_t n = json_array_size(a);
@@ -132,21 +131,35 @@ print_table(const char *json, const struct column *cols, size_t ncols, int limit
 }
 
 static const struct column alert_columns[] = {
-	{ "id", "id", 8 }, { "kind", "kind", 20 }, { "severity", "severity", 9 },
-	{ "state", "state", 13 }, { "stage", "stage", 8 }, { "days", "days_left", 5 },
-	{ "customer", "customer", 24 }, { "resource", "resource", 28 },
+	{ "id", "id", 8 },
+	{ "kind", "kind", 20 },
+	{ "severity", "severity", 9 },
+	{ "state", "state", 13 },
+	{ "stage", "stage", 8 },
+	{ "days", "days_left", 5 },
+	{ "customer", "customer", 24 },
+	{ "resource", "resource", 28 },
 	{ "started", "started_at", 20 },
 };
 
 static const struct column delivery_columns[] = {
-	{ "id", "id", 8 }, { "destination", "destination", 16 }, { "channel", "channel", 9 },
-	{ "state", "state", 10 }, { "items", "items", 6 }, { "attempts", "attempts", 8 },
-	{ "next attempt", "next_attempt_at", 21 }, { "last error", "last_error", 40 },
+	{ "id", "id", 8 },
+	{ "destination", "destination", 16 },
+	{ "channel", "channel", 9 },
+	{ "state", "state", 10 },
+	{ "items", "items", 6 },
+	{ "attempts", "attempts", 8 },
+	{ "next attempt", "next_attempt_at", 21 },
+	{ "last error", "last_error", 40 },
 };
 
 static const struct column silence_columns[] = {
-	{ "id", "id", 6 }, { "customer", "customer_id", 20 }, { "resource", "resource_id", 20 },
-	{ "kind", "kind", 14 }, { "from", "starts_at", 21 }, { "until", "ends_at", 21 },
+	{ "id", "id", 6 },
+	{ "customer", "customer_id", 20 },
+	{ "resource", "resource_id", 20 },
+	{ "kind", "kind", 14 },
+	{ "from", "starts_at", 21 },
+	{ "until", "ends_at", 21 },
 	{ "comment", "comment", 40 },
 };
 
@@ -210,8 +223,8 @@ alerts_render(const struct config *cfg, struct store *s, const char *ref, const 
 	items = json_loads(json, 0, NULL);
 	free(json);
 	if (json_array_size(items) == 0) {
-		fprintf(stderr, "hcwatch: alert %s has no notifications (or there is no such alert)\n",
-		    ref);
+		fprintf(stderr,
+		    "hcwatch: alert %s has no notifications (or there is no such alert)\n", ref);
 		json_decref(items);
 		return 1;
 	}
@@ -235,7 +248,8 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 	int rc = 1;
 
 	if (sub == NULL || argc > 2) {
-		fprintf(stderr, "hcwatch: alerts needs one of evaluate, list, ack, silence, unsilence, "
+		fprintf(stderr,
+		    "hcwatch: alerts needs one of evaluate, list, ack, silence, unsilence, "
 		    "silences, deliveries, replay, render (see hcwatch --help)\n");
 		return 2;
 	}
@@ -243,7 +257,8 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 		return 1;
 	now_us = instance_now_us(cfg);
 	if (o->now && !parse_time(o->now, &now_us)) {
-		fprintf(stderr, "hcwatch: --now: expected YYYY-MM-DDTHH:MM:SSZ, got \"%s\"\n", o->now);
+		fprintf(stderr, "hcwatch: --now: expected YYYY-MM-DDTHH:MM:SSZ, got \"%s\"\n",
+		    o->now);
 		config_free(cfg);
 		return 2;
 	}
@@ -255,10 +270,11 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 
 		if (alerts_evaluate(cfg, s, now_us, o->full, &c, err, sizeof(err))) {
 			printf("evaluated for %s (%s): %ld fired, %ld resolved, %ld notices, "
-			    "%ld notifications, %ld deliveries, %ld joined a waiting digest, "
-			    "%ld without a destination\n", now,
-			    c.full_pass ? "every resource" : "changed resources", c.fired, c.resolved,
-			    c.notices, c.notifications, c.deliveries, c.appended, c.unrouted);
+			       "%ld notifications, %ld deliveries, %ld joined a waiting digest, "
+			       "%ld without a destination\n",
+			    now, c.full_pass ? "every resource" : "changed resources", c.fired,
+			    c.resolved, c.notices, c.notifications, c.deliveries, c.appended,
+			    c.unrouted);
 			rc = 0;
 		} else {
 			log_error("alerts evaluate: %s", err);
@@ -270,7 +286,7 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 
 		/* One more than shown, to know whether to say that there are more. */
 		if (store_alerts_list(s, o->all, o->kind, o->customer, limit + 1, now, &json, err,
-		    sizeof(err)) == STORE_OK) {
+			sizeof(err)) == STORE_OK) {
 			print_table(json, COLUMNS(alert_columns), limit, "alerts");
 			rc = 0;
 		} else {
@@ -284,13 +300,15 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 			fprintf(stderr, "hcwatch: alerts ack needs an alert id or fingerprint\n");
 			rc = 2;
 		} else if (store_alert_ack(s, arg, o->by ? o->by : "cli", o->note, now, &n, err,
-		    sizeof(err)) != STORE_OK) {
+			       sizeof(err)) != STORE_OK) {
 			log_error("%s", err);
 		} else if (n == 0) {
 			fprintf(stderr, "hcwatch: no open alert %s\n", arg);
 		} else {
-			printf("acknowledged alert %s: its reminders stop; expiry and freezing are still "
-			    "told\n", arg);
+			printf(
+			    "acknowledged alert %s: its reminders stop; expiry and freezing are still "
+			    "told\n",
+			    arg);
 			rc = 0;
 		}
 	} else if (strcmp(sub, "silence") == 0) {
@@ -299,16 +317,18 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 		long id = 0, covered = 0;
 
 		if (!o->customer && !o->resource && !o->kind) {
-			fprintf(stderr, "hcwatch: alerts silence needs --customer, --resource or --kind\n");
+			fprintf(stderr,
+			    "hcwatch: alerts silence needs --customer, --resource or --kind\n");
 			rc = 2;
 		} else if (o->for_ ? !parse_duration(o->for_, &span) :
-		    (!o->until || !parse_time(o->until, &end_us))) {
-			fprintf(stderr, "hcwatch: alerts silence needs --for 90m|2h|3d|1w or --until "
+				     (!o->until || !parse_time(o->until, &end_us))) {
+			fprintf(stderr,
+			    "hcwatch: alerts silence needs --for 90m|2h|3d|1w or --until "
 			    "YYYY-MM-DDTHH:MM:SSZ\n");
 			rc = 2;
 		} else if (o->kind && !alerts_kind_known(o->kind)) {
-			fprintf(stderr, "hcwatch: --kind %s is not a kind of alert; the kinds are:",
-			    o->kind);
+			fprintf(stderr,
+			    "hcwatch: --kind %s is not a kind of alert; the kinds are:", o->kind);
 			for (size_t i = 0; alerts_kinds[i]; i++)
 				fprintf(stderr, "%s %s", i ? "," : "", alerts_kinds[i]);
 			fprintf(stderr, "\n");
@@ -321,17 +341,22 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 				end_us = now_us + span;
 			clock_format_rfc3339(end_us, ends, sizeof(ends));
 			if (end_us <= now_us) {
-				fprintf(stderr, "hcwatch: the silence would end before it starts\n");
+				fprintf(stderr,
+				    "hcwatch: the silence would end before it starts\n");
 				rc = 2;
-			} else if (store_silence_check(s, o->customer, o->resource, &cust_ok, names_of,
-			    sizeof(names_of), &res_ok, err, sizeof(err)) != STORE_OK) {
+			} else if (store_silence_check(s, o->customer, o->resource, &cust_ok,
+				       names_of, sizeof(names_of), &res_ok, err,
+				       sizeof(err)) != STORE_OK) {
 				log_error("%s", err);
 			} else if (!cust_ok) {
 				if (names_of[0])
-					fprintf(stderr, "hcwatch: --customer %s is a name, not a customer id; "
-					    "the customer with that name: %s\n", o->customer, names_of);
+					fprintf(stderr,
+					    "hcwatch: --customer %s is a name, not a customer id; "
+					    "the customer with that name: %s\n",
+					    o->customer, names_of);
 				else
-					fprintf(stderr, "hcwatch: --customer %s: no customer has that id (hcwatch "
+					fprintf(stderr,
+					    "hcwatch: --customer %s: no customer has that id (hcwatch "
 					    "knows the customers the poller or a notification brought)\n",
 					    o->customer);
 				rc = 2;
@@ -339,13 +364,15 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 				fprintf(stderr, "hcwatch: --resource %s: no resource has that id\n",
 				    o->resource);
 				rc = 2;
-			} else if (store_silence_add(s, o->customer, o->resource, o->kind, now, ends,
-			    o->by ? o->by : "cli", o->note, &id, &covered, err, sizeof(err)) !=
-			    STORE_OK) {
+			} else if (store_silence_add(s, o->customer, o->resource, o->kind, now,
+				       ends, o->by ? o->by : "cli", o->note, &id, &covered, err,
+				       sizeof(err)) != STORE_OK) {
 				log_error("%s", err);
 			} else {
-				printf("silence %ld until %s: it covers %ld open alert(s) now, silenced at "
-				    "once\n", id, ends, covered);
+				printf(
+				    "silence %ld until %s: it covers %ld open alert(s) now, silenced at "
+				    "once\n",
+				    id, ends, covered);
 				rc = 0;
 			}
 		}
@@ -378,8 +405,8 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 
 		int limit = o->limit > 0 ? o->limit : 50;
 
-		if (store_deliveries_list(s, o->dead, limit + 1, &json, err,
-		    sizeof(err)) == STORE_OK) {
+		if (store_deliveries_list(s, o->dead, limit + 1, &json, err, sizeof(err)) ==
+		    STORE_OK) {
 			print_table(json, COLUMNS(delivery_columns), limit, "deliveries");
 			rc = 0;
 		} else {
@@ -390,18 +417,22 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 		long n = 0, id = arg ? atol(arg) : 0;
 
 		if ((arg == NULL) == !o->dead || (arg && id <= 0)) {
-			fprintf(stderr, "hcwatch: alerts replay needs a delivery id, or --dead for all "
+			fprintf(stderr,
+			    "hcwatch: alerts replay needs a delivery id, or --dead for all "
 			    "dead letters\n");
 			rc = 2;
 		} else if (store_delivery_replay(s, id, now, &n, err, sizeof(err)) != STORE_OK) {
 			log_error("%s", err);
 		} else {
-			printf("%ld dead letter(s) back in the outbox, with their idempotency keys\n", n);
+			printf(
+			    "%ld dead letter(s) back in the outbox, with their idempotency keys\n",
+			    n);
 			rc = n > 0 || o->dead ? 0 : 1;
 		}
 	} else if (strcmp(sub, "render") == 0) {
 		if (arg == NULL) {
-			fprintf(stderr, "hcwatch: alerts render needs an alert id or fingerprint\n");
+			fprintf(stderr,
+			    "hcwatch: alerts render needs an alert id or fingerprint\n");
 			rc = 2;
 		} else {
 			rc = alerts_render(cfg, s, arg, o->dest);
@@ -434,8 +465,8 @@ cmd_deliver(const char *path, const struct cli_opts *o)
 		int64_t now_us;
 
 		if (!parse_time(o->now, &now_us)) {
-			fprintf(stderr, "hcwatch: --now: expected YYYY-MM-DDTHH:MM:SSZ, got \"%s\"\n",
-			    o->now);
+			fprintf(stderr,
+			    "hcwatch: --now: expected YYYY-MM-DDTHH:MM:SSZ, got \"%s\"\n", o->now);
 			config_free(cfg);
 			return 2;
 		}
@@ -484,17 +515,16 @@ sample_items(const struct config *cfg)
 	tzset();
 	free(saved);
 	return json_pack("[{s:s, s:s, s:s, s:s, s:{s:s}},"
-	    " {s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b}},"
-	    " {s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}}]",
+			 " {s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b}},"
+			 " {s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}}]",
 	    "kind", "test", "event", "firing", "stage", "test", "severity", "info", "facts",
-	    "scope", "hcwatch",
-	    "kind", "expiry", "event", "firing", "stage", "7d", "severity", "warning", "facts",
-	    "customer_id", "sample-customer-id", "customer", "示例客户 Sample Co.",
-	    "resource", "web-01", "service", "ECS", "region", "cn-north-4",
-	    "expire_local", when, "stage", "7d", "days_left", 7, "auto_renew", 0,
-	    "kind", "low_balance", "event", "firing", "stage", "low", "severity", "warning",
-	    "facts", "customer_id", "sample-customer-id", "customer", "示例客户 Sample Co.",
-	    "amount", "80.00", "threshold", "100", "currency", "CNY");
+	    "scope", "hcwatch", "kind", "expiry", "event", "firing", "stage", "7d", "severity",
+	    "warning", "facts", "customer_id", "sample-customer-id", "customer",
+	    "示例客户 Sample Co.", "resource", "web-01", "service", "ECS", "region", "cn-north-4",
+	    "expire_local", when, "stage", "7d", "days_left", 7, "auto_renew", 0, "kind",
+	    "low_balance", "event", "firing", "stage", "low", "severity", "warning", "facts",
+	    "customer_id", "sample-customer-id", "customer", "示例客户 Sample Co.", "amount",
+	    "80.00", "threshold", "100", "currency", "CNY");
 }
 
 int

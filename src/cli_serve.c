@@ -46,7 +46,7 @@ struct app {
 	struct retention *retention;
 	struct event *sig_hup, *sig_term, *sig_int, *shutdown_timer;
 	bool stopping;
-	pthread_t retiring;		/* stops the alerting a reload replaced */
+	pthread_t retiring; /* stops the alerting a reload replaced */
 	bool retiring_started;
 };
 
@@ -54,7 +54,7 @@ struct app {
 struct retired {
 	struct evaluator *evaluator;
 	struct notifier *notifier;
-	pthread_t previous;		/* the retirement before this one, joined first */
+	pthread_t previous; /* the retirement before this one, joined first */
 	bool has_previous;
 };
 
@@ -99,7 +99,8 @@ start_alerting(struct app *app)
 	if (cfg->nt_enabled && cfg->n_dests > 0)
 		app->notifier = notifier_start(cfg);
 	if (cfg->al_enabled && cfg->n_dests > 0 && !cfg->rt_default[0])
-		log_warn("[routing] default is empty: alerts of customers without an account manager "
+		log_warn(
+		    "[routing] default is empty: alerts of customers without an account manager "
 		    "reach nobody (notifications.suppressed = 'no_route')");
 }
 
@@ -114,13 +115,15 @@ restart_alerting(struct app *app)
 	app->evaluator = NULL;
 	app->notifier = NULL;
 	start_alerting(app);
-	/* Each retirement joins the one before it, so the loop never waits and shutdown joins one. */
+	/* Each retirement joins the one before it, so the loop never waits and shutdown joins one.
+	 */
 	r->previous = app->retiring;
 	r->has_previous = app->retiring_started;
 	if (thread_start(&app->retiring, "hcw-retire", retire_main, r)) {
 		app->retiring_started = true;
 	} else {
-		log_warn("reload: cannot start a thread to stop the old alerting; stopping it here");
+		log_warn(
+		    "reload: cannot start a thread to stop the old alerting; stopping it here");
 		app->retiring_started = false;
 		retire_main(r);
 	}
@@ -146,7 +149,8 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	config_keep_fixed(app->cfg, next);
 	keys = cli_load_keys(next, app->config_path, err, sizeof(err));
 	if (next->bind_enabled && keys == NULL) {
-		log_error("reload failed, keeping the running configuration: [bind] certificates: %s",
+		log_error(
+		    "reload failed, keeping the running configuration: [bind] certificates: %s",
 		    err);
 		config_free(next);
 		return;
@@ -288,14 +292,15 @@ cmd_serve(const char *path)
 	{
 		int pq = store_libpq_version();
 
-		log_info("process up: hcwatch %s listening on %s%s%s, bind endpoint %s; libevent %s, "
+		log_info(
+		    "process up: hcwatch %s listening on %s%s%s, bind endpoint %s; libevent %s, "
 		    "%s, libpq %d.%d, jansson %s, libcurl %s, libxml2 %s; poller %s; alerts %s; "
-		    "notifier %s (%zu destination(s))", HCWATCH_VERSION,
-		    app.cfg->listen, app.cfg->tls_listen[0] ? " and TLS on " : "", app.cfg->tls_listen,
-		    app.cfg->bind_enabled ? app.cfg->bind_path : "disabled", event_get_version(),
-		    OpenSSL_version(OPENSSL_VERSION), pq / 10000, pq % 10000, jansson_version_str(),
-		    curl_version_info(CURLVERSION_NOW)->version, LIBXML_DOTTED_VERSION,
-		    app.cfg->poll_enabled ? "enabled" : "disabled",
+		    "notifier %s (%zu destination(s))",
+		    HCWATCH_VERSION, app.cfg->listen, app.cfg->tls_listen[0] ? " and TLS on " : "",
+		    app.cfg->tls_listen, app.cfg->bind_enabled ? app.cfg->bind_path : "disabled",
+		    event_get_version(), OpenSSL_version(OPENSSL_VERSION), pq / 10000, pq % 10000,
+		    jansson_version_str(), curl_version_info(CURLVERSION_NOW)->version,
+		    LIBXML_DOTTED_VERSION, app.cfg->poll_enabled ? "enabled" : "disabled",
 		    app.cfg->al_enabled ? "enabled" : "disabled",
 		    app.notifier ? "enabled" : "disabled", app.cfg->n_dests);
 	}

@@ -95,24 +95,12 @@ main(int argc, char **argv)
 	/* GNU getopt permutes, so "hcwatch serve -c FILE" works as well. */
 	while ((c = getopt_long(argc, argv, "c:tVh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'c':
-			path = optarg;
-			break;
-		case 't':
-			cmd = "check-config";
-			break;
-		case 'V':
-			cmd = "version";
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		case 'O':
-			once = true;
-			break;
-		case 'J':
-			job = optarg;
-			break;
+		case 'c': path = optarg; break;
+		case 't': cmd = "check-config"; break;
+		case 'V': cmd = "version"; break;
+		case 'h': usage(stdout); return 0;
+		case 'O': once = true; break;
+		case 'J': job = optarg; break;
 		case 1: o.now = optarg; break;
 		case 2: o.kind = optarg; break;
 		case 3: o.customer = optarg; break;
@@ -126,9 +114,7 @@ main(int argc, char **argv)
 		case 11: o.all = true; break;
 		case 12: o.dead = true; break;
 		case 13: o.full = true; break;
-		default:
-			usage(stderr);
-			return 2;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (cmd == NULL && optind < argc)

@@ -21,11 +21,9 @@
 #define RETRY_US (10 * 1000000LL)
 
 /* Kept equal to the alerts_kind_check constraint (migrations); a test compares them. */
-const char *const alerts_kinds[] = {
-	"expiry", "low_balance", "arrears", "runway", "partner_low_balance", "customer_bound",
-	"customer_new", "customer_frozen", "customer_gone", "credentials_rejected",
-	"channel_failing", "dead_letters", "poller_behind", NULL
-};
+const char *const alerts_kinds[] = { "expiry", "low_balance", "arrears", "runway",
+	"partner_low_balance", "customer_bound", "customer_new", "customer_frozen", "customer_gone",
+	"credentials_rejected", "channel_failing", "dead_letters", "poller_behind", NULL };
 
 bool
 alerts_kind_known(const char *kind)
@@ -94,13 +92,12 @@ alerts_settings_json(const struct config *cfg)
 	json_object_set_new(s, "customer_notices", json_boolean(cfg->al_customer_notices));
 	json_object_set_new(s, "tz", json_string(cfg->al_timezone));
 	/* hcwatch's own trouble; "on" says which of those rules run at all. */
-	json_object_set_new(s, "self", json_pack("{s:i, s:i, s:{s:b, s:b, s:b, s:b}}",
-	    "dead_letters", cfg->al_dead_letters_threshold,
-	    "poller_grace", cfg->al_poller_behind_grace, "on",
-	    "credentials_rejected", cfg->al_credentials_rejected,
-	    "channel_failing", cfg->al_channel_failing,
-	    "dead_letters", cfg->al_dead_letters_threshold > 0,
-	    "poller_behind", cfg->al_poller_behind_grace > 0));
+	json_object_set_new(s, "self",
+	    json_pack("{s:i, s:i, s:{s:b, s:b, s:b, s:b}}", "dead_letters",
+		cfg->al_dead_letters_threshold, "poller_grace", cfg->al_poller_behind_grace, "on",
+		"credentials_rejected", cfg->al_credentials_rejected, "channel_failing",
+		cfg->al_channel_failing, "dead_letters", cfg->al_dead_letters_threshold > 0,
+		"poller_behind", cfg->al_poller_behind_grace > 0));
 	out = json_dumps(s, JSON_COMPACT);
 	json_decref(s);
 	return out;
@@ -166,10 +163,12 @@ alerts_evaluate(const struct config *cfg, struct store *s, int64_t now_us, bool 
 		return false;
 	if (out->notifications || out->resolved || out->deliveries)
 		log_info("alerts evaluated for %s in %.2f s: %ld fired, %ld resolved, %ld notices, "
-		    "%ld deliveries (+%ld joined a waiting digest)%s", now, seconds_since(t0),
-		    out->fired, out->resolved, out->notices, out->deliveries, out->appended,
+			 "%ld deliveries (+%ld joined a waiting digest)%s",
+		    now, seconds_since(t0), out->fired, out->resolved, out->notices,
+		    out->deliveries, out->appended,
 		    out->unrouted ? "; some notifications have no destination (see notifications."
-		    "suppressed = 'no_route')" : "");
+				    "suppressed = 'no_route')" :
+				    "");
 	else
 		log_debug("alerts evaluated for %s in %.2f s: nothing new", now, seconds_since(t0));
 	return true;
@@ -188,7 +187,8 @@ evaluator_main(void *arg)
 	struct evaluator *e = arg;
 	/* An evaluation over a million resources outlasts the callback path's statement limit. */
 	int limit = e->cfg->statement_timeout == 0 ? 0 :
-	    e->cfg->statement_timeout > 120000 ? e->cfg->statement_timeout : 120000;
+	    e->cfg->statement_timeout > 120000	   ? e->cfg->statement_timeout :
+						     120000;
 	struct store *s = store_open(e->cfg->database_url, e->cfg->connect_timeout, limit);
 	int64_t next = 0;
 	long seen_run = -1;
@@ -209,14 +209,16 @@ evaluator_main(void *arg)
 		if (now >= next) {
 			struct store_eval_counts c;
 
-			if (alerts_evaluate(e->cfg, s, instance_now_us(e->cfg), false, &c, err, sizeof(err))) {
+			if (alerts_evaluate(e->cfg, s, instance_now_us(e->cfg), false, &c, err,
+				sizeof(err))) {
 				if (failing)
 					log_info("alerts: evaluation works again");
 				failing = false;
 				next = now + (int64_t)e->cfg->al_evaluate_interval * 1000000LL;
 			} else {
 				if (!failing)
-					log_error("alerts: evaluation failed, retrying every %lld s: %s",
+					log_error(
+					    "alerts: evaluation failed, retrying every %lld s: %s",
 					    RETRY_US / 1000000LL, err);
 				failing = true;
 				next = now + RETRY_US;

@@ -26,7 +26,7 @@ struct cf_key {
 	const char *def;
 	bool reloadable;
 	bool secret;
-	const char *const *choices;	/* CF_ENUM: index is the stored value */
+	const char *const *choices; /* CF_ENUM: index is the stored value */
 	bool (*validate)(const char *value, char *err, size_t errlen);
 };
 
@@ -58,7 +58,11 @@ static const char *const internal_choices[] = { "listen", "tls_listen", "both", 
 
 #define OFF(f) offsetof(struct config, f)
 
-/* Every key, its type, range and default. conf/hcwatch.conf.example mirrors this. */
+/*
+ * Every key, its type, range and default, one a line however long, so that a key is
+ * one grep away. conf/hcwatch.conf.example mirrors this.
+ */
+/* clang-format off */
 static const struct cf_key cf_keys[] = {
 	{ "server", "listen", CF_STR, OFF(listen), 0, 0, "127.0.0.1:8080", false, false, NULL, check_hostport },
 	{ "server", "tls_listen", CF_STR, OFF(tls_listen), 0, 0, "", false, false, NULL, check_hostport_or_empty },
@@ -166,10 +170,12 @@ static const struct cf_key cf_keys[] = {
 	{ "routing", "default", CF_STR, OFF(rt_default), 0, 0, "", true, false, NULL, check_name_list },
 	{ "routing", "operator", CF_STR, OFF(rt_operator), 0, 0, "", true, false, NULL, check_name_list },
 };
+/* clang-format on */
 
 #define DOFF(f) offsetof(struct config_dest, f)
 
 /* The keys of a [destination NAME] section. */
+/* clang-format off */
 static const struct cf_key dest_keys[] = {
 	{ "destination", "type", CF_ENUM, DOFF(type), 0, 0, "webhook", false, false, channel_choices, NULL },
 	{ "destination", "url", CF_STR, DOFF(url), 0, 0, "", false, true, NULL, check_url_or_smtp },
@@ -190,14 +196,17 @@ static const struct cf_key dest_keys[] = {
 	{ "destination", "password", CF_STR, DOFF(password), 0, 0, "", false, true, NULL, NULL },
 	{ "destination", "tls", CF_ENUM, DOFF(tls), 0, 0, "starttls", false, false, smtp_tls_choices, NULL },
 };
+/* clang-format on */
 
 #define MOFF(f) offsetof(struct config_manager, f)
 
+/* clang-format off */
 static const struct cf_key manager_keys[] = {
 	{ "manager", "name", CF_STR, MOFF(display_name), 0, 0, "", false, false, NULL, NULL },
 	{ "manager", "destinations", CF_STR, MOFF(destinations), 0, 0, "", false, false, NULL, check_name_list },
 	{ "manager", "mobile", CF_STR, MOFF(mobile), 0, 0, "", false, false, NULL, NULL },
 };
+/* clang-format on */
 
 #define N_DEST_KEYS (sizeof(dest_keys) / sizeof(dest_keys[0]))
 #define N_MANAGER_KEYS (sizeof(manager_keys) / sizeof(manager_keys[0]))
@@ -216,7 +225,7 @@ struct parse_state {
 	int line;
 	bool seen[N_KEYS];
 	struct errs *errs;
-	char bad_section[128];	/* the unknown section told last, told once */
+	char bad_section[128]; /* the unknown section told last, told once */
 };
 
 static const struct cf_key *find_key(const char *section, const char *name);
@@ -283,7 +292,8 @@ check_hostport(const char *value, char *err, size_t errlen)
 	int port;
 
 	if (!config_split_hostport(value, host, sizeof(host), &port)) {
-		snprintf(err, errlen, "expected host:port, [ipv6]:port or :port, got \"%s\"", value);
+		snprintf(err, errlen, "expected host:port, [ipv6]:port or :port, got \"%s\"",
+		    value);
 		return false;
 	}
 	return true;
@@ -299,8 +309,8 @@ static bool
 check_path(const char *value, char *err, size_t errlen)
 {
 	if (value[0] != '/' || strpbrk(value, "?# \t") != NULL) {
-		snprintf(err, errlen, "expected an absolute URL path such as /huawei/bind, got \"%s\"",
-		    value);
+		snprintf(err, errlen,
+		    "expected an absolute URL path such as /huawei/bind, got \"%s\"", value);
 		return false;
 	}
 	return true;
@@ -321,8 +331,10 @@ check_signed_string(const char *value, char *err, size_t errlen)
 			break;
 		if ((*p != 'A' && *p != 'B' && *p != 'C') || seen[*p - 'A'] ||
 		    (p[1] != '\0' && p[1] != ',' && p[1] != ' ')) {
-			snprintf(err, errlen, "expected rules A, B or C separated by commas, each once, "
-			    "got \"%s\"", value);
+			snprintf(err, errlen,
+			    "expected rules A, B or C separated by commas, each once, "
+			    "got \"%s\"",
+			    value);
 			return false;
 		}
 		seen[*p - 'A'] = true;
@@ -339,12 +351,13 @@ check_signed_string(const char *value, char *err, size_t errlen)
 static bool
 check_url_or_empty(const char *value, char *err, size_t errlen)
 {
-	if (*value == '\0' || strncmp(value, "https://", 8) == 0 || strncmp(value, "http://", 7) == 0) {
+	if (*value == '\0' || strncmp(value, "https://", 8) == 0 ||
+	    strncmp(value, "http://", 7) == 0) {
 		if (strpbrk(value, " \t\r\n\"<>") == NULL)
 			return true;
 	}
-	snprintf(err, errlen, "expected an http:// or https:// URL without spaces or quotes, got \"%s\"",
-	    value);
+	snprintf(err, errlen,
+	    "expected an http:// or https:// URL without spaces or quotes, got \"%s\"", value);
 	return false;
 }
 
@@ -360,13 +373,15 @@ check_url(const char *value, char *err, size_t errlen)
 
 /* Huawei's API names, in the order of hwc's enum hwc_api (hwc_quota.c asserts it). */
 const char *const config_hw_apis[CONFIG_HW_API_COUNT] = {
-	"ListSubCustomers", "ListCustomersBalancesDetail", "ListPayPerUseCustomerResources",
-	"ListPartnerBalances", "KeystoneCreateUserTokenByPassword",
+	"ListSubCustomers",
+	"ListCustomersBalancesDetail",
+	"ListPayPerUseCustomerResources",
+	"ListPartnerBalances",
+	"KeystoneCreateUserTokenByPassword",
 };
 
 bool
-config_parse_rate_overrides(const char *s, int rates[CONFIG_HW_API_COUNT], char *err,
-    size_t errlen)
+config_parse_rate_overrides(const char *s, int rates[CONFIG_HW_API_COUNT], char *err, size_t errlen)
 {
 	const char *p = s ? s : "";
 
@@ -404,16 +419,19 @@ config_parse_rate_overrides(const char *s, int rates[CONFIG_HW_API_COUNT], char 
 				api = i;
 		}
 		if (api < 0) {
-			snprintf(err, errlen, "unknown API \"%s\" (known: ListSubCustomers, "
+			snprintf(err, errlen,
+			    "unknown API \"%s\" (known: ListSubCustomers, "
 			    "ListCustomersBalancesDetail, ListPayPerUseCustomerResources, "
-			    "ListPartnerBalances, KeystoneCreateUserTokenByPassword)", name);
+			    "ListPartnerBalances, KeystoneCreateUserTokenByPassword)",
+			    name);
 			return false;
 		}
 		v = strtol(eq + 1, &num_end, 10);
 		while (*num_end == ' ')
 			num_end++;
 		if (num_end == eq + 1 || num_end != end || v < 1 || v > 100000) {
-			snprintf(err, errlen, "%s: expected calls per second from 1 to 100000", name);
+			snprintf(err, errlen, "%s: expected calls per second from 1 to 100000",
+			    name);
 			return false;
 		}
 		rates[api] = (int)v;
@@ -458,8 +476,8 @@ parse_stages(const char *value, int *out, int *n_out, char *err, size_t errlen)
 		errno = 0;
 		d = strtol(p, &end, 10);
 		if (errno || end == p || d < 1 || d > 3650) {
-			snprintf(err, errlen, "expected days (1 to 3650) separated by commas, got \"%s\"",
-			    value);
+			snprintf(err, errlen,
+			    "expected days (1 to 3650) separated by commas, got \"%s\"", value);
 			return false;
 		}
 		for (int i = 0; i < n; i++) {
@@ -479,7 +497,8 @@ parse_stages(const char *value, int *out, int *n_out, char *err, size_t errlen)
 		if (*p == ',')
 			p++;
 		else if (*p != '\0') {
-			snprintf(err, errlen, "expected days separated by commas, got \"%s\"", value);
+			snprintf(err, errlen, "expected days separated by commas, got \"%s\"",
+			    value);
 			return false;
 		}
 	}
@@ -514,7 +533,8 @@ check_stages_by_service(const char *value, char *err, size_t errlen)
 	char *copy = xstrdup(value), *save = NULL;
 	bool ok = true;
 
-	for (char *item = strtok_r(copy, ";", &save); item && ok; item = strtok_r(NULL, ";", &save)) {
+	for (char *item = strtok_r(copy, ";", &save); item && ok;
+	     item = strtok_r(NULL, ";", &save)) {
 		char *colon = strchr(item, ':');
 		int st[CONFIG_MAX_STAGES], n;
 
@@ -523,8 +543,8 @@ check_stages_by_service(const char *value, char *err, size_t errlen)
 		if (*item == '\0')
 			continue;
 		if (colon == NULL || colon == item) {
-			snprintf(err, errlen, "expected \"service_type_code: days,days; …\", got \"%s\"",
-			    value);
+			snprintf(err, errlen,
+			    "expected \"service_type_code: days,days; …\", got \"%s\"", value);
 			ok = false;
 			break;
 		}
@@ -567,7 +587,7 @@ check_timezone(const char *value, char *err, size_t errlen)
 		return true;
 	if (*value == '\0' || value[0] == '/' || strstr(value, "..") != NULL ||
 	    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") !=
-	    strlen(value)) {
+		strlen(value)) {
 		snprintf(err, errlen, "expected a time zone name such as Asia/Shanghai, got \"%s\"",
 		    value);
 		return false;
@@ -575,7 +595,8 @@ check_timezone(const char *value, char *err, size_t errlen)
 	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", value);
 	f = fopen(path, "r");
 	if (f == NULL) {
-		snprintf(err, errlen, "unknown time zone \"%s\" (not in /usr/share/zoneinfo)", value);
+		snprintf(err, errlen, "unknown time zone \"%s\" (not in /usr/share/zoneinfo)",
+		    value);
 		return false;
 	}
 	fclose(f);
@@ -643,8 +664,10 @@ check_name_list(const char *value, char *err, size_t errlen)
 
 	while (words_next(&p, &w, &n)) {
 		if (!valid_name(w, n)) {
-			snprintf(err, errlen, "expected names (letters, digits, - _ .) separated by "
-			    "commas, got \"%s\"", value);
+			snprintf(err, errlen,
+			    "expected names (letters, digits, - _ .) separated by "
+			    "commas, got \"%s\"",
+			    value);
 			return false;
 		}
 	}
@@ -656,12 +679,14 @@ config_huawei_credentials(const struct config *cfg, char *err, size_t errlen)
 {
 	if (cfg->hw_auth == CONFIG_HW_AUTH_AKSK) {
 		if (!cfg->hw_access_key[0] || !cfg->hw_secret_key[0]) {
-			snprintf(err, errlen, "[huawei] access_key and secret_key are required with "
+			snprintf(err, errlen,
+			    "[huawei] access_key and secret_key are required with "
 			    "auth = aksk");
 			return false;
 		}
 	} else if (!cfg->hw_iam_user[0] || !cfg->hw_iam_password[0] || !cfg->hw_iam_domain[0]) {
-		snprintf(err, errlen, "[huawei] iam_user, iam_password and iam_domain are required "
+		snprintf(err, errlen,
+		    "[huawei] iam_user, iam_password and iam_domain are required "
 		    "with auth = token");
 		return false;
 	}
@@ -701,15 +726,16 @@ set_value(void *base, const struct cf_key *k, const char *value, char *err, size
 			return false;
 		}
 		if (v < k->min || v > k->max) {
-			snprintf(err, errlen, "%ld is out of range (%ld to %ld)", v, k->min, k->max);
+			snprintf(err, errlen, "%ld is out of range (%ld to %ld)", v, k->min,
+			    k->max);
 			return false;
 		}
 		*(int *)field = (int)v;
 		return true;
 	}
 	case CF_BOOL:
-		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "on") == 0 ||
-		    strcmp(value, "1") == 0) {
+		if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 ||
+		    strcmp(value, "on") == 0 || strcmp(value, "1") == 0) {
 			*(bool *)field = true;
 		} else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
 		    strcmp(value, "off") == 0 || strcmp(value, "0") == 0) {
@@ -824,8 +850,8 @@ handle_named(struct parse_state *st, const char *section, const char *kind, cons
 			break;
 	}
 	if (i == nkeys) {
-		errs_add(st->errs, "%s:%d: [%s] %s: unknown key", st->cfg->source, st->line, section,
-		    name);
+		errs_add(st->errs, "%s:%d: [%s] %s: unknown key", st->cfg->source, st->line,
+		    section, name);
 		return 1;
 	}
 	if (is_dest) {
@@ -840,8 +866,8 @@ handle_named(struct parse_state *st, const char *section, const char *kind, cons
 		seen = &m->seen;
 	}
 	if (*seen & (1u << i)) {
-		errs_add(st->errs, "%s:%d: [%s] %s: given more than once", st->cfg->source, st->line,
-		    section, name);
+		errs_add(st->errs, "%s:%d: [%s] %s: given more than once", st->cfg->source,
+		    st->line, section, name);
 		return 1;
 	}
 	*seen |= 1u << i;
@@ -909,7 +935,8 @@ handler(void *user, const char *section, const char *name, const char *value)
 			char guess[160];
 
 			section_guess(section, guess, sizeof(guess));
-			errs_add(st->errs, "%s:%d: [%s]: unknown section%s%s%s (the sections are "
+			errs_add(st->errs,
+			    "%s:%d: [%s]: unknown section%s%s%s (the sections are "
 			    "[server], [database], [log], [bind], [huawei], [poller], [alerts], "
 			    "[notifier], [routing], [destination NAME] and [manager NAME])",
 			    st->cfg->source, st->line, section, guess[0] ? "; did you mean [" : "",
@@ -920,13 +947,13 @@ handler(void *user, const char *section, const char *name, const char *value)
 	}
 	k = find_key(section, name);
 	if (k == NULL) {
-		errs_add(st->errs, "%s:%d: [%s] %s: unknown key", st->cfg->source, st->line, section,
-		    name);
+		errs_add(st->errs, "%s:%d: [%s] %s: unknown key", st->cfg->source, st->line,
+		    section, name);
 		return 1;
 	}
 	if (st->seen[k - cf_keys]) {
-		errs_add(st->errs, "%s:%d: [%s] %s: given more than once", st->cfg->source, st->line,
-		    section, name);
+		errs_add(st->errs, "%s:%d: [%s] %s: given more than once", st->cfg->source,
+		    st->line, section, name);
 		return 1;
 	}
 	st->seen[k - cf_keys] = true;
@@ -949,8 +976,10 @@ check_dest_names(const struct config *cfg, const char *what, const char *list, c
 
 		snprintf(name, sizeof(name), "%.*s", (int)n, w);
 		if (config_dest_find(cfg, name) == NULL) {
-			snprintf(err, errlen, "%s names destination \"%s\", but there is no "
-			    "[destination %s] section", what, name, name);
+			snprintf(err, errlen,
+			    "%s names destination \"%s\", but there is no "
+			    "[destination %s] section",
+			    what, name, name);
 			return false;
 		}
 	}
@@ -965,8 +994,10 @@ check_dest(const struct config *cfg, const struct config_dest *d, char *err, siz
 	bool email = d->type == CONFIG_CH_EMAIL;
 
 	if (!(d->seen & 1u)) {
-		snprintf(err, errlen, "[destination %s] type is required (wecom, dingtalk, "
-		    "feishu, slack, webhook or email)", d->name);
+		snprintf(err, errlen,
+		    "[destination %s] type is required (wecom, dingtalk, "
+		    "feishu, slack, webhook or email)",
+		    d->name);
 		return false;
 	}
 	if (!d->url[0]) {
@@ -974,14 +1005,16 @@ check_dest(const struct config *cfg, const struct config_dest *d, char *err, siz
 		return false;
 	}
 	if (email != (strncmp(d->url, "smtp", 4) == 0)) {
-		snprintf(err, errlen, "[destination %s] url: %s", d->name, email ?
-		    "an email destination needs smtp://host:587 or smtps://host:465" :
-		    "expected an https:// (or http://) URL");
+		snprintf(err, errlen, "[destination %s] url: %s", d->name,
+		    email ? "an email destination needs smtp://host:587 or smtps://host:465" :
+			    "expected an https:// (or http://) URL");
 		return false;
 	}
 	if (email && strncmp(d->url, "smtps://", 8) == 0 && d->tls == CONFIG_SMTP_NONE) {
-		snprintf(err, errlen, "[destination %s] tls = none contradicts smtps:// (implicit "
-		    "TLS)", d->name);
+		snprintf(err, errlen,
+		    "[destination %s] tls = none contradicts smtps:// (implicit "
+		    "TLS)",
+		    d->name);
 		return false;
 	}
 	if (email && strncmp(d->url, "smtp://", 7) == 0 && d->tls == CONFIG_SMTP_IMPLICIT) {
@@ -995,11 +1028,13 @@ check_dest(const struct config *cfg, const struct config_dest *d, char *err, siz
 		return false;
 	}
 	if ((d->type == CONFIG_CH_DINGTALK || d->type == CONFIG_CH_FEISHU ||
-	    d->type == CONFIG_CH_WEBHOOK) && !d->secret[0]) {
+		d->type == CONFIG_CH_WEBHOOK) &&
+	    !d->secret[0]) {
 		/* An unsigned robot is one leaked URL away from spam in the group. */
-		snprintf(err, errlen, "[destination %s] secret is required for %s (turn on "
-		    "signing for the robot and copy its secret here)", d->name,
-		    channel_choices[d->type]);
+		snprintf(err, errlen,
+		    "[destination %s] secret is required for %s (turn on "
+		    "signing for the robot and copy its secret here)",
+		    d->name, channel_choices[d->type]);
 		return false;
 	}
 	if (d->ca_file[0] && access(d->ca_file, R_OK) != 0) {
@@ -1009,7 +1044,8 @@ check_dest(const struct config *cfg, const struct config_dest *d, char *err, siz
 	}
 	if (d->fallback[0]) {
 		if (strcmp(d->fallback, d->name) == 0) {
-			snprintf(err, errlen, "[destination %s] fallback cannot be itself", d->name);
+			snprintf(err, errlen, "[destination %s] fallback cannot be itself",
+			    d->name);
 			return false;
 		}
 		snprintf(what, sizeof(what), "[destination %s] fallback", d->name);
@@ -1106,7 +1142,8 @@ validate_all(const struct config *cfg, struct errs *e)
 	char err[CONFIG_ERR_LEN / 2];
 
 	if (cfg->tls_listen[0] && (!cfg->tls_cert_file[0] || !cfg->tls_key_file[0]))
-		errs_add(e, "[server] tls_listen is set, so tls_cert_file and tls_key_file are "
+		errs_add(e,
+		    "[server] tls_listen is set, so tls_cert_file and tls_key_file are "
 		    "required");
 	if (cfg->poll_enabled && !config_huawei_credentials(cfg, err, sizeof(err)))
 		errs_add(e, "%s", err);
@@ -1117,10 +1154,13 @@ validate_all(const struct config *cfg, struct errs *e)
 	 * worker takes the delivery over and it is sent twice.
 	 */
 	if (cfg->nt_lease <= cfg->nt_timeout + 5)
-		errs_add(e, "[notifier] lease (%d s) must exceed [notifier] timeout (%d s) by more "
-		    "than 5 s", cfg->nt_lease, cfg->nt_timeout);
+		errs_add(e,
+		    "[notifier] lease (%d s) must exceed [notifier] timeout (%d s) by more "
+		    "than 5 s",
+		    cfg->nt_lease, cfg->nt_timeout);
 	if (cfg->bind_enabled && !cfg->bind_certificates[0])
-		errs_add(e, "[bind] certificates: at least one certificate file (PEM, or Huawei's SP "
+		errs_add(e,
+		    "[bind] certificates: at least one certificate file (PEM, or Huawei's SP "
 		    "metadata.xml) is required while [bind] enabled = true");
 }
 
@@ -1184,7 +1224,8 @@ env_name(char *out, size_t outlen, const char *section, const char *sname, const
 	else
 		n = (size_t)snprintf(out, outlen, "HCWATCH_%s_%s", section, key);
 	for (size_t j = 0; j < n && j < outlen; j++)
-		out[j] = isalnum((unsigned char)out[j]) ? (char)toupper((unsigned char)out[j]) : '_';
+		out[j] =
+		    isalnum((unsigned char)out[j]) ? (char)toupper((unsigned char)out[j]) : '_';
 }
 
 /*
@@ -1215,12 +1256,10 @@ env_matches(const char *var, const char *sname, const struct cf_key *keys, size_
  * Variables named HCWATCH_ that are not settings, read by hcwatch itself
  * (HCWATCH_CONFIG) or by its scripts, tests and container files.
  */
-static const char *const env_not_settings[] = {
-	"HCWATCH_CONFIG", "HCWATCH_PORT", "HCWATCH_SIM_PORT", "HCWATCH_SMTP_PORT",
-	"HCWATCH_PG_PORT", "HCWATCH_VAR_DIR", "HCWATCH_BIN_DIR", "HCWATCH_BIN", "HCWATCH_SIM_BIN",
-	"HCWATCH_WRAP", "HCWATCH_TEST_PG_USER", "HCWATCH_PG_HOST", "HCWATCH_PG_DB",
-	"HCWATCH_PG_USER", "HCWATCH_PG_PASSWORD", NULL
-};
+static const char *const env_not_settings[] = { "HCWATCH_CONFIG", "HCWATCH_PORT",
+	"HCWATCH_SIM_PORT", "HCWATCH_SMTP_PORT", "HCWATCH_PG_PORT", "HCWATCH_VAR_DIR",
+	"HCWATCH_BIN_DIR", "HCWATCH_BIN", "HCWATCH_SIM_BIN", "HCWATCH_WRAP", "HCWATCH_TEST_PG_USER",
+	"HCWATCH_PG_HOST", "HCWATCH_PG_DB", "HCWATCH_PG_USER", "HCWATCH_PG_PASSWORD", NULL };
 
 /*
  * An HCWATCH_ variable that names no setting is an error, as an unknown
@@ -1245,25 +1284,30 @@ check_environment(const struct config *cfg, struct errs *e)
 		for (size_t i = 0; !known && env_not_settings[i]; i++)
 			known = strcmp(var, env_not_settings[i]) == 0;
 		if (!known)
-			known = env_matches(var, NULL, cf_keys, N_KEYS, &best_d, best, sizeof(best));
+			known =
+			    env_matches(var, NULL, cf_keys, N_KEYS, &best_d, best, sizeof(best));
 		for (size_t d = 0; !known && d < cfg->n_dests; d++)
-			known = env_matches(var, cfg->dests[d].name, dest_keys, N_DEST_KEYS, &best_d,
-			    best, sizeof(best));
-		for (size_t m = 0; !known && m < cfg->n_managers; m++)
-			known = env_matches(var, cfg->managers[m].name, manager_keys, N_MANAGER_KEYS,
+			known = env_matches(var, cfg->dests[d].name, dest_keys, N_DEST_KEYS,
 			    &best_d, best, sizeof(best));
+		for (size_t m = 0; !known && m < cfg->n_managers; m++)
+			known = env_matches(var, cfg->managers[m].name, manager_keys,
+			    N_MANAGER_KEYS, &best_d, best, sizeof(best));
 		if (known)
 			continue;
 		if (best_d <= 3)
-			errs_add(e, "environment %s: not a setting of hcwatch; did you mean %s?", var,
-			    best);
+			errs_add(e, "environment %s: not a setting of hcwatch; did you mean %s?",
+			    var, best);
 		else if (strncmp(var, "HCWATCH_DESTINATION_", 20) == 0 ||
 		    strncmp(var, "HCWATCH_MANAGER_", 16) == 0)
-			errs_add(e, "environment %s: names a [destination …] or [manager …] section the "
-			    "configuration file does not declare", var);
+			errs_add(e,
+			    "environment %s: names a [destination …] or [manager …] section the "
+			    "configuration file does not declare",
+			    var);
 		else
-			errs_add(e, "environment %s: not a setting of hcwatch (HCWATCH_<SECTION>_<KEY>, "
-			    "or HCWATCH_DESTINATION_<NAME>_<KEY> for a declared destination)", var);
+			errs_add(e,
+			    "environment %s: not a setting of hcwatch (HCWATCH_<SECTION>_<KEY>, "
+			    "or HCWATCH_DESTINATION_<NAME>_<KEY> for a declared destination)",
+			    var);
 	}
 }
 
@@ -1308,8 +1352,8 @@ config_load(const char *path, char *err, size_t errlen)
 		rc = ini_parse_stream(reader, &st, handler, &st);
 		fclose(st.fp);
 		if (rc > 0)
-			errs_add(&e, "%s:%d: syntax error (expected [section] or key = value)", path,
-			    rc);
+			errs_add(&e, "%s:%d: syntax error (expected [section] or key = value)",
+			    path, rc);
 		else if (rc < 0)
 			errs_add(&e, "%s: cannot read it", path);
 	}
@@ -1323,7 +1367,8 @@ config_load(const char *path, char *err, size_t errlen)
 	}
 	for (size_t m = 0; m < cfg->n_managers; m++) {
 		for (size_t i = 0; i < N_MANAGER_KEYS; i++)
-			env_override(&cfg->managers[m], &manager_keys[i], cfg->managers[m].name, &e);
+			env_override(&cfg->managers[m], &manager_keys[i], cfg->managers[m].name,
+			    &e);
 	}
 	check_environment(cfg, &e);
 	/* What hcwatch will open at run time, whatever else is wrong. */
@@ -1434,15 +1479,9 @@ format_value(const void *base, const struct cf_key *k, struct buf *out)
 		}
 		break;
 	}
-	case CF_INT:
-		buf_appendf(out, "%d", *(const int *)field);
-		break;
-	case CF_BOOL:
-		buf_append_str(out, *(const bool *)field ? "true" : "false");
-		break;
-	case CF_ENUM:
-		buf_append_str(out, k->choices[*(const int *)field]);
-		break;
+	case CF_INT: buf_appendf(out, "%d", *(const int *)field); break;
+	case CF_BOOL: buf_append_str(out, *(const bool *)field ? "true" : "false"); break;
+	case CF_ENUM: buf_append_str(out, k->choices[*(const int *)field]); break;
 	}
 }
 
@@ -1464,8 +1503,10 @@ config_keep_fixed(const struct config *cur, struct config *next)
 		if (strcmp(a.data, b.data) != 0) {
 			char msg[CONFIG_ERR_LEN / 2];
 
-			log_warn("reload: [%s] %s cannot change while running; keeping the old value "
-			    "until restart", k->section, k->name);
+			log_warn(
+			    "reload: [%s] %s cannot change while running; keeping the old value "
+			    "until restart",
+			    k->section, k->name);
 			(void)set_value(next, k, a.data, msg, sizeof(msg));
 			/* The masked form of a secret is not its value: copy the string itself. */
 			if (k->type == CF_STR) {
@@ -1533,7 +1574,8 @@ static bool
 same_strings(const void *a, const void *b, const struct cf_key *keys, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		const char *fa = (const char *)a + keys[i].offset, *fb = (const char *)b + keys[i].offset;
+		const char *fa = (const char *)a + keys[i].offset,
+			   *fb = (const char *)b + keys[i].offset;
 
 		if (keys[i].type == CF_STR) {
 			if (strcmp(*(char *const *)fa, *(char *const *)fb) != 0)
@@ -1557,7 +1599,8 @@ config_alerting_equal(const struct config *a, const struct config *b)
 		const struct cf_key *k = &cf_keys[i];
 
 		if ((strcmp(k->section, "alerts") == 0 || strcmp(k->section, "notifier") == 0 ||
-		    strcmp(k->section, "routing") == 0) && !same_strings(a, b, k, 1))
+			strcmp(k->section, "routing") == 0) &&
+		    !same_strings(a, b, k, 1))
 			return false;
 	}
 	return true;

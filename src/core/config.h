@@ -18,7 +18,7 @@
 #define CONFIG_ERR_LEN 4096
 
 struct config {
-	char *source;		/* file it came from, or NULL for defaults */
+	char *source; /* file it came from, or NULL for defaults */
 
 	/* [server] */
 	char *listen;
@@ -26,8 +26,8 @@ struct config {
 	char *tls_cert_file;
 	char *tls_key_file;
 	int max_body_size;
-	bool metrics;		/* serve /metrics */
-	int internal_on;	/* enum config_internal_on: where /metrics, /healthz, /readyz are */
+	bool metrics;	 /* serve /metrics */
+	int internal_on; /* enum config_internal_on: where /metrics, /healthz, /readyz are */
 	int max_header_size;
 	int timeout;
 	int request_timeout;
@@ -36,15 +36,15 @@ struct config {
 	/* [database] */
 	char *database_url;
 	bool auto_migrate;
-	char *dashboard_roles;	/* granted SELECT on the dashboard schema by migrate */
+	char *dashboard_roles; /* granted SELECT on the dashboard schema by migrate */
 	int batch_max;
 	int queue_max;
 	int statement_timeout;
 	int connect_timeout;
 
 	/* [log] */
-	int log_level;		/* enum log_level */
-	int log_format;		/* enum log_format */
+	int log_level;	/* enum log_level */
+	int log_format; /* enum log_format */
 	char *log_file;
 
 	/* [bind] */
@@ -53,14 +53,14 @@ struct config {
 	char *bind_certificates;
 	char *bind_signed_string;
 	char *bind_success_url;
-	int bind_rejected_per_minute;	/* rejected requests recorded per address; 0: all */
-	int bind_retention_days;	/* accepted and duplicate callback_events; 0: for ever */
+	int bind_rejected_per_minute; /* rejected requests recorded per address; 0: all */
+	int bind_retention_days;      /* accepted and duplicate callback_events; 0: for ever */
 	int bind_rejected_retention_days;
 
 	/* [huawei] */
 	char *hw_endpoint;
 	char *hw_iam_endpoint;
-	int hw_auth;		/* enum config_hw_auth */
+	int hw_auth; /* enum config_hw_auth */
 	char *hw_access_key;
 	char *hw_secret_key;
 	char *hw_iam_user;
@@ -94,7 +94,7 @@ struct config {
 	bool al_enabled;
 	int al_evaluate_interval;
 	char *al_timezone;
-	int al_language;	/* enum config_language */
+	int al_language; /* enum config_language */
 	char *al_expiry_stages;
 	char *al_expiry_stages_by_service;
 	bool al_expired;
@@ -150,7 +150,10 @@ extern const char *const config_hw_apis[CONFIG_HW_API_COUNT];
 bool config_parse_rate_overrides(const char *s, int rates[CONFIG_HW_API_COUNT], char *err,
     size_t errlen) __attribute__((warn_unused_result));
 enum config_internal_on {
-	CONFIG_INTERNAL_LISTEN, CONFIG_INTERNAL_TLS_LISTEN, CONFIG_INTERNAL_BOTH, CONFIG_INTERNAL_NONE
+	CONFIG_INTERNAL_LISTEN,
+	CONFIG_INTERNAL_TLS_LISTEN,
+	CONFIG_INTERNAL_BOTH,
+	CONFIG_INTERNAL_NONE
 };
 
 enum config_channel {
@@ -168,34 +171,34 @@ enum config_smtp_tls { CONFIG_SMTP_STARTTLS, CONFIG_SMTP_IMPLICIT, CONFIG_SMTP_N
 /* Where messages go: one chat robot, webhook or mailbox. */
 struct config_dest {
 	char *name;
-	int type;		/* enum config_channel */
-	char *url;		/* the robot or webhook URL; email: smtp://host:587 or smtps://host:465 */
-	char *secret;		/* DingTalk/Feishu signing secret; webhook: whsec_… key(s) */
-	char *mention_mobiles;	/* DingTalk/WeCom: mobiles to @ in every message */
-	int rate_limit;		/* messages per minute; 0: the platform's default */
-	int max_bytes;		/* per message; 0: the platform's limit */
+	int type;     /* enum config_channel */
+	char *url;    /* the robot or webhook URL; email: smtp://host:587 or smtps://host:465 */
+	char *secret; /* DingTalk/Feishu signing secret; webhook: whsec_… key(s) */
+	char *mention_mobiles; /* DingTalk/WeCom: mobiles to @ in every message */
+	int rate_limit;	       /* messages per minute; 0: the platform's default */
+	int max_bytes;	       /* per message; 0: the platform's limit */
 	int max_parts;
-	char *quiet_hours;	/* "22:00-08:00", or "" */
-	char *timezone;		/* "": [alerts] timezone */
-	char *language;		/* "", "zh" or "en" */
+	char *quiet_hours; /* "22:00-08:00", or "" */
+	char *timezone;	   /* "": [alerts] timezone */
+	char *language;	   /* "", "zh" or "en" */
 	bool digest;
-	char *fallback;		/* a destination for permanent failures, or "" */
+	char *fallback; /* a destination for permanent failures, or "" */
 	char *ca_file;
 	/* email */
 	char *mail_from;
 	char *mail_to;
 	char *username;
 	char *password;
-	int tls;		/* enum config_smtp_tls */
-	unsigned seen;		/* config.c: which keys the file gave */
+	int tls;       /* enum config_smtp_tls */
+	unsigned seen; /* config.c: which keys the file gave */
 };
 
 /* An account manager: customer_settings.account_manager names one. */
 struct config_manager {
 	char *name;
 	char *display_name;
-	char *destinations;	/* comma-separated destination names */
-	char *mobile;		/* @-mentioned in DingTalk and WeCom messages */
+	char *destinations; /* comma-separated destination names */
+	char *mobile;	    /* @-mentioned in DingTalk and WeCom messages */
 	unsigned seen;
 };
 
@@ -207,7 +210,7 @@ enum config_hw_auth { CONFIG_HW_AUTH_AKSK, CONFIG_HW_AUTH_TOKEN };
  * (or the environment variable) in err.
  */
 struct config *config_load(const char *path, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void config_free(struct config *cfg);
 /** A deep copy, for a thread that must keep its settings across reloads. */
 struct config *config_copy(const struct config *cfg);
@@ -220,9 +223,10 @@ int config_keep_fixed(const struct config *cur, struct config *next);
 void config_dump(const struct config *cfg, FILE *out);
 /** Copies conninfo into out with any password replaced by "****". */
 void config_mask_conninfo(const char *conninfo, char *out, size_t outlen);
-/** Whether the [huawei] credentials for the configured auth method are all set; err says which is missing. */
+/** Whether the [huawei] credentials for the configured auth method are all set; err says which is
+ * missing. */
 bool config_huawei_credentials(const struct config *cfg, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 #define CONFIG_MAX_STAGES 16
 
 /** Parses an expiry_stages value into out[CONFIG_MAX_STAGES]; false if invalid. */
@@ -238,6 +242,6 @@ bool config_alerting_equal(const struct config *a, const struct config *b);
 const char *config_channel_name(int type);
 /** Splits "host:port", "[v6]:port" or ":port" (host "0.0.0.0"). */
 bool config_split_hostport(const char *s, char *host, size_t hostlen, int *port)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 #endif

@@ -47,8 +47,7 @@ log_level_parse(const char *s, enum log_level *out)
 }
 
 bool
-log_setup(enum log_level level, enum log_format format, const char *path, char *err,
-    size_t errlen)
+log_setup(enum log_level level, enum log_format format, const char *path, char *err, size_t errlen)
 {
 	int fd = STDERR_FILENO;
 

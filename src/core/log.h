@@ -24,12 +24,28 @@ bool log_enabled(enum log_level level);
 bool log_level_parse(const char *s, enum log_level *out);
 
 void log_write(enum log_level level, const char *request_id, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
-#define log_error(...) do { if (log_enabled(LOG_ERROR)) log_write(LOG_ERROR, NULL, __VA_ARGS__); } while (0)
-#define log_warn(...) do { if (log_enabled(LOG_WARN)) log_write(LOG_WARN, NULL, __VA_ARGS__); } while (0)
-#define log_info(...) do { if (log_enabled(LOG_INFO)) log_write(LOG_INFO, NULL, __VA_ARGS__); } while (0)
-#define log_debug(...) do { if (log_enabled(LOG_DEBUG)) log_write(LOG_DEBUG, NULL, __VA_ARGS__); } while (0)
+#define log_error(...) \
+	do { \
+		if (log_enabled(LOG_ERROR)) \
+			log_write(LOG_ERROR, NULL, __VA_ARGS__); \
+	} while (0)
+#define log_warn(...) \
+	do { \
+		if (log_enabled(LOG_WARN)) \
+			log_write(LOG_WARN, NULL, __VA_ARGS__); \
+	} while (0)
+#define log_info(...) \
+	do { \
+		if (log_enabled(LOG_INFO)) \
+			log_write(LOG_INFO, NULL, __VA_ARGS__); \
+	} while (0)
+#define log_debug(...) \
+	do { \
+		if (log_enabled(LOG_DEBUG)) \
+			log_write(LOG_DEBUG, NULL, __VA_ARGS__); \
+	} while (0)
 
 /*
  * An outage seen by a component that retries on its own (the notifier's
@@ -42,16 +58,35 @@ struct log_outage {
 	_Atomic int down;
 };
 
-#define LOG_OUTAGE_INIT(component) { (component), 0 }
+#define LOG_OUTAGE_INIT(component) \
+	{ \
+		(component), 0 \
+	}
 
 /** A failure: logged at error level if the component was not already down. */
 void log_outage_failed(struct log_outage *o, const char *what, const char *err);
 /** A success: logged at info level if the component was down. */
 void log_outage_ok(struct log_outage *o);
 
-#define rlog_error(rid, ...) do { if (log_enabled(LOG_ERROR)) log_write(LOG_ERROR, (rid), __VA_ARGS__); } while (0)
-#define rlog_warn(rid, ...) do { if (log_enabled(LOG_WARN)) log_write(LOG_WARN, (rid), __VA_ARGS__); } while (0)
-#define rlog_info(rid, ...) do { if (log_enabled(LOG_INFO)) log_write(LOG_INFO, (rid), __VA_ARGS__); } while (0)
-#define rlog_debug(rid, ...) do { if (log_enabled(LOG_DEBUG)) log_write(LOG_DEBUG, (rid), __VA_ARGS__); } while (0)
+#define rlog_error(rid, ...) \
+	do { \
+		if (log_enabled(LOG_ERROR)) \
+			log_write(LOG_ERROR, (rid), __VA_ARGS__); \
+	} while (0)
+#define rlog_warn(rid, ...) \
+	do { \
+		if (log_enabled(LOG_WARN)) \
+			log_write(LOG_WARN, (rid), __VA_ARGS__); \
+	} while (0)
+#define rlog_info(rid, ...) \
+	do { \
+		if (log_enabled(LOG_INFO)) \
+			log_write(LOG_INFO, (rid), __VA_ARGS__); \
+	} while (0)
+#define rlog_debug(rid, ...) \
+	do { \
+		if (log_enabled(LOG_DEBUG)) \
+			log_write(LOG_DEBUG, (rid), __VA_ARGS__); \
+	} while (0)
 
 #endif

@@ -17,17 +17,17 @@ struct series {
 
 struct counter {
 	const char *name, *help, *label1, *label2;
-	double scale;			/* shown value = count * scale */
-	pthread_mutex_t add;		/* serialises the creation of series only */
-	atomic_int n;			/* published series: their labels no longer change */
+	double scale;	     /* shown value = count * scale */
+	pthread_mutex_t add; /* serialises the creation of series only */
+	atomic_int n;	     /* published series: their labels no longer change */
 	struct series s[MAX_SERIES];
 };
 
 static struct counter counters[MC_COUNT] = {
 	[MC_CALLBACKS] = { "hcwatch_callbacks_total",
 	    "Binding notifications answered, by result (accepted, duplicate, rejected, busy, "
-	    "unavailable, failed) and rejection reason.", "result", "reason", 1,
-	    PTHREAD_MUTEX_INITIALIZER, 0, { { "", "", 0 } } },
+	    "unavailable, failed) and rejection reason.",
+	    "result", "reason", 1, PTHREAD_MUTEX_INITIALIZER, 0, { { "", "", 0 } } },
 	[MC_POLL_CALLS] = { "hcwatch_poll_calls_total",
 	    "Calls to Huawei's APIs, retries included, by API and outcome.", "api", "outcome", 1,
 	    PTHREAD_MUTEX_INITIALIZER, 0, { { "", "", 0 } } },
@@ -40,8 +40,8 @@ static struct counter counters[MC_COUNT] = {
 	[MC_HTTP_CUT] = { "hcwatch_http_connections_cut_total",
 	    "Connections hcwatch closed itself, by reason (request_timeout: one request took "
 	    "longer than [server] request_timeout to arrive; bad_framing: a duplicate or "
-	    "malformed Content-Length).", "reason", NULL, 1,
-	    PTHREAD_MUTEX_INITIALIZER, 0, { { "", "", 0 } } },
+	    "malformed Content-Length).",
+	    "reason", NULL, 1, PTHREAD_MUTEX_INITIALIZER, 0, { { "", "", 0 } } },
 };
 
 #define HIST_MAX_BUCKETS 16
@@ -50,8 +50,8 @@ struct histogram {
 	const char *name, *help;
 	int n;
 	double le[HIST_MAX_BUCKETS];
-	atomic_uint_least64_t count[HIST_MAX_BUCKETS + 1];	/* the last is +Inf */
-	atomic_uint_least64_t sum_micro;			/* sum of observations, x 1e6 */
+	atomic_uint_least64_t count[HIST_MAX_BUCKETS + 1]; /* the last is +Inf */
+	atomic_uint_least64_t sum_micro;		   /* sum of observations, x 1e6 */
 };
 
 static struct histogram histograms[MH_COUNT] = {
@@ -166,8 +166,8 @@ metrics_render(struct buf *out)
 				    (unsigned long long)cum);
 		}
 		buf_appendf(out, "%s_sum %.6f\n%s_count %llu\n", h->name,
-		    (double)atomic_load_explicit(&h->sum_micro, memory_order_relaxed) / 1e6, h->name,
-		    (unsigned long long)cum);
+		    (double)atomic_load_explicit(&h->sum_micro, memory_order_relaxed) / 1e6,
+		    h->name, (unsigned long long)cum);
 	}
 }
 

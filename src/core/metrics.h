@@ -12,17 +12,17 @@
 #include "util/buf.h"
 
 enum metrics_counter {
-	MC_CALLBACKS,		/* result, reason */
-	MC_POLL_CALLS,		/* api, outcome */
-	MC_QUOTA_WAIT,		/* api; counted in microseconds, shown in seconds */
-	MC_DELIVERIES,		/* channel, outcome */
-	MC_HTTP_CUT,		/* reason */
+	MC_CALLBACKS,  /* result, reason */
+	MC_POLL_CALLS, /* api, outcome */
+	MC_QUOTA_WAIT, /* api; counted in microseconds, shown in seconds */
+	MC_DELIVERIES, /* channel, outcome */
+	MC_HTTP_CUT,   /* reason */
 	MC_COUNT
 };
 
 enum metrics_histogram {
-	MH_CALLBACK_SECONDS,	/* from request read to answer */
-	MH_COMMIT_BATCH,	/* callbacks per commit */
+	MH_CALLBACK_SECONDS, /* from request read to answer */
+	MH_COMMIT_BATCH,     /* callbacks per commit */
 	MH_COUNT
 };
 

@@ -41,10 +41,10 @@ struct conn {
 	struct http_server *srv;
 	struct bufferevent *bev;
 	struct evbuffer_cb_entry *watch;
-	int64_t started_us;	/* first byte of the request being read; 0 between requests */
-	int fd;			/* its slot in srv->conn_by_fd, -1 until the first byte */
+	int64_t started_us; /* first byte of the request being read; 0 between requests */
+	int fd;		    /* its slot in srv->conn_by_fd, -1 until the first byte */
 	bool cut;
-	bool closecb;		/* evhttp will tell us when it frees the connection */
+	bool closecb; /* evhttp will tell us when it frees the connection */
 };
 
 static void on_input(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg);
@@ -196,7 +196,8 @@ on_sweep(evutil_socket_t fd, short what, void *arg)
 			int sock = bufferevent_getfd(c->bev);
 
 			if (sock >= 0) {
-				log_info("closing a connection that took over %d s to send one request",
+				log_info(
+				    "closing a connection that took over %d s to send one request",
 				    srv->cfg->request_timeout);
 				metrics_count(MC_HTTP_CUT, "request_timeout", NULL, 1);
 				shutdown(sock, SHUT_RDWR);

@@ -31,7 +31,7 @@
 #define REJECTED_BODY_MAX 4096
 
 struct bind_job {
-	struct writer_job job;	/* first: the writer hands this pointer back */
+	struct writer_job job; /* first: the writer hands this pointer back */
 	struct store_callback cb;
 	struct http_server *srv;
 	struct evhttp_request *req;
@@ -118,8 +118,8 @@ check_and_verify(struct bind_job *bj, enum evhttp_cmd_type cmd, size_t max_body)
 		return BIND_METHOD_NOT_ALLOWED;
 	}
 	if (bj->body_len > max_body) {
-		snprintf(bj->detail, sizeof(bj->detail), "body of %zu bytes exceeds max_body_size %zu",
-		    bj->body_len, max_body);
+		snprintf(bj->detail, sizeof(bj->detail),
+		    "body of %zu bytes exceeds max_body_size %zu", bj->body_len, max_body);
 		return BIND_BODY_TOO_LARGE;
 	}
 	form_media_type(bj->content_type, media, sizeof(media));
@@ -131,7 +131,8 @@ check_and_verify(struct bind_job *bj, enum evhttp_cmd_type cmd, size_t max_body)
 		parsed = form_parse_multipart(&form, bj->content_type, (const char *)bj->body,
 		    bj->body_len, ferr, sizeof(ferr));
 	} else {
-		snprintf(bj->detail, sizeof(bj->detail), "Content-Type %s is not a form (expected "
+		snprintf(bj->detail, sizeof(bj->detail),
+		    "Content-Type %s is not a form (expected "
 		    "application/x-www-form-urlencoded or multipart/form-data)",
 		    media[0] ? media : "(none)");
 		return BIND_UNSUPPORTED_MEDIA_TYPE;
@@ -159,8 +160,8 @@ h_bind(struct http_server *srv, struct evhttp_request *req)
 	http_request_id(srv, bj->request_id);
 	read_request(bj, req);
 	bind_notice_init(&bj->notice);
-	bj->reason = check_and_verify(bj, evhttp_request_get_command(req),
-	    (size_t)srv->cfg->max_body_size);
+	bj->reason =
+	    check_and_verify(bj, evhttp_request_get_command(req), (size_t)srv->cfg->max_body_size);
 
 	cb->received_us = clock_wall_us();
 	cb->channel = BIND_CHANNEL;
@@ -189,7 +190,8 @@ h_bind(struct http_server *srv, struct evhttp_request *req)
 			cb->body_len = REJECTED_BODY_MAX;
 		if (!http_rejection_allowed(srv, bj->remote_addr)) {
 			metrics_count(MC_CALLBACKS, "limited", "", 1);
-			evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "60");
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
+			    "60");
 			http_reply_page(srv, req, 429, "请求过多 / Too many requests",
 			    "此地址的无效请求过多，暂不处理。"
 			    "Too many invalid requests from this address; try again later.",
@@ -245,7 +247,8 @@ on_job_done(struct writer_job *wj)
 	int status = 0;
 
 	if (wj->status == WRITER_STORED && bj->cb.outcome != STORE_OUTCOME_REJECTED) {
-		rlog_info(bj->request_id, "bind %s: customer_id=%s account_name=%s rule=%c (%ld ms)",
+		rlog_info(bj->request_id,
+		    "bind %s: customer_id=%s account_name=%s rule=%c (%ld ms)",
 		    bj->cb.outcome == STORE_OUTCOME_ACCEPTED ? "accepted" : "duplicate",
 		    bj->notice.domain_id ? bj->notice.domain_id : "-",
 		    bj->notice.domain_name ? bj->notice.domain_name : "-", bj->notice.rule, ms);
@@ -260,8 +263,8 @@ on_job_done(struct writer_job *wj)
 	 * If the client has gone, evhttp frees the request when we reply. The
 	 * reply is queued, not yet written: see the flush delay in main.c.
 	 */
-	metrics_count(MC_CALLBACKS, result_name(bj), wj->status == WRITER_STORED && status != 0 ?
-	    bind_reason_code(bj->reason) : "", 1);
+	metrics_count(MC_CALLBACKS, result_name(bj),
+	    wj->status == WRITER_STORED && status != 0 ? bind_reason_code(bj->reason) : "", 1);
 	metrics_observe(MH_CALLBACK_SECONDS, (double)(clock_mono_us() - bj->started_us) / 1e6);
 	if (wj->status == WRITER_UNAVAILABLE) {
 		evhttp_add_header(evhttp_request_get_output_headers(bj->req), "Retry-After", "5");
@@ -274,7 +277,8 @@ on_job_done(struct writer_job *wj)
 		reply_success(bj);
 	} else {
 		if (status == 405)
-			evhttp_add_header(evhttp_request_get_output_headers(bj->req), "Allow", "POST");
+			evhttp_add_header(evhttp_request_get_output_headers(bj->req), "Allow",
+			    "POST");
 		http_reply_page(srv, bj->req, status,
 		    status == 403 ? "验证失败 / Verification failed" : "请求无效 / Invalid request",
 		    "此绑定通知未能通过校验，未被处理。"

@@ -26,10 +26,12 @@ h_metrics(struct http_server *srv, struct evhttp_request *req)
 
 	buf_init(&b);
 	metrics_render(&b);
-	buf_appendf(&b, "# HELP hcwatch_inflight_callbacks Binding notifications waiting for their "
+	buf_appendf(&b,
+	    "# HELP hcwatch_inflight_callbacks Binding notifications waiting for their "
 	    "commit.\n# TYPE hcwatch_inflight_callbacks gauge\nhcwatch_inflight_callbacks %zu\n",
 	    srv->inflight);
-	buf_appendf(&b, "# HELP hcwatch_database_ready 1 when the database is reachable and "
+	buf_appendf(&b,
+	    "# HELP hcwatch_database_ready 1 when the database is reachable and "
 	    "migrated.\n# TYPE hcwatch_database_ready gauge\nhcwatch_database_ready %d\n",
 	    writer_ready(srv->writer) ? 1 : 0);
 	gauges_append(srv->gauges, &b);

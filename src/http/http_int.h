@@ -37,7 +37,7 @@ struct http_server {
 	void (*on_drained)(void *arg);
 	void *on_drained_arg;
 	struct event *drained_ev;
-	struct gauges *gauges;		/* monitor/gauges.c: what /metrics reads from the database */
+	struct gauges *gauges; /* monitor/gauges.c: what /metrics reads from the database */
 
 	/* limits.c: rejected requests per address */
 	struct rejection_slot *rejections;

@@ -26,15 +26,15 @@
 
 struct rejection_slot {
 	char addr[64];
-	int64_t window_start;	/* monotonic; 0: never used */
+	int64_t window_start; /* monotonic; 0: never used */
 	int count;
-	bool told;		/* the log has said this address was limited in this window */
+	bool told; /* the log has said this address was limited in this window */
 };
 
 static uint32_t
 hash(const char *s)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a */
+	uint32_t h = 2166136261u; /* FNV-1a */
 
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 16777619u;
@@ -65,7 +65,8 @@ http_rejection_allowed(struct http_server *srv, const char *addr)
 		return true;
 	if (!slot->told) {
 		log_warn("bind: more than %d rejected requests in a minute from %s; the rest of "
-		    "this minute's are answered 429 and not recorded", limit, addr[0] ? addr : "?");
+			 "this minute's are answered 429 and not recorded",
+		    limit, addr[0] ? addr : "?");
 		slot->told = true;
 	}
 	return false;

@@ -68,18 +68,20 @@ http_send(struct evhttp_request *req, int status, const char *reason, struct evb
 }
 
 void
-http_reply_page(struct http_server *srv, struct evhttp_request *req, int status,
-    const char *title, const char *text, const char *request_id)
+http_reply_page(struct http_server *srv, struct evhttp_request *req, int status, const char *title,
+    const char *text, const char *request_id)
 {
 	struct evbuffer *out = evbuffer_new();
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	struct buf b;
 
 	buf_init(&b);
-	buf_append_str(&b, "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+	buf_append_str(&b,
+	    "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width\"><title>");
 	html_escape(&b, title);
-	buf_append_str(&b, "</title></head>\n<body style=\"font-family:sans-serif;max-width:36em;"
+	buf_append_str(&b,
+	    "</title></head>\n<body style=\"font-family:sans-serif;max-width:36em;"
 	    "margin:3em auto\"><h1>");
 	html_escape(&b, title);
 	buf_append_str(&b, "</h1>\n<p>");
@@ -96,7 +98,8 @@ http_reply_page(struct http_server *srv, struct evhttp_request *req, int status,
 
 	http_common_headers(srv, req, request_id);
 	evhttp_add_header(h, "Content-Type", "text/html; charset=utf-8");
-	evhttp_add_header(h, "Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'");
+	evhttp_add_header(h, "Content-Security-Policy",
+	    "default-src 'none'; style-src 'unsafe-inline'");
 	evhttp_add_header(h, "Referrer-Policy", "no-referrer");
 	http_send(req, status, NULL, out);
 	evbuffer_free(out);

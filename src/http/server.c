@@ -68,14 +68,10 @@ static bool
 internal_here(const struct http_listener *l)
 {
 	switch (l->srv->cfg->internal_on) {
-	case CONFIG_INTERNAL_LISTEN:
-		return !l->tls;
-	case CONFIG_INTERNAL_TLS_LISTEN:
-		return l->tls;
-	case CONFIG_INTERNAL_BOTH:
-		return true;
-	default:
-		return false;
+	case CONFIG_INTERNAL_LISTEN: return !l->tls;
+	case CONFIG_INTERNAL_TLS_LISTEN: return l->tls;
+	case CONFIG_INTERNAL_BOTH: return true;
+	default: return false;
 	}
 }
 
@@ -92,7 +88,8 @@ on_request(struct evhttp_request *req, void *arg)
 
 	conns_request_read(srv, req);
 	if ((framing = framing_error(req)) != NULL) {
-		/* Refused before any handler, and the connection closed: nothing after it is read. */
+		/* Refused before any handler, and the connection closed: nothing after it is read.
+		 */
 		char text[128];
 
 		log_warn("http: refused a request with %s; connection closed", framing);
@@ -110,12 +107,14 @@ on_request(struct evhttp_request *req, void *arg)
 		if (get) {
 			h_metrics(srv, req);
 		} else {
-			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+			    "GET, HEAD");
 			http_reply_text(srv, req, 405, "method not allowed");
 		}
 	} else if (internal && (strcmp(path, "/healthz") == 0 || strcmp(path, "/readyz") == 0)) {
 		if (!get) {
-			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
+			    "GET, HEAD");
 			http_reply_text(srv, req, 405, "method not allowed");
 		} else if (path[1] == 'h') {
 			/* Alive: the loop answered. */
@@ -190,8 +189,9 @@ new_evhttp(struct http_server *srv)
 {
 	struct evhttp *http = evhttp_new(srv->base);
 
-	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+	evhttp_set_allowed_methods(http,
+	    EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
+		EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(http, on_request, &srv->plain);
 	evhttp_set_bevcb(http, on_conn, srv);
 	evhttp_set_default_content_type(http, "text/plain; charset=utf-8");
@@ -212,8 +212,8 @@ bind_listener(struct evhttp *http, const char *hostport, struct evhttp_bound_soc
 	}
 	*out = evhttp_bind_socket_with_handle(http, host, (ev_uint16_t)port);
 	if (*out == NULL) {
-		snprintf(err, errlen, "cannot listen on %s (in use, or not an address of this host)",
-		    hostport);
+		snprintf(err, errlen,
+		    "cannot listen on %s (in use, or not an address of this host)", hostport);
 		return false;
 	}
 	return true;

@@ -19,9 +19,9 @@
 #define TOKEN_MAX_LEN (16 * 1024)
 
 struct hwc_client {
-	char *endpoint;		/* scheme://host[:port] of BSS */
-	char *base_path;	/* any path prefix of the endpoint, without a trailing '/' */
-	char *host;		/* the Host value that is signed */
+	char *endpoint;	 /* scheme://host[:port] of BSS */
+	char *base_path; /* any path prefix of the endpoint, without a trailing '/' */
+	char *host;	 /* the Host value that is signed */
 	char *iam_url;
 	bool token_auth;
 	char *access_key, *secret_key;
@@ -32,7 +32,7 @@ struct hwc_client {
 
 	pthread_mutex_t token_mu;
 	char *token;
-	int64_t token_renew_at;	/* monotonic */
+	int64_t token_renew_at; /* monotonic */
 };
 
 struct hwc_session {
@@ -48,9 +48,9 @@ static const char *json_str(const json_t *o, const char *key);
 static bool is_throttle_code(const char *code);
 static enum hwc_status get_token(struct hwc_session *s, char **token, struct hwc_error *e);
 static void drop_token(struct hwc_client *c, const char *token);
-static enum hwc_status send_once(struct hwc_session *s, const char *method,
-    const char *path, const char *query, const char *body, json_t **out, struct buf *raw,
-    struct hwc_error *e, int64_t *retry_after_us, int64_t *sent_us);
+static enum hwc_status send_once(struct hwc_session *s, const char *method, const char *path,
+    const char *query, const char *body, json_t **out, struct buf *raw, struct hwc_error *e,
+    int64_t *retry_after_us, int64_t *sent_us);
 
 const char *
 hwc_status_name(enum hwc_status st)
@@ -95,11 +95,12 @@ hwc_defuse_nul(char *body, size_t len)
 		if (body[i] == '"') {
 			in_string = false;
 		} else if (body[i] == '\\' && i + 1 < len) {
-			if (body[i + 1] == 'u' && i + 5 < len && memcmp(body + i + 2, "0000", 4) == 0) {
+			if (body[i + 1] == 'u' && i + 5 < len &&
+			    memcmp(body + i + 2, "0000", 4) == 0) {
 				memcpy(body + i + 2, "fffd", 4);
 				changed++;
 			}
-			i++;	/* the escaped character is never the string's end */
+			i++; /* the escaped character is never the string's end */
 		}
 	}
 	return changed;
@@ -315,10 +316,10 @@ get_token(struct hwc_session *s, char **token, struct hwc_error *e)
 		st = HWC_OK;
 		goto out;
 	}
-	body = json_pack("{s:{s:{s:[s],s:{s:{s:s,s:s,s:{s:s}}}},s:{s:{s:s}}}}",
-	    "auth", "identity", "methods", "password", "password", "user", "name", c->iam_user,
-	    "password", c->iam_password, "domain", "name", c->iam_domain,
-	    "scope", "domain", "name", c->iam_domain);
+	body = json_pack("{s:{s:{s:[s],s:{s:{s:s,s:s,s:{s:s}}}},s:{s:{s:s}}}}", "auth", "identity",
+	    "methods", "password", "password", "user", "name", c->iam_user, "password",
+	    c->iam_password, "domain", "name", c->iam_domain, "scope", "domain", "name",
+	    c->iam_domain);
 	doc = json_dumps(body, JSON_COMPACT);
 	if (!hwc_quota_acquire(HWC_API_IAM_TOKEN, s->stop, &slot)) {
 		st = HWC_STOPPED;
@@ -332,7 +333,8 @@ get_token(struct hwc_session *s, char **token, struct hwc_error *e)
 		memset(e, 0, sizeof(*e));
 		snprintf(e->message, sizeof(e->message), "IAM token: %s", err);
 		st = HWC_UNAVAILABLE;
-		metrics_count(MC_POLL_CALLS, hwc_api_name(HWC_API_IAM_TOKEN), hwc_status_name(st), 1);
+		metrics_count(MC_POLL_CALLS, hwc_api_name(HWC_API_IAM_TOKEN), hwc_status_name(st),
+		    1);
 		goto out;
 	}
 	st = hwc_classify(resp.status, resp.body.data, resp.body.len, &ans, e);
@@ -346,8 +348,8 @@ get_token(struct hwc_session *s, char **token, struct hwc_error *e)
 		goto out;
 	}
 	{
-		const char *exp = json_string_value(json_object_get(json_object_get(ans, "token"),
-		    "expires_at"));
+		const char *exp =
+		    json_string_value(json_object_get(json_object_get(ans, "token"), "expires_at"));
 		char whole[CLOCK_UTC_S_LEN];
 		int64_t at, now_wall = clock_wall_us() / 1000000, life = 23 * 3600;
 
@@ -386,9 +388,9 @@ drop_token(struct hwc_client *c, const char *token)
 }
 
 static enum hwc_status
-send_once(struct hwc_session *s, const char *method, const char *path,
-    const char *query, const char *body, json_t **out, struct buf *raw, struct hwc_error *e,
-    int64_t *retry_after_us, int64_t *sent_us)
+send_once(struct hwc_session *s, const char *method, const char *path, const char *query,
+    const char *body, json_t **out, struct buf *raw, struct hwc_error *e, int64_t *retry_after_us,
+    int64_t *sent_us)
 {
 	struct hwc_client *c = s->c;
 	struct http_response resp;
@@ -439,8 +441,8 @@ send_once(struct hwc_session *s, const char *method, const char *path,
 		} else {
 			signed_headers = "content-type;host;x-sdk-date";
 		}
-		r = (struct hwc_sign_request){ method, full_path.data, query, sh, nsh, signed_headers,
-		    payload };
+		r = (struct hwc_sign_request){ method, full_path.data, query, sh, nsh,
+			signed_headers, payload };
 		if (!hwc_sign_canonical_request(&canonical, &r, serr, sizeof(serr))) {
 			memset(e, 0, sizeof(*e));
 			snprintf(e->message, sizeof(e->message), "cannot sign: %s", serr);
@@ -459,15 +461,17 @@ send_once(struct hwc_session *s, const char *method, const char *path,
 			headers[nh] = hv[nh].data;
 			nh++;
 		}
-		buf_appendf(&hv[nh], "Authorization: SDK-HMAC-SHA256 Access=%s, SignedHeaders=%s, "
-		    "Signature=%s", c->access_key, signed_headers, sig);
+		buf_appendf(&hv[nh],
+		    "Authorization: SDK-HMAC-SHA256 Access=%s, SignedHeaders=%s, "
+		    "Signature=%s",
+		    c->access_key, signed_headers, sig);
 		headers[nh] = hv[nh].data;
 		nh++;
 	}
 
 	COUNT(s, calls);
 	if (!http_client_request(s->http, method, url.data, headers, body, blen, &resp, err,
-	    sizeof(err))) {
+		sizeof(err))) {
 		*sent_us = resp.sent_us;
 		memset(e, 0, sizeof(*e));
 		snprintf(e->message, sizeof(e->message), "%s", err);
@@ -535,8 +539,10 @@ hwc_call(struct hwc_session *s, enum hwc_api api, const char *method, const char
 			continue;
 		}
 		if ((st == HWC_THROTTLED || st == HWC_UNAVAILABLE) && attempt < c->retry_max) {
-			int64_t wait = retry_after > 0 ? retry_after :
-			    clock_backoff_us(c->retry_base_ms, c->retry_max_ms, attempt + 1, &s->seed);
+			int64_t wait = retry_after > 0 ?
+			    retry_after :
+			    clock_backoff_us(c->retry_base_ms, c->retry_max_ms, attempt + 1,
+				&s->seed);
 
 			COUNT(s, retries);
 			log_debug("poller: %s %s: %s (%ld %s %s), retry %d in %lld ms",

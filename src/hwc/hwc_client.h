@@ -23,23 +23,23 @@
 
 enum hwc_status {
 	HWC_OK,
-	HWC_THROTTLED,		/* 429, APIGW.0308, APIG.0308, CBC.0250 */
-	HWC_UNAVAILABLE,	/* 5xx, no answer, or an unreadable body: worth retrying */
-	HWC_AUTH,		/* 401 or 403: a configuration error, not retried */
-	HWC_FAILED,		/* any other error, including HTTP 200 with an error_code */
-	HWC_STOPPED,		/* the caller asked to stop while waiting */
+	HWC_THROTTLED,	 /* 429, APIGW.0308, APIG.0308, CBC.0250 */
+	HWC_UNAVAILABLE, /* 5xx, no answer, or an unreadable body: worth retrying */
+	HWC_AUTH,	 /* 401 or 403: a configuration error, not retried */
+	HWC_FAILED,	 /* any other error, including HTTP 200 with an error_code */
+	HWC_STOPPED,	 /* the caller asked to stop while waiting */
 };
 
 struct hwc_error {
-	long http_status;	/* 0 when no answer arrived */
-	char code[64];		/* error_code, or "" */
-	char message[400];	/* error_msg / error_message, or what went wrong */
+	long http_status;  /* 0 when no answer arrived */
+	char code[64];	   /* error_code, or "" */
+	char message[400]; /* error_msg / error_message, or what went wrong */
 };
 
 struct hwc_stats {
-	atomic_long calls;	/* requests sent, retries included */
+	atomic_long calls; /* requests sent, retries included */
 	atomic_long retries;
-	atomic_long throttled;	/* 429 answers received */
+	atomic_long throttled; /* 429 answers received */
 };
 
 struct hwc_client;
@@ -63,7 +63,7 @@ const char *hwc_status_name(enum hwc_status st);
 
 /** Copies what it needs from cfg and applies the quota settings. */
 struct hwc_client *hwc_client_new(const struct config *cfg, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void hwc_client_free(struct hwc_client *c);
 
 /** Waits (quota, backoff) end early, with HWC_STOPPED, once *stop is true. */

@@ -20,20 +20,26 @@
 struct pacer {
 	pthread_mutex_t mu;
 	int64_t interval_us;
-	int64_t next_us;	/* earliest start of the next call (monotonic) */
+	int64_t next_us; /* earliest start of the next call (monotonic) */
 	/* When each of the last n calls left, oldest at head; n = calls per second. */
 	int64_t *sent;
 	int n, head;
-	unsigned generation;	/* changes when the ring does; stale releases are ignored */
+	unsigned generation; /* changes when the ring does; stale releases are ignored */
 };
 
 /* Huawei's default until configured: 10 calls per second. */
-#define PACER_DEFAULT { PTHREAD_MUTEX_INITIALIZER, 100000, 0, NULL, 0, 0, 0 }
+#define PACER_DEFAULT \
+	{ \
+		PTHREAD_MUTEX_INITIALIZER, 100000, 0, NULL, 0, 0, 0 \
+	}
 
 static struct pacer pacers[HWC_API_COUNT] = {
-	PACER_DEFAULT, PACER_DEFAULT, PACER_DEFAULT, PACER_DEFAULT, PACER_DEFAULT,
+	PACER_DEFAULT,
+	PACER_DEFAULT,
+	PACER_DEFAULT,
+	PACER_DEFAULT,
+	PACER_DEFAULT,
 };
-
 
 _Static_assert(HWC_API_COUNT == 5, "one PACER_DEFAULT per API");
 _Static_assert(HWC_API_COUNT == CONFIG_HW_API_COUNT, "config_hw_apis names hwc's APIs in order");
@@ -45,7 +51,6 @@ hwc_api_name(enum hwc_api api)
 {
 	return (unsigned)api < HWC_API_COUNT ? config_hw_apis[api] : "?";
 }
-
 
 static void
 ring_reset(struct pacer *p, int n)

@@ -20,11 +20,11 @@
 #include <stdint.h>
 
 enum hwc_api {
-	HWC_API_CUSTOMERS,		/* ListSubCustomers */
-	HWC_API_BALANCES,		/* ListCustomersBalancesDetail */
-	HWC_API_RESOURCES,		/* ListPayPerUseCustomerResources */
-	HWC_API_PARTNER_BALANCES,	/* ListPartnerBalances */
-	HWC_API_IAM_TOKEN,		/* KeystoneCreateUserTokenByPassword */
+	HWC_API_CUSTOMERS,	  /* ListSubCustomers */
+	HWC_API_BALANCES,	  /* ListCustomersBalancesDetail */
+	HWC_API_RESOURCES,	  /* ListPayPerUseCustomerResources */
+	HWC_API_PARTNER_BALANCES, /* ListPartnerBalances */
+	HWC_API_IAM_TOKEN,	  /* KeystoneCreateUserTokenByPassword */
 	HWC_API_COUNT
 };
 
@@ -33,7 +33,7 @@ const char *hwc_api_name(enum hwc_api api);
 
 /** Sets every API's rate (calls per second), then the overrides "Name=N, Name=N". */
 bool hwc_quota_configure(int default_rate, const char *overrides, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 double hwc_quota_rate(enum hwc_api api);
 /** Added to the one-second window, for the network's and the receiver's jitter. */
 #define HWC_QUOTA_MARGIN_US 50000
@@ -51,7 +51,7 @@ struct hwc_quota_slot {
  * released, or the limiter waits for it for ever.
  */
 bool hwc_quota_acquire(enum hwc_api api, const atomic_bool *stop, struct hwc_quota_slot *slot)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /**
  * Records when the granted call left (monotonic microseconds); 0 when it
  * never got that far (it then counts as leaving now, which errs on the safe

@@ -18,8 +18,8 @@ struct qpair {
 };
 
 static int qpair_cmp(const void *a, const void *b);
-static const struct hwc_sign_header *find_header(const struct hwc_sign_request *r,
-    const char *name, size_t nlen);
+static const struct hwc_sign_header *find_header(const struct hwc_sign_request *r, const char *name,
+    size_t nlen);
 static void append_trimmed(struct buf *out, const char *s);
 
 void
@@ -167,7 +167,8 @@ hwc_sign_canonical_request(struct buf *out, const struct hwc_sign_request *r, ch
 		}
 		h = find_header(r, p, n);
 		if (h == NULL) {
-			snprintf(err, errlen, "signed header \"%.*s\" is not in the request", (int)n, p);
+			snprintf(err, errlen, "signed header \"%.*s\" is not in the request",
+			    (int)n, p);
 			return false;
 		}
 		buf_append(out, p, n);
@@ -198,7 +199,7 @@ hwc_sign_signature(const char *sk, const char *sdk_date, const char *canonical,
 	buf_init(&sts);
 	buf_appendf(&sts, "SDK-HMAC-SHA256\n%s\n%s", sdk_date, hash);
 	if (HMAC(sha256_md(), sk, (int)strlen(sk), (const unsigned char *)sts.data, sts.len, mac,
-	    &maclen) == NULL)
+		&maclen) == NULL)
 		abort();
 	for (unsigned int i = 0; i < maclen && i < 32; i++)
 		snprintf(out + 2 * i, 3, "%02x", mac[i]);
@@ -229,7 +230,7 @@ hwc_sign_parse_date(const char *s, long long *epoch_s)
 	for (int i = 0; i < 6; i++) {
 		v[i] = 0;
 		if (i == 3)
-			p++;	/* the T */
+			p++; /* the T */
 		for (int j = 0; j < width[i]; j++, p++) {
 			if (*p < '0' || *p > '9')
 				return false;

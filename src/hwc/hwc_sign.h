@@ -23,20 +23,20 @@ struct hwc_sign_header {
 };
 
 struct hwc_sign_request {
-	const char *method;		/* upper case */
-	const char *path;		/* decoded, as the application sees it */
-	const char *query;		/* raw, as sent after '?'; NULL or "" for none */
+	const char *method; /* upper case */
+	const char *path;   /* decoded, as the application sees it */
+	const char *query;  /* raw, as sent after '?'; NULL or "" for none */
 	const struct hwc_sign_header *headers;
 	size_t nheaders;
-	const char *signed_headers;	/* "content-type;host;x-sdk-date" */
-	const char *payload_hash;	/* hex SHA-256 of the body, or "UNSIGNED-PAYLOAD" */
+	const char *signed_headers; /* "content-type;host;x-sdk-date" */
+	const char *payload_hash;   /* hex SHA-256 of the body, or "UNSIGNED-PAYLOAD" */
 };
 
 /** The canonical URI of a decoded path: each segment encoded, always ending in '/'. */
 void hwc_sign_canonical_uri(struct buf *out, const char *path);
 /** The canonical query of a raw query: decoded, re-encoded, sorted by name then value. */
 bool hwc_sign_canonical_query(struct buf *out, const char *query)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /**
  * The canonical request. Fails when a signed header is missing from headers,
  * or the signed-header list is empty or malformed.
@@ -61,6 +61,6 @@ struct hwc_sign_auth {
 
 /** Parses "SDK-HMAC-SHA256 Access=..., SignedHeaders=..., Signature=...". */
 bool hwc_sign_parse_authorization(const char *value, struct hwc_sign_auth *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 #endif

@@ -35,7 +35,8 @@ expire(struct retention *r, struct store *s, bool rejected, int days, long *tota
 	if (days <= 0)
 		return true;
 	do {
-		if (store_callbacks_expire(s, rejected, days, BATCH, &n, err, sizeof(err)) != STORE_OK) {
+		if (store_callbacks_expire(s, rejected, days, BATCH, &n, err, sizeof(err)) !=
+		    STORE_OK) {
 			log_warn("retention: cannot delete old callback_events: %s", err);
 			return false;
 		}
@@ -57,8 +58,10 @@ retention_main(void *arg)
 		    expire(r, s, true, rdays, &rejected_gone);
 
 		if (kept_gone || rejected_gone)
-			log_info("retention: deleted %ld callback_events older than %d days and %ld "
-			    "rejected ones older than %d days", kept_gone, days, rejected_gone, rdays);
+			log_info(
+			    "retention: deleted %ld callback_events older than %d days and %ld "
+			    "rejected ones older than %d days",
+			    kept_gone, days, rejected_gone, rdays);
 		clock_sleep_us(ok ? PASS_EVERY_US : RETRY_US, &r->stop);
 	}
 	store_close(s);

@@ -30,17 +30,17 @@ struct writer {
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	struct writer_job *head, *tail;	/* queued */
+	struct writer_job *head, *tail; /* queued */
 	size_t queued;
 	bool stopping;
-	bool waiting;		/* the thread sleeps on cond: only then is a wake-up needed */
-	struct writer_job *done_head, *done_tail;	/* settled, for the loop */
+	bool waiting; /* the thread sleeps on cond: only then is a wake-up needed */
+	struct writer_job *done_head, *done_tail; /* settled, for the loop */
 
 	struct event *done_ev;
 	atomic_bool ready;
-	atomic_int health;		/* enum writer_health */
+	atomic_int health; /* enum writer_health */
 	bool reported_down;
-	int64_t conn_failed_at;	/* monotonic us of the last failed attempt, or 0 */
+	int64_t conn_failed_at; /* monotonic us of the last failed attempt, or 0 */
 };
 
 static void *writer_main(void *arg);
@@ -196,8 +196,9 @@ check_health(struct writer *w)
 	enum writer_health h = ok ? WRITER_HEALTH_READY : WRITER_HEALTH_UNREACHABLE;
 
 	if (ok && st.pending > 0) {
-		snprintf(err, sizeof(err), "%d migration(s) pending, first %04d; run hcwatch migrate",
-		    st.pending, st.first_pending);
+		snprintf(err, sizeof(err),
+		    "%d migration(s) pending, first %04d; run hcwatch migrate", st.pending,
+		    st.first_pending);
 		ok = false;
 		h = WRITER_HEALTH_MIGRATIONS;
 	}

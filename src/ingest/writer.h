@@ -25,17 +25,17 @@ struct event_base;
 struct writer;
 
 enum writer_status {
-	WRITER_STORED,		/* committed; see cb->outcome */
-	WRITER_UNAVAILABLE,	/* the database could not be reached: nothing was written */
-	WRITER_FAILED,		/* the database refused this callback: nothing was written */
+	WRITER_STORED,	    /* committed; see cb->outcome */
+	WRITER_UNAVAILABLE, /* the database could not be reached: nothing was written */
+	WRITER_FAILED,	    /* the database refused this callback: nothing was written */
 };
 
 struct writer_job {
-	struct store_callback *cb;	/* borrowed until on_done */
+	struct store_callback *cb; /* borrowed until on_done */
 	enum writer_status status;
 	/* Runs on the event loop thread once the job is settled. */
 	void (*on_done)(struct writer_job *job);
-	struct writer_job *next;	/* the writer's */
+	struct writer_job *next; /* the writer's */
 };
 
 struct writer_config {
@@ -55,8 +55,8 @@ bool writer_ready(const struct writer *w);
 
 enum writer_health {
 	WRITER_HEALTH_READY,
-	WRITER_HEALTH_UNREACHABLE,	/* also before the first check */
-	WRITER_HEALTH_MIGRATIONS,	/* reachable, a migration pending */
+	WRITER_HEALTH_UNREACHABLE, /* also before the first check */
+	WRITER_HEALTH_MIGRATIONS,  /* reachable, a migration pending */
 };
 
 /** Why the writer is or is not ready. */

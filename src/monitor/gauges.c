@@ -28,9 +28,9 @@ struct gauges {
 	char *conninfo;
 	int connect_timeout;
 	pthread_mutex_t mu;
-	char *gauges;		/* the last good read, or NULL */
-	int64_t read_at_us;	/* wall clock of that read */
-	atomic_llong scraped_at_us;	/* monotonic time of the last scrape, 0 before any */
+	char *gauges;		    /* the last good read, or NULL */
+	int64_t read_at_us;	    /* wall clock of that read */
+	atomic_llong scraped_at_us; /* monotonic time of the last scrape, 0 before any */
 };
 
 static void *
@@ -58,7 +58,8 @@ refresh_main(void *arg)
 		} else {
 			free(text);
 			if (!failing)
-				log_warn("metrics: cannot read the gauges from the database: %s", err);
+				log_warn("metrics: cannot read the gauges from the database: %s",
+				    err);
 			failing = true;
 		}
 		clock_sleep_us(REFRESH_US, &m->stop);
@@ -109,7 +110,8 @@ gauges_append(struct gauges *m, struct buf *out)
 	pthread_mutex_lock(&m->mu);
 	if (m->gauges) {
 		buf_append_str(out, m->gauges);
-		buf_appendf(out, "# HELP hcwatch_gauges_age_seconds Age of the database gauges above.\n"
+		buf_appendf(out,
+		    "# HELP hcwatch_gauges_age_seconds Age of the database gauges above.\n"
 		    "# TYPE hcwatch_gauges_age_seconds gauge\nhcwatch_gauges_age_seconds %.3f\n",
 		    (double)(clock_wall_us() - m->read_at_us) / 1e6);
 	}

@@ -207,7 +207,7 @@ on_body(char *ptr, size_t size, size_t nmemb, void *arg)
 
 	if (s->resp->body.len + n > s->c->opts.max_response) {
 		s->c->too_large = true;
-		return 0;	/* makes libcurl stop with CURLE_WRITE_ERROR */
+		return 0; /* makes libcurl stop with CURLE_WRITE_ERROR */
 	}
 	buf_append(&s->resp->body, ptr, n);
 	return n;

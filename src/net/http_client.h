@@ -24,15 +24,15 @@ struct http_client;
 struct http_client_opts {
 	long connect_timeout_ms;
 	long timeout_ms;
-	size_t max_response;	/* body bytes; more is an error */
-	const char *ca_file;	/* extra trust anchors, or NULL for the system store */
+	size_t max_response; /* body bytes; more is an error */
+	const char *ca_file; /* extra trust anchors, or NULL for the system store */
 };
 
 struct http_response {
 	long status;
-	int64_t sent_us;	/* monotonic time the request left, once connected; 0 if it never did */
+	int64_t sent_us; /* monotonic time the request left, once connected; 0 if it never did */
 	struct buf body;
-	struct buf headers;	/* the final response's header lines, as received */
+	struct buf headers; /* the final response's header lines, as received */
 };
 
 struct http_client *http_client_new(const struct http_client_opts *opts);
@@ -43,8 +43,8 @@ void http_response_cleanup(struct http_response *r);
 /** The body as a NUL-terminated string (never NULL). */
 const char *http_response_as_string(const struct http_response *r);
 /** Copies the value of the first header called name; false when absent or too long. */
-bool http_response_header(const struct http_response *r, const char *name, char *out,
-    size_t outlen) __attribute__((warn_unused_result));
+bool http_response_header(const struct http_response *r, const char *name, char *out, size_t outlen)
+    __attribute__((warn_unused_result));
 
 /**
  * The host of url, with its port when one is given, for error texts: never

@@ -97,8 +97,7 @@ encode_mailbox(struct buf *out, const char *s, size_t len)
 }
 
 static void
-set_outcome(struct smtp_outcome *out, enum smtp_outcome_kind k, const char *code,
-    const char *msg)
+set_outcome(struct smtp_outcome *out, enum smtp_outcome_kind k, const char *code, const char *msg)
 {
 	out->outcome = k;
 	snprintf(out->code, sizeof(out->code), "%s", code);
@@ -139,7 +138,8 @@ smtp_send(const struct smtp_message *m, struct smtp_outcome *out)
 		if (n == 0)
 			break;
 		if (!smtp_address(p, n, addr, sizeof(addr))) {
-			set_outcome(out, SMTP_PERMANENT, "config", "to: a recipient without an address");
+			set_outcome(out, SMTP_PERMANENT, "config",
+			    "to: a recipient without an address");
 			goto done;
 		}
 		{
@@ -161,8 +161,8 @@ smtp_send(const struct smtp_message *m, struct smtp_outcome *out)
 			"Aug", "Sep", "Oct", "Nov", "Dec" };
 
 		snprintf(date, sizeof(date), "Date: %s, %02d %s %04d %02d:%02d:%02d +0000",
-		    wd[tm.tm_wday], tm.tm_mday, mo[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
-		    tm.tm_sec);
+		    wd[tm.tm_wday], tm.tm_mday, mo[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
 	}
 	headers = curl_slist_append(headers, date);
 	buf_append_str(&hv, "From: ");
@@ -220,8 +220,8 @@ smtp_send(const struct smtp_message *m, struct smtp_outcome *out)
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)(m->timeout_s > 0 ? m->timeout_s : 30));
 	/* Never CURLUSESSL_TRY: it would carry on in clear text. */
-	curl_easy_setopt(h, CURLOPT_USE_SSL, implicit || m->tls != CONFIG_SMTP_NONE ?
-	    (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
+	curl_easy_setopt(h, CURLOPT_USE_SSL,
+	    implicit || m->tls != CONFIG_SMTP_NONE ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_NONE);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (m->ca_file && *m->ca_file)
@@ -265,8 +265,10 @@ smtp_send(const struct smtp_message *m, struct smtp_outcome *out)
 			set_outcome(out, SMTP_PERMANENT, code, msg);
 			break;
 		default:
-			/* RFC 5321: 5yz is permanent, 4yz transient; no reply at all is transient. */
-			set_outcome(out, reply >= 500 && reply < 600 ? SMTP_PERMANENT : SMTP_TRANSIENT,
+			/* RFC 5321: 5yz is permanent, 4yz transient; no reply at all is transient.
+			 */
+			set_outcome(out,
+			    reply >= 500 && reply < 600 ? SMTP_PERMANENT : SMTP_TRANSIENT,
 			    reply ? code : "transport", msg);
 			break;
 		}

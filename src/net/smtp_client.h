@@ -13,17 +13,17 @@
 #include "util/buf.h"
 
 struct smtp_message {
-	const char *url;	/* smtp://host:587 or smtps://host:465 */
-	int tls;		/* enum config_smtp_tls */
-	const char *username;	/* "" or NULL: no AUTH */
+	const char *url;      /* smtp://host:587 or smtps://host:465 */
+	int tls;	      /* enum config_smtp_tls */
+	const char *username; /* "" or NULL: no AUTH */
 	const char *password;
 	const char *ca_file;
-	const char *from;	/* "addr" or "Name <addr>" */
-	const char *to;		/* comma-separated, each like from */
+	const char *from; /* "addr" or "Name <addr>" */
+	const char *to;	  /* comma-separated, each like from */
 	const char *subject;
 	const char *text;
 	const char *html;	/* NULL: text only */
-	const char *message_id;	/* unique, stable across retries: becomes <id@domain of from> */
+	const char *message_id; /* unique, stable across retries: becomes <id@domain of from> */
 	int timeout_s;
 };
 
@@ -31,7 +31,7 @@ enum smtp_outcome_kind { SMTP_OK, SMTP_TRANSIENT, SMTP_PERMANENT };
 
 struct smtp_outcome {
 	enum smtp_outcome_kind outcome;
-	char code[32];		/* the last SMTP reply code, or the libcurl error number */
+	char code[32]; /* the last SMTP reply code, or the libcurl error number */
 	char error[320];
 };
 

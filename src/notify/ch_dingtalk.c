@@ -12,7 +12,7 @@
 #include "util/pct.h"
 
 static const struct channel_code codes[] = {
-	{ 130101, SEND_RETRY, 600 },	/* over 20 a minute: ten minutes' penalty */
+	{ 130101, SEND_RETRY, 600 }, /* over 20 a minute: ten minutes' penalty */
 	{ -1, SEND_RETRY, 0 },
 };
 
@@ -41,10 +41,11 @@ build(const struct config_dest *d, const char *key, int part, int parts, const j
 	buf_appendf(&req->url, "%ctimestamp=%s&sign=", strchr(d->url, '?') ? '&' : '?', ts);
 	pct_encode(&req->url, sig, strlen(sig));
 	free(sig);
-	channel_dump_into(&req->body, json_pack("{s:s, s:{s:s, s:s}, s:{s:o, s:b}}", "msgtype",
-	    "markdown", "markdown", "title", title ? title : "hcwatch", "text",
-	    json_string_value(json_object_get(p, "text")), "at", "atMobiles",
-	    at ? json_incref(at) : json_array(), "isAtAll", 0));
+	channel_dump_into(&req->body,
+	    json_pack("{s:s, s:{s:s, s:s}, s:{s:o, s:b}}", "msgtype", "markdown", "markdown",
+		"title", title ? title : "hcwatch", "text",
+		json_string_value(json_object_get(p, "text")), "at", "atMobiles",
+		at ? json_incref(at) : json_array(), "isAtAll", 0));
 	return true;
 }
 
@@ -58,12 +59,16 @@ classify(long status, const char *body, const char *retry_after, struct send_res
 const struct channel_ops channel_dingtalk = {
 	.name = "dingtalk",
 	.dialect = ESCAPE_MARKDOWN,
-	.title_open = "### ", .title_close = "",
-	.strong_open = "**", .strong_close = "**",
+	.title_open = "### ",
+	.title_close = "",
+	.strong_open = "**",
+	.strong_close = "**",
 	.bullet = "- ",
 	.part = CHANNEL_PART_CHAT,
 	.mentions = true,
-	.limit = 20000, .limit_on_body = true,
-	.per_minute = 18,	/* 20 a minute, held at 18 */
-	.build = build, .classify = classify,
+	.limit = 20000,
+	.limit_on_body = true,
+	.per_minute = 18, /* 20 a minute, held at 18 */
+	.build = build,
+	.classify = classify,
 };

@@ -36,17 +36,22 @@ send_email(const struct config_dest *d, int timeout_s, const char *key, int part
 	snprintf(out->error, sizeof(out->error), "%s", so.error);
 	out->block_s = 0;
 	out->outcome = so.outcome == SMTP_OK ? SEND_OK :
-	    so.outcome == SMTP_TRANSIENT ? SEND_RETRY : SEND_PERMANENT;
+	    so.outcome == SMTP_TRANSIENT     ? SEND_RETRY :
+					       SEND_PERMANENT;
 }
 
 const struct channel_ops channel_email = {
 	.name = "email",
 	.dialect = ESCAPE_PLAIN,
-	.title_open = "", .title_close = "",
-	.strong_open = "", .strong_close = "",
+	.title_open = "",
+	.title_close = "",
+	.strong_open = "",
+	.strong_close = "",
 	.bullet = "- ",
 	.part = CHANNEL_PART_EMAIL,
-	.limit = 1024 * 1024, .limit_on_body = true, .one_message = true,
+	.limit = 1024 * 1024,
+	.limit_on_body = true,
+	.one_message = true,
 	.per_minute = 0,
 	.send = send_email,
 };

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 static const struct channel_code codes[] = {
-	{ 11232, SEND_RETRY, 30 },	/* frequency limited */
+	{ 11232, SEND_RETRY, 30 }, /* frequency limited */
 };
 
 /* sign = base64(HMAC-SHA256(key = ts "\n" secret, message = "")), seconds, in the body. */
@@ -31,9 +31,9 @@ build(const struct config_dest *d, const char *key, int part, int parts, const j
 		return false;
 	}
 	buf_cleanup(&sts);
-	channel_dump_into(&req->body, json_pack("{s:s, s:s, s:s, s:{s:s}}", "timestamp", ts, "sign",
-	    sig, "msg_type", "text", "content", "text",
-	    json_string_value(json_object_get(p, "text"))));
+	channel_dump_into(&req->body,
+	    json_pack("{s:s, s:s, s:s, s:{s:s}}", "timestamp", ts, "sign", sig, "msg_type", "text",
+		"content", "text", json_string_value(json_object_get(p, "text"))));
 	free(sig);
 	return true;
 }
@@ -49,11 +49,15 @@ classify(long status, const char *body, const char *retry_after, struct send_res
 const struct channel_ops channel_feishu = {
 	.name = "feishu",
 	.dialect = ESCAPE_MARKDOWN,
-	.title_open = "", .title_close = "",
-	.strong_open = "", .strong_close = "",
+	.title_open = "",
+	.title_close = "",
+	.strong_open = "",
+	.strong_close = "",
 	.bullet = "- ",
 	.part = CHANNEL_PART_CHAT,
-	.limit = 20000, .limit_on_body = true,
-	.per_minute = 100,	/* and so one each 0.6 s, under 5 a second too */
-	.build = build, .classify = classify,
+	.limit = 20000,
+	.limit_on_body = true,
+	.per_minute = 100, /* and so one each 0.6 s, under 5 a second too */
+	.build = build,
+	.classify = classify,
 };

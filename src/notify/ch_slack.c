@@ -17,8 +17,8 @@ build(const struct config_dest *d, const char *key, int part, int parts, const j
 	(void)now_ms;
 	(void)err;
 	(void)errlen;
-	channel_dump_into(&req->body, json_pack("{s:s}", "text",
-	    json_string_value(json_object_get(p, "text"))));
+	channel_dump_into(&req->body,
+	    json_pack("{s:s}", "text", json_string_value(json_object_get(p, "text"))));
 	return true;
 }
 
@@ -26,18 +26,22 @@ build(const struct config_dest *d, const char *key, int part, int parts, const j
 static void
 classify(long status, const char *body, const char *retry_after, struct send_result *out)
 {
-	channel_classify_http(status, body, retry_after, body && *body && strlen(body) < 32 ?
-	    body : NULL, out);
+	channel_classify_http(status, body, retry_after,
+	    body && *body && strlen(body) < 32 ? body : NULL, out);
 }
 
 const struct channel_ops channel_slack = {
 	.name = "slack",
 	.dialect = ESCAPE_SLACK,
-	.title_open = "*", .title_close = "*",
-	.strong_open = "*", .strong_close = "*",
+	.title_open = "*",
+	.title_close = "*",
+	.strong_open = "*",
+	.strong_close = "*",
 	.bullet = "• ",
 	.part = CHANNEL_PART_CHAT,
-	.limit = 40000, .limit_on_body = true,	/* the text field's 40,000 characters */
+	.limit = 40000,
+	.limit_on_body = true, /* the text field's 40,000 characters */
 	.per_minute = 60,
-	.build = build, .classify = classify,
+	.build = build,
+	.classify = classify,
 };

@@ -17,14 +17,15 @@ build(const struct config_dest *d, const char *key, int part, int parts, const j
 	json_t *items = json_object_get(p, "items");
 
 	channel_message_id(key, part, parts, id, sizeof(id));
-	channel_dump_into(&req->body, json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:O}", "type",
-	    "hcwatch.alerts", "id", key, "part", part, "parts", parts, "title", title ? title : "",
-	    "text", json_string_value(json_object_get(p, "text")), "items",
-	    items ? items : json_null()));
+	channel_dump_into(&req->body,
+	    json_pack("{s:s, s:s, s:i, s:i, s:s, s:s, s:O}", "type", "hcwatch.alerts", "id", key,
+		"part", part, "parts", parts, "title", title ? title : "", "text",
+		json_string_value(json_object_get(p, "text")), "items",
+		items ? items : json_null()));
 	snprintf(ts, sizeof(ts), "%lld", (long long)(now_ms / 1000));
 	buf_init(&sig);
 	if (!channel_webhook_signature(d->secret, id, now_ms / 1000, req->body.data, req->body.len,
-	    &sig)) {
+		&sig)) {
 		buf_cleanup(&sig);
 		snprintf(err, errlen, "[destination %s] secret: not a usable signing key", d->name);
 		return false;
@@ -45,11 +46,16 @@ classify(long status, const char *body, const char *retry_after, struct send_res
 const struct channel_ops channel_webhook = {
 	.name = "webhook",
 	.dialect = ESCAPE_PLAIN,
-	.title_open = "", .title_close = "",
-	.strong_open = "", .strong_close = "",
+	.title_open = "",
+	.title_close = "",
+	.strong_open = "",
+	.strong_close = "",
 	.bullet = "- ",
 	.part = CHANNEL_PART_WEBHOOK,
-	.limit = 256 * 1024, .limit_on_body = true, .one_message = true,
+	.limit = 256 * 1024,
+	.limit_on_body = true,
+	.one_message = true,
 	.per_minute = 0,
-	.build = build, .classify = classify,
+	.build = build,
+	.classify = classify,
 };

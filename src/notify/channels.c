@@ -98,7 +98,8 @@ channel_webhook_signature(const char *secrets, const char *msg_id, int64_t ts, c
 		n = strcspn(p, " ");
 		if (n == 0)
 			break;
-		/* Standard Webhooks keys are "whsec_" and Base64; anything else is used as bytes. */
+		/* Standard Webhooks keys are "whsec_" and Base64; anything else is used as bytes.
+		 */
 		if (n > 6 && strncmp(p, "whsec_", 6) == 0) {
 			if (!b64_decode(p + 6, n - 6, &key, &keylen)) {
 				ok = false;
@@ -125,7 +126,8 @@ void
 channel_add_header(struct channel_request *req, const char *name, const char *value)
 {
 	if (req->n_headers < CHANNEL_MAX_HEADERS) {
-		snprintf(req->headers[req->n_headers], sizeof(req->headers[0]), "%s: %s", name, value);
+		snprintf(req->headers[req->n_headers], sizeof(req->headers[0]), "%s: %s", name,
+		    value);
 		req->n_headers++;
 	}
 }
@@ -300,10 +302,9 @@ redact(struct send_result *out, const struct config_dest *d, const char *sent_ur
 	http_redact(out->code, d->url, d->secret);
 }
 
-
 void
-channel_send(struct http_client *hc, const struct config_dest *d, int timeout_s,
-    const char *key, int part, int parts, const json_t *p, struct send_result *out)
+channel_send(struct http_client *hc, const struct config_dest *d, int timeout_s, const char *key,
+    int part, int parts, const json_t *p, struct send_result *out)
 {
 	struct channel_request req;
 	struct http_response resp;
@@ -316,7 +317,8 @@ channel_send(struct http_client *hc, const struct config_dest *d, int timeout_s,
 		redact(out, d, NULL);
 		return;
 	}
-	if (!channel_build(d, key, part, parts, p, clock_wall_us() / 1000, &req, err, sizeof(err))) {
+	if (!channel_build(d, key, part, parts, p, clock_wall_us() / 1000, &req, err,
+		sizeof(err))) {
 		channel_result(out, SEND_PERMANENT, "build", 0, err);
 		channel_request_cleanup(&req);
 		return;
@@ -325,8 +327,8 @@ channel_send(struct http_client *hc, const struct config_dest *d, int timeout_s,
 		hdrs[i] = req.headers[i];
 	hdrs[req.n_headers] = NULL;
 	http_response_init(&resp);
-	if (!http_client_request(hc, "POST", req.url.data, hdrs, req.body.data, req.body.len,
-	    &resp, err, sizeof(err))) {
+	if (!http_client_request(hc, "POST", req.url.data, hdrs, req.body.data, req.body.len, &resp,
+		err, sizeof(err))) {
 		/* No answer: connect, TLS, timeout. The platform may or may not have it. */
 		channel_result(out, SEND_RETRY, "transport", 0, err);
 	} else {

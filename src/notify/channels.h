@@ -30,10 +30,10 @@ enum send_outcome { SEND_OK, SEND_RETRY, SEND_PERMANENT };
 
 struct send_result {
 	enum send_outcome outcome;
-	char code[32];		/* the platform's errcode, HTTP or SMTP status; "" if none */
+	char code[32]; /* the platform's errcode, HTTP or SMTP status; "" if none */
 	char error[320];
-	double block_s;		/* the destination takes nothing for this long (penalty, Retry-After) */
-	int64_t sent_us;	/* monotonic time the request left; 0 if it never did */
+	double block_s;	 /* the destination takes nothing for this long (penalty, Retry-After) */
+	int64_t sent_us; /* monotonic time the request left; 0 if it never did */
 };
 
 #define CHANNEL_MAX_HEADERS 8
@@ -47,30 +47,29 @@ struct channel_request {
 
 /* What a rendered part holds besides its title and text. */
 enum channel_part {
-	CHANNEL_PART_CHAT,	/* title, text ("at": the mobiles, where the channel mentions) */
-	CHANNEL_PART_WEBHOOK,	/* title, text, items: the structured facts */
-	CHANNEL_PART_EMAIL,	/* subject, text, html */
+	CHANNEL_PART_CHAT,    /* title, text ("at": the mobiles, where the channel mentions) */
+	CHANNEL_PART_WEBHOOK, /* title, text, items: the structured facts */
+	CHANNEL_PART_EMAIL,   /* subject, text, html */
 };
 
 struct channel_ops {
-	const char *name;			/* as [destination] type says it */
+	const char *name; /* as [destination] type says it */
 	/* How a message is written for it. */
 	enum escape_dialect dialect;		/* outside text in a message */
 	const char *title_open, *title_close;	/* around the title */
-	const char *strong_open, *strong_close;	/* around a customer's header */
+	const char *strong_open, *strong_close; /* around a customer's header */
 	const char *bullet;			/* before each item */
 	enum channel_part part;
-	bool mentions;				/* @-mentions mobiles: in the text, and in "at" */
+	bool mentions; /* @-mentions mobiles: in the text, and in "at" */
 	/* How large. */
-	size_t limit;				/* bytes a message may hold */
-	bool limit_on_body;			/* counted JSON-escaped, with room for the envelope */
-	bool one_message;			/* never split: the limit only guards against a runaway digest */
+	size_t limit;	    /* bytes a message may hold */
+	bool limit_on_body; /* counted JSON-escaped, with room for the envelope */
+	bool one_message;   /* never split: the limit only guards against a runaway digest */
 	/* How fast, unless [destination] rate_limit says: messages a minute, 0 unpaced. */
 	double per_minute;
 	/* How it is sent: an HTTP request built by build and judged by classify, or send. */
 	bool (*build)(const struct config_dest *d, const char *key, int part, int parts,
-	    const json_t *p, int64_t now_ms, struct channel_request *req, char *err,
-	    size_t errlen);
+	    const json_t *p, int64_t now_ms, struct channel_request *req, char *err, size_t errlen);
 	void (*classify)(long status, const char *body, const char *retry_after,
 	    struct send_result *out);
 	void (*send)(const struct config_dest *d, int timeout_s, const char *key, int part,
@@ -94,7 +93,7 @@ void channel_pace(const struct config_dest *d, double *interval, int *burst);
  */
 bool channel_build(const struct config_dest *d, const char *key, int part, int parts,
     const json_t *p, int64_t now_ms, struct channel_request *req, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void channel_request_cleanup(struct channel_request *req);
 
 /** Judges an HTTP answer; retry_after is the Retry-After header or NULL. */

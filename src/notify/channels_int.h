@@ -8,12 +8,12 @@
 struct channel_code {
 	long code;
 	enum send_outcome outcome;
-	double block_s;		/* the destination takes nothing for this long */
+	double block_s; /* the destination takes nothing for this long */
 };
 
 /** base64(HMAC-SHA256(key, msg)) into a new string; false if OpenSSL fails. */
 bool channel_hmac_b64(const void *key, size_t keylen, const void *msg, size_t msglen, char **out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /** Adds "name: value" to the request's headers (at most CHANNEL_MAX_HEADERS). */
 void channel_add_header(struct channel_request *req, const char *name, const char *value);
 /** Writes doc (stolen) into b as compact JSON. */
@@ -26,8 +26,8 @@ void channel_result(struct send_result *out, enum send_outcome o, const char *co
  * 5xx are retried (429 resting for Retry-After), anything else is permanent
  * with code (NULL: the status) and the body quoted.
  */
-void channel_classify_http(long status, const char *body, const char *retry_after,
-    const char *code, struct send_result *out);
+void channel_classify_http(long status, const char *body, const char *retry_after, const char *code,
+    struct send_result *out);
 /**
  * Judges the answer of a platform that answers 200 and puts the outcome in
  * the body's code_key (0 is success; alt_code_key is tried when it is

@@ -6,7 +6,6 @@
 
 #include "util/utf8.h"
 
-
 static bool is_line_break(uint32_t cp);
 
 /* A character that reaches the message as part of a word (a line break becomes a space). */
@@ -58,31 +57,27 @@ lookalike(enum escape_dialect d, uint32_t cp, uint32_t prev, uint32_t next, uint
     bool digits_only)
 {
 	switch (cp) {
-	case '<': return 0xFF1C;	/* tags: <font>, <@user>, <at user_id="all">, <url|text> */
-	case '>': return 0xFF1E;	/* and quotes */
-	case '[': return 0xFF3B;	/* links and images: [text](url), ![](url) */
+	case '<': return 0xFF1C; /* tags: <font>, <@user>, <at user_id="all">, <url|text> */
+	case '>': return 0xFF1E; /* and quotes */
+	case '[': return 0xFF3B; /* links and images: [text](url), ![](url) */
 	case ']': return 0xFF3D;
-	case '*': return 0x2217;	/* bold, italic, list items */
-	case '`': return 0x02CB;	/* code */
-	case '~': return 0xFF5E;	/* strike-through */
-	case '@': return 0xFF20;	/* mentions: @all, @mobile */
-	case '#': return 0xFF03;	/* headings */
-	case '|': return 0xFF5C;	/* tables, Slack's link text */
-	case '\\': return 0xFF3C;	/* would escape the markup that follows the value */
+	case '*': return 0x2217;  /* bold, italic, list items */
+	case '`': return 0x02CB;  /* code */
+	case '~': return 0xFF5E;  /* strike-through */
+	case '@': return 0xFF20;  /* mentions: @all, @mobile */
+	case '#': return 0xFF03;  /* headings */
+	case '|': return 0xFF5C;  /* tables, Slack's link text */
+	case '\\': return 0xFF3C; /* would escape the markup that follows the value */
 	case '_':
 		/* Emphasis, but not inside a word (db_prod_01 stays as it is). */
 		return is_alnum(prev) && is_alnum(next) ? 0 : 0xFF3F;
 	case ':':
 		/* Slack's :emoji:; everywhere, the "://" of a link. */
 		return d == ESCAPE_SLACK || (next == '/' && next2 == '/') ? 0x2236 : 0;
-	case ')':
-		return digits_only && prev != 0 && (next == ' ' || next == 0) ? 0xFF09 : 0;
-	case '-':
-		return prev == 0 ? 0x2010 : 0;	/* a list item, were the value to start a line */
-	case '+':
-		return prev == 0 ? 0xFF0B : 0;
-	default:
-		return 0;
+	case ')': return digits_only && prev != 0 && (next == ' ' || next == 0) ? 0xFF09 : 0;
+	case '-': return prev == 0 ? 0x2010 : 0; /* a list item, were the value to start a line */
+	case '+': return prev == 0 ? 0xFF0B : 0;
+	default: return 0;
 	}
 }
 
@@ -107,7 +102,7 @@ defuse_dots(struct buf *out, const char *s, size_t len)
 			bool list = digits_only && i > 0 && (next == ' ' || next == 0);
 
 			if (host || list) {
-				utf8_append(out, 0x2024);	/* one dot leader */
+				utf8_append(out, 0x2024); /* one dot leader */
 				digits_only = false;
 				continue;
 			}
@@ -148,9 +143,10 @@ escape_outside(enum escape_dialect d, struct buf *out, const char *s)
 		} else if (d == ESCAPE_SLACK && cp == '&') {
 			buf_append_str(&tmp, "&amp;");
 		} else if (d == ESCAPE_MARKDOWN && cp == '&') {
-			utf8_append(&tmp, 0xFF06);	/* &lt; and its kind would become tags */
-		} else if (d != ESCAPE_PLAIN && (alike = lookalike(d, cp, prev, peek(s, len, i + n),
-		    peek(s, len, i + n + 1), digits_only)) != 0) {
+			utf8_append(&tmp, 0xFF06); /* &lt; and its kind would become tags */
+		} else if (d != ESCAPE_PLAIN &&
+		    (alike = lookalike(d, cp, prev, peek(s, len, i + n), peek(s, len, i + n + 1),
+			 digits_only)) != 0) {
 			utf8_append(&tmp, alike);
 		} else {
 			buf_append(&tmp, s + i, n);

@@ -20,9 +20,9 @@
 
 /** The syntaxes outside text is escaped for; each channel names its own. */
 enum escape_dialect {
-	ESCAPE_PLAIN,		/* email, webhook: text, no markup */
-	ESCAPE_MARKDOWN,	/* WeCom and DingTalk markdown, Feishu text (<at>, links, styles) */
-	ESCAPE_SLACK,		/* Slack mrkdwn: & < > entities, *_~` styles, :emoji:, autolinks */
+	ESCAPE_PLAIN,	 /* email, webhook: text, no markup */
+	ESCAPE_MARKDOWN, /* WeCom and DingTalk markdown, Feishu text (<at>, links, styles) */
+	ESCAPE_SLACK,	 /* Slack mrkdwn: & < > entities, *_~` styles, :emoji:, autolinks */
 };
 
 /** Appends s (outside text) to out, escaped for dialect d. */

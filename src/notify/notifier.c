@@ -33,15 +33,15 @@ struct worker {
 	const struct config *cfg;
 	const atomic_bool *stop;
 	struct store *store;
-	struct http_client **clients;	/* one per destination, made on first use */
+	struct http_client **clients; /* one per destination, made on first use */
 	char instance[300];
-	char *dests;			/* JSON array of the destinations this instance serves */
+	char *dests; /* JSON array of the destinations this instance serves */
 	struct notifier_stats stats;
-	unsigned int seed;		/* jitter */
-	int64_t leased_at;		/* monotonic time the current delivery's lease was last set */
-	int64_t *noted_ok;		/* per destination: when last_ok_at was last written */
-	bool track_waiting;		/* deliver --once: remember what is left waiting */
-	long *waiting;			/* ids scheduled for a retry and not settled since */
+	unsigned int seed;  /* jitter */
+	int64_t leased_at;  /* monotonic time the current delivery's lease was last set */
+	int64_t *noted_ok;  /* per destination: when last_ok_at was last written */
+	bool track_waiting; /* deliver --once: remember what is left waiting */
+	long *waiting;	    /* ids scheduled for a retry and not settled since */
 	size_t n_waiting;
 };
 
@@ -96,8 +96,8 @@ mentions(const struct config *cfg, const struct config_dest *d, const json_t *it
 	buf_init(&b);
 	buf_append_str(&b, d->mention_mobiles);
 	json_array_foreach(items, i, item) {
-		const char *m = json_string_value(json_object_get(json_object_get(item, "facts"),
-		    "manager"));
+		const char *m =
+		    json_string_value(json_object_get(json_object_get(item, "facts"), "manager"));
 
 		for (size_t k = 0; m && k < cfg->n_managers; k++) {
 			if (strcmp(cfg->managers[k].name, m) == 0 && cfg->managers[k].mobile[0] &&
@@ -118,8 +118,9 @@ notifier_render(const struct config *cfg, const struct config_dest *dest, const 
 
 	memset(&o, 0, sizeof(o));
 	o.channel = dest->type;
-	o.language = dest->language[0] ? (strcmp(dest->language, "en") == 0 ? CONFIG_LANG_EN :
-	    CONFIG_LANG_ZH) : cfg->al_language;
+	o.language = dest->language[0] ?
+	    (strcmp(dest->language, "en") == 0 ? CONFIG_LANG_EN : CONFIG_LANG_ZH) :
+	    cfg->al_language;
 	o.max_bytes = (size_t)dest->max_bytes;
 	o.max_parts = dest->max_parts;
 	o.key = key;
@@ -179,7 +180,8 @@ still_held(const struct store_delivery *del, enum store_result r, const bool *he
 	}
 	if (!*held)
 		log_warn("delivery %ld: another worker took it over (the lease ran out) before %s; "
-		    "leaving it to that one", del->id, what);
+			 "leaving it to that one",
+		    del->id, what);
 	return *held;
 }
 
@@ -212,8 +214,8 @@ pace(struct worker *w, const struct config_dest *d, const struct store_delivery 
 	if (interval <= 0)
 		return true;
 	for (;;) {
-		if (store_destination_token(w->store, d->name, interval, (burst - 1) * interval, &wait,
-		    err, sizeof(err)) != STORE_OK) {
+		if (store_destination_token(w->store, d->name, interval, (burst - 1) * interval,
+			&wait, err, sizeof(err)) != STORE_OK) {
 			log_store_error("pacing", err);
 			wait = 1;
 		} else if (wait <= 0) {
@@ -247,8 +249,9 @@ paced_from_send(struct worker *w, const struct config_dest *d, const struct send
 	channel_pace(d, &interval, &burst);
 	if (interval <= 0 || res->sent_us == 0)
 		return;
-	if (store_destination_sent(w->store, d->name, (double)(clock_mono_us() - res->sent_us) / 1e6,
-	    interval, err, sizeof(err)) != STORE_OK)
+	if (store_destination_sent(w->store, d->name,
+		(double)(clock_mono_us() - res->sent_us) / 1e6, interval, err,
+		sizeof(err)) != STORE_OK)
 		log_store_error("pacing", err);
 }
 
@@ -284,9 +287,9 @@ render_and_store(struct worker *w, struct store_delivery *del, int n)
 		parts = notifier_render(w->cfg, d, del[i].key, items);
 		json_decref(items);
 		del[i].body = json_dumps(parts, JSON_COMPACT);
-		json_array_append_new(batch, json_pack("{s:I, s:s, s:i, s:o}", "id",
-		    (json_int_t)del[i].id, "token", del[i].token, "parts", (int)json_array_size(parts),
-		    "body", parts));
+		json_array_append_new(batch,
+		    json_pack("{s:I, s:s, s:i, s:o}", "id", (json_int_t)del[i].id, "token",
+			del[i].token, "parts", (int)json_array_size(parts), "body", parts));
 	}
 	if (json_array_size(batch) == 0) {
 		json_decref(batch);
@@ -295,7 +298,7 @@ render_and_store(struct worker *w, struct store_delivery *del, int n)
 	text = json_dumps(batch, JSON_COMPACT);
 	json_decref(batch);
 	if (store_delivery_set_bodies(w->store, text, held, CLAIM_BATCH, &nheld, err,
-	    sizeof(err)) != STORE_OK) {
+		sizeof(err)) != STORE_OK) {
 		log_store_error("storing renderings", err);
 		nheld = -1;
 	}
@@ -304,13 +307,15 @@ render_and_store(struct worker *w, struct store_delivery *del, int n)
 		bool kept = false;
 
 		if (del[i].body == NULL || del[i].items == NULL)
-			continue;	/* not rendered now */
+			continue; /* not rendered now */
 		for (int k = 0; k < nheld; k++)
 			kept = kept || held[k] == del[i].id;
 		if (!kept) {
 			if (nheld >= 0)
-				log_warn("delivery %ld: another worker took it over (the lease ran out) "
-				    "before storing its rendering; leaving it to that one", del[i].id);
+				log_warn(
+				    "delivery %ld: another worker took it over (the lease ran out) "
+				    "before storing its rendering; leaving it to that one",
+				    del[i].id);
 			free(del[i].body);
 			del[i].body = NULL;
 		}
@@ -323,13 +328,14 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
     const struct send_result *res)
 {
 	char err[STORE_ERR_LEN], next[CLOCK_RFC3339_LEN], now[CLOCK_RFC3339_LEN];
-	int64_t now_us = instance_now_us(w->cfg), delay = clock_backoff_us(w->cfg->nt_retry_base_ms,
-	    w->cfg->nt_retry_max_ms, del->attempts, &w->seed);
+	int64_t now_us = instance_now_us(w->cfg),
+		delay = clock_backoff_us(w->cfg->nt_retry_base_ms, w->cfg->nt_retry_max_ms,
+		    del->attempts, &w->seed);
 	bool held = false;
 
 	if (res->block_s > 0) {
 		if (store_destination_block(w->store, d->name, res->block_s, res->code, err,
-		    sizeof(err)) != STORE_OK)
+			sizeof(err)) != STORE_OK)
 			log_store_error("block", err);
 		if (delay < (int64_t)(res->block_s * 1e6))
 			delay = (int64_t)(res->block_s * 1e6);
@@ -342,8 +348,10 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
 		clock_format_rfc3339(now_us + delay, next, sizeof(next));
 		log_warn("delivery %ld to %s (%s): attempt %d failed (%s); next attempt at %s",
 		    del->id, d->name, del->channel, del->attempts, res->error, next);
-		if (still_held(del, store_delivery_retry(w->store, del, next, res->error, res->code,
-		    &held, err, sizeof(err)), &held, "scheduling its retry", err)) {
+		if (still_held(del,
+			store_delivery_retry(w->store, del, next, res->error, res->code, &held, err,
+			    sizeof(err)),
+			&held, "scheduling its retry", err)) {
 			w->stats.retried++;
 			waiting_set(w, del->id, true);
 			metrics_count(MC_DELIVERIES, del->channel, "retry", 1);
@@ -352,14 +360,17 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
 	}
 	{
 		const struct config_dest *fb = del->fallback_of == 0 && d->fallback[0] ?
-		    config_dest_find(w->cfg, d->fallback) : NULL;
+		    config_dest_find(w->cfg, d->fallback) :
+		    NULL;
 
 		log_error("delivery %ld to %s (%s) is dead after %d attempt(s): %s%s%s", del->id,
 		    d->name, del->channel, del->attempts, res->error, fb ? "; handing it to " : "",
 		    fb ? fb->name : "");
-		if (still_held(del, store_delivery_dead(w->store, del, res->error, res->code, now,
-		    fb ? fb->name : NULL, fb ? config_channel_name(fb->type) : NULL, &held, err,
-		    sizeof(err)), &held, "recording it dead", err)) {
+		if (still_held(del,
+			store_delivery_dead(w->store, del, res->error, res->code, now,
+			    fb ? fb->name : NULL, fb ? config_channel_name(fb->type) : NULL, &held,
+			    err, sizeof(err)),
+			&held, "recording it dead", err)) {
 			w->stats.dead++;
 			waiting_set(w, del->id, false);
 			metrics_count(MC_DELIVERIES, del->channel, "dead", 1);
@@ -377,9 +388,9 @@ process(struct worker *w, struct store_delivery *del)
 	size_t n;
 
 	if (d == NULL)
-		return;		/* not claimed: the claim names only our destinations */
+		return; /* not claimed: the claim names only our destinations */
 	if (body == NULL)
-		return;		/* not rendered and stored: the lease runs out, it is tried again */
+		return; /* not rendered and stored: the lease runs out, it is tried again */
 	parts = json_loads(body, 0, NULL);
 	n = json_array_size(parts);
 	if (n == 0) {
@@ -407,10 +418,12 @@ process(struct worker *w, struct store_delivery *del)
 		 * itself comes between the two.
 		 */
 		if (clock_mono_us() - w->leased_at > renew_after_us(w->cfg)) {
-			clock_format_rfc3339(instance_now_us(w->cfg) + (int64_t)w->cfg->nt_lease * 1000000LL,
+			clock_format_rfc3339(instance_now_us(w->cfg) +
+				(int64_t)w->cfg->nt_lease * 1000000LL,
 			    lease, sizeof(lease));
-			if (!still_held(del, store_delivery_renew(w->store, del, lease, &held, err,
-			    sizeof(err)), &held, "sending", err))
+			if (!still_held(del,
+				store_delivery_renew(w->store, del, lease, &held, err, sizeof(err)),
+				&held, "sending", err))
 				break;
 			w->leased_at = clock_mono_us();
 		}
@@ -424,11 +437,14 @@ process(struct worker *w, struct store_delivery *del)
 			break;
 		}
 		w->stats.parts++;
-		clock_format_rfc3339(instance_now_us(w->cfg) + (int64_t)w->cfg->nt_lease * 1000000LL, lease,
-		    sizeof(lease));
+		clock_format_rfc3339(instance_now_us(w->cfg) +
+			(int64_t)w->cfg->nt_lease * 1000000LL,
+		    lease, sizeof(lease));
 		/* Sent but not recorded: the lease runs out and the part goes again, same key. */
-		if (!still_held(del, store_delivery_part_sent(w->store, del, (int)i + 1, lease, &held,
-		    err, sizeof(err)), &held, "recording a sent part", err))
+		if (!still_held(del,
+			store_delivery_part_sent(w->store, del, (int)i + 1, lease, &held, err,
+			    sizeof(err)),
+			&held, "recording a sent part", err))
 			break;
 		w->leased_at = clock_mono_us();
 		if (i + 1 == n) {
@@ -446,7 +462,8 @@ process(struct worker *w, struct store_delivery *del)
 				    sizeof(err));
 				*noted = clock_mono_us();
 			}
-			log_info("delivery %ld to %s (%s) delivered: %zu part(s), attempt %d, key %s",
+			log_info(
+			    "delivery %ld to %s (%s) delivered: %zu part(s), attempt %d, key %s",
 			    del->id, d->name, del->channel, n, del->attempts, del->key);
 		}
 	}
@@ -464,7 +481,7 @@ step(struct worker *w)
 
 	clock_format_rfc3339(instance_now_us(w->cfg), now, sizeof(now));
 	if (store_delivery_claim(w->store, now, w->cfg->nt_lease, w->instance, w->dests,
-	    CLAIM_BATCH, del, &n, err, sizeof(err)) != STORE_OK) {
+		CLAIM_BATCH, del, &n, err, sizeof(err)) != STORE_OK) {
 		log_store_error("claim", err);
 		return false;
 	}

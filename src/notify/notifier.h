@@ -25,8 +25,8 @@ void notifier_stop(struct notifier *n);
 
 struct notifier_stats {
 	long delivered, dead, parts;
-	long retried;	/* attempts that failed and were scheduled again */
-	long waiting;	/* deliveries of this run still waiting for a retry at its end */
+	long retried; /* attempts that failed and were scheduled again */
+	long waiting; /* deliveries of this run still waiting for a retry at its end */
 };
 
 /** In the foreground: delivers until nothing is due, then returns (deliver --once). */
@@ -34,15 +34,14 @@ bool notifier_run_once(const struct config *cfg, struct notifier_stats *st, char
     size_t errlen) __attribute__((warn_unused_result));
 
 /** Renders items for dest as the notifier would (send-test, alerts render); caller decrefs. */
-json_t *notifier_render(const struct config *cfg, const struct config_dest *dest,
-    const char *key, const json_t *items);
+json_t *notifier_render(const struct config *cfg, const struct config_dest *dest, const char *key,
+    const json_t *items);
 
 /**
  * Sends parts (from notifier_render) to dest now, unpaced and unrecorded:
  * send-test. False with err on the first part that fails.
  */
-bool notifier_send_now(const struct config *cfg, const struct config_dest *dest,
-    const char *key, const json_t *parts, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+bool notifier_send_now(const struct config *cfg, const struct config_dest *dest, const char *key,
+    const json_t *parts, char *err, size_t errlen) __attribute__((warn_unused_result));
 
 #endif

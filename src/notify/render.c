@@ -49,15 +49,23 @@ json_escaped_len(const char *s, size_t len)
 /* ---- words ---- */
 
 enum word {
-	W_CRITICAL, W_WARNING, W_INFO, W_RESOLVED, W_CUSTOMER, W_PARTNER, W_SELF, W_CONT,
-	W_TITLE, W_COUNT
+	W_CRITICAL,
+	W_WARNING,
+	W_INFO,
+	W_RESOLVED,
+	W_CUSTOMER,
+	W_PARTNER,
+	W_SELF,
+	W_CONT,
+	W_TITLE,
+	W_COUNT
 };
 
 static const char *const words[2][W_COUNT] = {
 	{ "紧急", "警告", "提示", "已恢复", "客户", "伙伴账户", "hcwatch 自身", "（续）",
-	  "hcwatch 告警" },
-	{ "critical", "warning", "info", "resolved", "Customer", "Partner account", "hcwatch itself",
-	  " (cont.)", "hcwatch alerts" },
+	    "hcwatch 告警" },
+	{ "critical", "warning", "info", "resolved", "Customer", "Partner account",
+	    "hcwatch itself", " (cont.)", "hcwatch alerts" },
 };
 
 /* The header of hcwatch's own alerts (facts.scope = "hcwatch"), told from the partner's. */
@@ -73,8 +81,8 @@ static void
 more_line(const struct render_opts *o, int n, struct buf *b)
 {
 	if (o->language == CONFIG_LANG_EN)
-		buf_appendf(b, "%d more item(s) not shown; see hcwatch alerts list or the dashboards",
-		    n);
+		buf_appendf(b,
+		    "%d more item(s) not shown; see hcwatch alerts list or the dashboards", n);
 	else
 		buf_appendf(b, "另有 %d 项未列出，请用 hcwatch alerts list 或看板查看", n);
 }
@@ -190,8 +198,7 @@ resource_name(struct outside *x, const json_t *f, struct buf *b)
 }
 
 static void
-expiry_text(struct outside *x, const char *event, const char *stage, const json_t *f,
-    struct buf *b)
+expiry_text(struct outside *x, const char *event, const char *stage, const json_t *f, struct buf *b)
 {
 	bool en = x->o->language == CONFIG_LANG_EN;
 	const char *when = fact(f, "expire_local");
@@ -203,13 +210,15 @@ expiry_text(struct outside *x, const char *event, const char *stage, const json_
 		const char *nw = fact(f, "new_expire_local");
 
 		if (strcmp(stage, "renewed") == 0)
-			buf_appendf(b, en ? " was renewed; it now expires on %s" :
-			    " 已续费，新到期时间 %s", nw);
+			buf_appendf(b,
+			    en ? " was renewed; it now expires on %s" : " 已续费，新到期时间 %s",
+			    nw);
 		else if (strcmp(stage, "expiry_changed") == 0)
 			buf_appendf(b, en ? ": expiry moved to %s" : " 到期时间已变更为 %s", nw);
 		else if (strcmp(stage, "gone") == 0)
-			buf_append_str(b, en ? " is no longer listed by Huawei Cloud (released or deleted)" :
-			    " 已不在华为云资源列表中（已释放或删除）");
+			buf_append_str(b,
+			    en ? " is no longer listed by Huawei Cloud (released or deleted)" :
+				 " 已不在华为云资源列表中（已释放或删除）");
 		else
 			buf_append_str(b, en ? " was closed" : " 已关闭");
 		return;
@@ -219,14 +228,15 @@ expiry_text(struct outside *x, const char *event, const char *stage, const json_
 	else if (strcmp(stage, "frozen") == 0)
 		buf_appendf(b, en ? " is frozen (expiry %s)" : " 已冻结（到期时间 %s）", when);
 	else if (strcmp(stage, "notice") == 0)
-		buf_appendf(b, en ? " renews automatically on %s" : " 已开启自动续费，将于 %s 自动续费",
-		    when);
+		buf_appendf(b,
+		    en ? " renews automatically on %s" : " 已开启自动续费，将于 %s 自动续费", when);
 	else {
-		buf_appendf(b, en ? " expires on %s, in %s day(s)" : " 将于 %s 到期，剩 %s 天", when,
-		    days);
+		buf_appendf(b, en ? " expires on %s, in %s day(s)" : " 将于 %s 到期，剩 %s 天",
+		    when, days);
 		if (json_is_true(json_object_get(f, "auto_renew")))
-			buf_append_str(b, en ? " (auto-renew is on but it has not renewed yet)" :
-			    "（已开启自动续费，但尚未续费）");
+			buf_append_str(b,
+			    en ? " (auto-renew is on but it has not renewed yet)" :
+				 "（已开启自动续费，但尚未续费）");
 	}
 }
 
@@ -253,10 +263,13 @@ item_text(const struct render_opts *o, const json_t *item, struct buf *b)
 		m1 = money(&x, f, "amount");
 		m2 = money(&x, f, "threshold");
 		if (resolved)
-			buf_appendf(b, en ? "Balance recovered: %s available" : "余额已恢复：可用 %s", m1);
+			buf_appendf(b,
+			    en ? "Balance recovered: %s available" : "余额已恢复：可用 %s", m1);
 		else
-			buf_appendf(b, en ? "Low balance: %s available, below %s" :
-			    "余额不足：可用 %s，低于阈值 %s", m1, m2);
+			buf_appendf(b,
+			    en ? "Low balance: %s available, below %s" :
+				 "余额不足：可用 %s，低于阈值 %s",
+			    m1, m2);
 	} else if (strcmp(kind, "arrears") == 0) {
 		m1 = money(&x, f, "debt");
 		if (resolved)
@@ -268,76 +281,109 @@ item_text(const struct render_opts *o, const json_t *item, struct buf *b)
 		m2 = money(&x, f, "amount");
 		fact_num(f, "days_left", n, sizeof(n));
 		if (resolved)
-			buf_appendf(b, en ? "Runway recovered (%s available)" : "余额可用天数已恢复（可用 %s）",
+			buf_appendf(b,
+			    en ? "Runway recovered (%s available)" :
+				 "余额可用天数已恢复（可用 %s）",
 			    m2);
 		else
-			buf_appendf(b, en ? "At %s a day the balance lasts about %s more day(s) (%s "
-			    "available)" : "按日均消费 %s 计，余额约可用 %s 天（可用 %s）", m1, n, m2);
+			buf_appendf(b,
+			    en ? "At %s a day the balance lasts about %s more day(s) (%s "
+				 "available)" :
+				 "按日均消费 %s 计，余额约可用 %s 天（可用 %s）",
+			    m1, n, m2);
 	} else if (strcmp(kind, "partner_low_balance") == 0) {
 		m1 = money(&x, f, "amount");
 		m2 = money(&x, f, "threshold");
 		if (resolved)
-			buf_appendf(b, en ? "Partner account %s balance recovered: %s" :
-			    "伙伴账户 %s 余额已恢复：%s", ofact(&x, f, "account_id"), m1);
+			buf_appendf(b,
+			    en ? "Partner account %s balance recovered: %s" :
+				 "伙伴账户 %s 余额已恢复：%s",
+			    ofact(&x, f, "account_id"), m1);
 		else
-			buf_appendf(b, en ? "Partner account %s balance is low: %s, below %s" :
-			    "伙伴账户 %s 余额不足：%s，低于阈值 %s", ofact(&x, f, "account_id"), m1, m2);
+			buf_appendf(b,
+			    en ? "Partner account %s balance is low: %s, below %s" :
+				 "伙伴账户 %s 余额不足：%s，低于阈值 %s",
+			    ofact(&x, f, "account_id"), m1, m2);
 	} else if (strcmp(kind, "customer_new") == 0) {
 		bool again = strcmp(fact(f, "event"), "reassociated") == 0;
 
-		buf_appendf(b, en ? (again ? "Associated again: account %s" :
-		    "Newly associated customer: account %s") :
-		    (again ? "客户重新关联：账号 %s" : "新关联客户：账号 %s"), ofact(&x, f, "account_name"));
+		buf_appendf(b,
+		    en ? (again ? "Associated again: account %s" :
+				  "Newly associated customer: account %s") :
+			 (again ? "客户重新关联：账号 %s" : "新关联客户：账号 %s"),
+		    ofact(&x, f, "account_name"));
 	} else if (strcmp(kind, "customer_bound") == 0) {
-		buf_appendf(b, en ? "Bound or registered through the partner: account %s" :
-		    "客户完成绑定/注册：账号 %s", ofact(&x, f, "account_name"));
+		buf_appendf(b,
+		    en ? "Bound or registered through the partner: account %s" :
+			 "客户完成绑定/注册：账号 %s",
+		    ofact(&x, f, "account_name"));
 		if (*ofact(&x, f, "xaccount_id"))
 			buf_appendf(b, ", xAccountId %s", ofact(&x, f, "xaccount_id"));
 	} else if (strcmp(kind, "test") == 0) {
-		buf_append_str(b, en ? "This is a test message from hcwatch send-test: the items below "
-		    "are samples, not real alerts" : "这是 hcwatch send-test 发出的测试消息：以下各项均为"
-		    "示例，并非真实告警");
+		buf_append_str(b,
+		    en ? "This is a test message from hcwatch send-test: the items below "
+			 "are samples, not real alerts" :
+			 "这是 hcwatch send-test 发出的测试消息：以下各项均为"
+			 "示例，并非真实告警");
 	} else if (strcmp(kind, "customer_frozen") == 0) {
 		buf_append_str(b, en ? "Customer account frozen" : "客户账号已冻结");
 	} else if (strcmp(kind, "customer_gone") == 0) {
-		buf_append_str(b, en ? "No longer associated with the partner" : "客户已不再与伙伴关联");
+		buf_append_str(b,
+		    en ? "No longer associated with the partner" : "客户已不再与伙伴关联");
 	} else if (strcmp(kind, "credentials_rejected") == 0) {
 		if (resolved)
-			buf_appendf(b, en ? "Huawei Cloud accepts hcwatch's credentials again (%s job)" :
-			    "华为云已重新接受 hcwatch 的凭证（%s 任务）", fact(f, "job"));
+			buf_appendf(b,
+			    en ? "Huawei Cloud accepts hcwatch's credentials again (%s job)" :
+				 "华为云已重新接受 hcwatch 的凭证（%s 任务）",
+			    fact(f, "job"));
 		else
-			buf_appendf(b, en ? "Huawei Cloud refused hcwatch's credentials (%s job, %s): %s; "
-			    "check [huawei] access_key and secret_key and the account's permissions" :
-			    "华为云拒绝了 hcwatch 的凭证（%s 任务，%s）：%s；请检查 [huawei] access_key、"
-			    "secret_key 及账号权限", fact(f, "job"), fact(f, "at_local"), ofact(&x, f, "error"));
+			buf_appendf(b,
+			    en ?
+				"Huawei Cloud refused hcwatch's credentials (%s job, %s): %s; "
+				"check [huawei] access_key and secret_key and the account's permissions" :
+				"华为云拒绝了 hcwatch 的凭证（%s 任务，%s）：%s；请检查 [huawei] access_key、"
+				"secret_key 及账号权限",
+			    fact(f, "job"), fact(f, "at_local"), ofact(&x, f, "error"));
 	} else if (strcmp(kind, "poller_behind") == 0) {
 		if (resolved)
-			buf_appendf(b, en ? "The poller's %s job is on schedule again" :
-			    "轮询任务 %s 已恢复按计划运行", fact(f, "job"));
+			buf_appendf(b,
+			    en ? "The poller's %s job is on schedule again" :
+				 "轮询任务 %s 已恢复按计划运行",
+			    fact(f, "job"));
 		else
-			buf_appendf(b, en ? "The poller's %s job is behind schedule: its last good run "
-			    "ended %s, the next was due by %s" : "轮询任务 %s 落后于计划：上次成功运行结束于 "
-			    "%s，下次应在 %s 前完成", fact(f, "job"),
-			    *fact(f, "last_ok_local") ? fact(f, "last_ok_local") : (en ? "never" : "无"),
+			buf_appendf(b,
+			    en ? "The poller's %s job is behind schedule: its last good run "
+				 "ended %s, the next was due by %s" :
+				 "轮询任务 %s 落后于计划：上次成功运行结束于 "
+				 "%s，下次应在 %s 前完成",
+			    fact(f, "job"),
+			    *fact(f, "last_ok_local") ? fact(f, "last_ok_local") :
+							(en ? "never" : "无"),
 			    fact(f, "due_local"));
 	} else if (strcmp(kind, "channel_failing") == 0) {
 		fact_num(f, "dead", n, sizeof(n));
 		if (resolved)
-			buf_appendf(b, en ? "Destination %s delivers again" : "通知渠道 %s 已恢复投递",
+			buf_appendf(b,
+			    en ? "Destination %s delivers again" : "通知渠道 %s 已恢复投递",
 			    fact(f, "destination"));
 		else
-			buf_appendf(b, en ? "Destination %s (%s) fails: %s; %s message(s) are dead "
-			    "letters (hcwatch alerts deliveries --dead)" : "通知渠道 %s（%s）投递失败：%s；"
-			    "%s 条消息成为死信（hcwatch alerts deliveries --dead）", fact(f, "destination"),
-			    fact(f, "channel"), ofact(&x, f, "error"), n);
+			buf_appendf(b,
+			    en ? "Destination %s (%s) fails: %s; %s message(s) are dead "
+				 "letters (hcwatch alerts deliveries --dead)" :
+				 "通知渠道 %s（%s）投递失败：%s；"
+				 "%s 条消息成为死信（hcwatch alerts deliveries --dead）",
+			    fact(f, "destination"), fact(f, "channel"), ofact(&x, f, "error"), n);
 	} else if (strcmp(kind, "dead_letters") == 0) {
 		fact_num(f, "dead", n, sizeof(n));
 		if (resolved)
 			buf_appendf(b, en ? "Dead letters are down to %s" : "死信已降至 %s 条", n);
 		else
-			buf_appendf(b, en ? "%s deliveries are dead letters; see hcwatch alerts deliveries "
-			    "--dead, then hcwatch alerts replay --dead" : "%s 条投递成为死信；请用 hcwatch "
-			    "alerts deliveries --dead 查看，hcwatch alerts replay --dead 重投", n);
+			buf_appendf(b,
+			    en ? "%s deliveries are dead letters; see hcwatch alerts deliveries "
+				 "--dead, then hcwatch alerts replay --dead" :
+				 "%s 条投递成为死信；请用 hcwatch "
+				 "alerts deliveries --dead 查看，hcwatch alerts replay --dead 重投",
+			    n);
 	} else {
 		char *dump = json_dumps(f, JSON_COMPACT | JSON_SORT_KEYS);
 
@@ -430,11 +476,11 @@ cost(const struct render_opts *o, const char *s, size_t len)
 /* ---- the digest ---- */
 
 struct line {
-	char *text;		/* formatted for the channel */
-	const char *customer_id;	/* NULL: the partner's own */
+	char *text;		 /* formatted for the channel */
+	const char *customer_id; /* NULL: the partner's own */
 	const char *customer;
 	bool header;
-	const json_t *item;	/* NULL for a header */
+	const json_t *item; /* NULL for a header */
 };
 
 struct model {
@@ -564,16 +610,18 @@ pack(const struct render_opts *o, const struct model *m, size_t budget, struct p
 	for (size_t i = 0; i < m->n; i++) {
 		const struct line *l = &m->lines[i];
 		size_t len = strlen(l->text), c = cost(o, l->text, len) + 1;
-		/* A line no part can hold is cut where it is, unless the part is already half full. */
-		bool fresh = last == NULL || (last->cost + c > budget &&
-		    !(c > budget && last->cost < budget / 2));
+		/* A line no part can hold is cut where it is, unless the part is already half full.
+		 */
+		bool fresh = last == NULL ||
+		    (last->cost + c > budget && !(c > budget && last->cost < budget / 2));
 
 		if (l->header) {
 			header = l;
-			/* Keep a header with its first item rather than leave it alone at the end. */
+			/* Keep a header with its first item rather than leave it alone at the end.
+			 */
 			if (!fresh && i + 1 < m->n) {
-				size_t both = c + cost(o, m->lines[i + 1].text,
-				    strlen(m->lines[i + 1].text)) + 1;
+				size_t both = c +
+				    cost(o, m->lines[i + 1].text, strlen(m->lines[i + 1].text)) + 1;
 
 				fresh = last->cost + both > budget && both <= budget;
 			}
@@ -644,7 +692,8 @@ email_html(const struct render_opts *o, const struct model *m, const char *title
 	char *t = html_escape(title);
 
 	buf_init(&b);
-	buf_appendf(&b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+	buf_appendf(&b,
+	    "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
 	    "<title>%s</title></head>\n<body>\n<h2>%s</h2>\n",
 	    o->language == CONFIG_LANG_EN ? "en" : "zh-CN", t, t);
 	free(t);
@@ -747,7 +796,8 @@ render_delivery(const struct render_opts *o, const json_t *items)
 		if (i == 0 && at && json_array_size(at)) {
 			/* DingTalk shows an @ only if the text names the mobile too. */
 			for (size_t k = 0; k < json_array_size(at); k++)
-				buf_appendf(&text, "@%s ", json_string_value(json_array_get(at, k)));
+				buf_appendf(&text, "@%s ",
+				    json_string_value(json_array_get(at, k)));
 			buf_append_char(&text, '\n');
 		}
 		buf_append_char(&text, '\n');

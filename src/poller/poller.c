@@ -20,9 +20,9 @@
 #define PATH_RESOURCES "/v2/orders/suscriptions/resources/query"
 #define PATH_PARTNER "/v2/accounts/partner-accounts/balances"
 
-#define CUSTOMERS_PAGE 100	/* ListSubCustomers allows at most 100 */
-#define BALANCES_BATCH 100	/* ListCustomersBalancesDetail takes 1 to 100 IDs */
-#define RESOURCE_IDS_BATCH 50	/* resource_ids holds at most 50 */
+#define CUSTOMERS_PAGE 100    /* ListSubCustomers allows at most 100 */
+#define BALANCES_BATCH 100    /* ListCustomersBalancesDetail takes 1 to 100 IDs */
+#define RESOURCE_IDS_BATCH 50 /* resource_ids holds at most 50 */
 
 struct worker;
 typedef void (*item_fn)(struct worker *w, size_t i);
@@ -44,8 +44,8 @@ struct job_run {
 	size_t nids;
 
 	atomic_long items, events, errors, calls, retries, throttled;
-	atomic_bool fatal;		/* stop handing out work: credentials, or the database */
-	atomic_bool auth_failed;	/* Huawei refused the credentials (alerts read it) */
+	atomic_bool fatal;	 /* stop handing out work: credentials, or the database */
+	atomic_bool auth_failed; /* Huawei refused the credentials (alerts read it) */
 	pthread_mutex_t mu;
 	char detail[POLL_DETAIL_LEN];
 };
@@ -59,11 +59,14 @@ struct worker {
 };
 
 static const char *const job_names[POLL_JOB_COUNT] = {
-	"customers", "balances", "resources", "partner",
+	"customers",
+	"balances",
+	"resources",
+	"partner",
 };
 
 static void note_error(struct job_run *r, bool fatal, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static bool should_stop(struct job_run *r);
 static void worker_init(struct worker *w, struct job_run *r);
 static void worker_cleanup(struct worker *w);
@@ -128,8 +131,8 @@ worker_init(struct worker *w, struct job_run *r)
 	memset(w, 0, sizeof(*w));
 	w->run = r;
 	w->hs = hwc_session_new(r->hw, r->stop);
-	w->st = store_open(r->cfg->database_url, r->cfg->connect_timeout,
-	    r->cfg->statement_timeout);
+	w->st =
+	    store_open(r->cfg->database_url, r->cfg->connect_timeout, r->cfg->statement_timeout);
 	buf_init(&w->raw);
 }
 
@@ -197,8 +200,8 @@ pool_run(struct job_run *r, size_t n, item_fn fn)
 }
 
 static bool
-call(struct worker *w, enum hwc_api api, const char *method, const char *path,
-    const json_t *body, json_t **ans, const char *what)
+call(struct worker *w, enum hwc_api api, const char *method, const char *path, const json_t *body,
+    json_t **ans, const char *what)
 {
 	struct hwc_error e;
 	enum hwc_status st = hwc_call(w->hs, api, method, path, NULL, body, ans, &w->raw, &e);
@@ -211,11 +214,14 @@ call(struct worker *w, enum hwc_api api, const char *method, const char *path,
 		/* Loud, once per run, and not retried until the next interval. */
 		atomic_store(&w->run->auth_failed, true);
 		if (!atomic_exchange(&w->run->fatal, true))
-			log_error("poller: Huawei refused hcwatch's credentials: %s %s answered HTTP "
+			log_error(
+			    "poller: Huawei refused hcwatch's credentials: %s %s answered HTTP "
 			    "%ld %s %s. Check [huawei] %s and that the account may call %s; the %s job "
-			    "stops until its next interval", method, path, e.http_status, e.code,
-			    e.message, w->run->cfg->hw_auth == CONFIG_HW_AUTH_TOKEN ?
-			    "iam_user, iam_password and iam_domain" : "access_key and secret_key",
+			    "stops until its next interval",
+			    method, path, e.http_status, e.code, e.message,
+			    w->run->cfg->hw_auth == CONFIG_HW_AUTH_TOKEN ?
+				"iam_user, iam_password and iam_domain" :
+				"access_key and secret_key",
 			    hwc_api_name(api), poll_job_name(w->run->job));
 		note_error(w->run, true, "%s: credentials refused: HTTP %ld %s %s", what,
 		    e.http_status, e.code, e.message);
@@ -263,8 +269,10 @@ customers_page(struct worker *w, int offset, int *count)
 	}
 	if (count)
 		*count = (int)json_integer_value(json_object_get(ans, "count"));
-	if (!store_ok(w, store_customers_apply_page(w->st, w->run->run_id, w->raw.data, &items,
-	    &events, err, sizeof(err)), err))
+	if (!store_ok(w,
+		store_customers_apply_page(w->st, w->run->run_id, w->raw.data, &items, &events, err,
+		    sizeof(err)),
+		err))
 		goto out;
 	atomic_fetch_add(&w->run->items, items);
 	atomic_fetch_add(&w->run->events, events);
@@ -324,12 +332,15 @@ balances_item(struct worker *w, size_t i)
 	requested = json_dumps(ids, JSON_COMPACT);
 	snprintf(what, sizeof(what), "balances of customers %zu-%zu", from + 1, to);
 	if (call(w, HWC_API_BALANCES, "POST", PATH_BALANCES, body, &ans, what) &&
-	    store_ok(w, store_balances_apply(w->st, r->run_id, w->raw.data, requested, &items,
-	    &missing, err, sizeof(err)), err)) {
+	    store_ok(w,
+		store_balances_apply(w->st, r->run_id, w->raw.data, requested, &items, &missing,
+		    err, sizeof(err)),
+		err)) {
 		atomic_fetch_add(&r->items, items);
 		if (missing > 0)
 			log_info("poller: balances: Huawei returned no balance for %d resale "
-			    "customer(s) of %s", missing, what);
+				 "customer(s) of %s",
+			    missing, what);
 	}
 	free(requested);
 	json_decref(ids);
@@ -346,7 +357,7 @@ job_balances(struct job_run *r, struct worker *w)
 	if (!store_ok(w, store_balances_mark_referral(w->st, &marked, err, sizeof(err)), err))
 		return;
 	if (!store_ok(w, store_customers_active(w->st, true, &r->ids, &r->nids, err, sizeof(err)),
-	    err))
+		err))
 		return;
 	pool_run(r, (r->nids + BALANCES_BATCH - 1) / BALANCES_BATCH, balances_item);
 }
@@ -387,8 +398,10 @@ resources_query(struct worker *w, const char *cid, json_t *filter)
 			note_error(r, false, "%s: answer without data", what);
 			return false;
 		}
-		if (!store_ok(w, store_resources_apply_page(w->st, r->run_id, cid, w->raw.data,
-		    &items, &events, err, sizeof(err)), err))
+		if (!store_ok(w,
+			store_resources_apply_page(w->st, r->run_id, cid, w->raw.data, &items,
+			    &events, err, sizeof(err)),
+			err))
 			return false;
 		atomic_fetch_add(&r->items, items);
 		atomic_fetch_add(&r->events, events);
@@ -426,9 +439,10 @@ resources_item(struct worker *w, size_t i)
 		json_decref(f);
 		f = NULL;
 	}
-	if (!store_ok(w, store_resources_unseen(w->st, r->run_id, cid,
-	    r->cfg->poll_resources_horizon_days, r->cfg->poll_resources_expired, &unseen, &nunseen,
-	    err, sizeof(err)), err))
+	if (!store_ok(w,
+		store_resources_unseen(w->st, r->run_id, cid, r->cfg->poll_resources_horizon_days,
+		    r->cfg->poll_resources_expired, &unseen, &nunseen, err, sizeof(err)),
+		err))
 		goto out;
 	if (nunseen == 0)
 		goto out;
@@ -447,8 +461,9 @@ resources_item(struct worker *w, size_t i)
 		f = NULL;
 	}
 	doc = json_dumps(ids, JSON_COMPACT);
-	if (store_ok(w, store_resources_mark_gone(w->st, r->run_id, cid, doc, &gone, err,
-	    sizeof(err)), err))
+	if (store_ok(w,
+		store_resources_mark_gone(w->st, r->run_id, cid, doc, &gone, err, sizeof(err)),
+		err))
 		atomic_fetch_add(&r->events, gone);
 out:
 	free(doc);
@@ -467,7 +482,7 @@ job_resources(struct job_run *r, struct worker *w)
 	clock_format_utc_s(now + (int64_t)r->cfg->poll_resources_horizon_days * 86400,
 	    r->horizon_utc, sizeof(r->horizon_utc));
 	if (!store_ok(w, store_customers_active(w->st, false, &r->ids, &r->nids, err, sizeof(err)),
-	    err))
+		err))
 		return;
 	pool_run(r, r->nids, resources_item);
 }
@@ -481,9 +496,12 @@ job_partner(struct job_run *r, struct worker *w)
 	char err[STORE_ERR_LEN];
 	int items = 0;
 
-	if (call(w, HWC_API_PARTNER_BALANCES, "GET", PATH_PARTNER, NULL, &ans, "partner balances") &&
-	    store_ok(w, store_partner_balances_apply(w->st, r->run_id, w->raw.data, &items, err,
-	    sizeof(err)), err))
+	if (call(w, HWC_API_PARTNER_BALANCES, "GET", PATH_PARTNER, NULL, &ans,
+		"partner balances") &&
+	    store_ok(w,
+		store_partner_balances_apply(w->st, r->run_id, w->raw.data, &items, err,
+		    sizeof(err)),
+		err))
 		atomic_fetch_add(&r->items, items);
 	json_decref(ans);
 }
@@ -544,12 +562,12 @@ poll_run_job(const struct config *cfg, struct hwc_client *hw, const char *instan
 		out->status = "ok";
 	{
 		/* A fresh connection: a worker's may be the one that broke. */
-		struct store *st = store_open(cfg->database_url, cfg->connect_timeout,
-		    cfg->statement_timeout);
+		struct store *st =
+		    store_open(cfg->database_url, cfg->connect_timeout, cfg->statement_timeout);
 
-		if (store_poll_run_finish(st, r.run_id, strcmp(out->status, "stopped") == 0 ?
-		    "failed" : out->status, &out->counts, out->detail[0] ? out->detail : NULL, err,
-		    sizeof(err)) != STORE_OK)
+		if (store_poll_run_finish(st, r.run_id,
+			strcmp(out->status, "stopped") == 0 ? "failed" : out->status, &out->counts,
+			out->detail[0] ? out->detail : NULL, err, sizeof(err)) != STORE_OK)
 			log_error("poller: %s: cannot record the end of run %lld: %s",
 			    poll_job_name(job), (long long)r.run_id, err);
 		store_close(st);
@@ -557,10 +575,12 @@ poll_run_job(const struct config *cfg, struct hwc_client *hw, const char *instan
 out:
 	out->seconds = (double)(clock_mono_us() - t0) / 1e6;
 	if (out->counts.calls || strcmp(out->status, "ok") != 0 || job == POLL_PARTNER)
-		log_info("poller: %s %s in %.1f s: %ld calls, %ld retries, %ld throttled, %ld items, "
-		    "%d events, %ld errors%s%s", poll_job_name(job), out->status, out->seconds,
-		    out->counts.calls, out->counts.retries, out->counts.throttled, out->counts.items,
-		    out->events, out->counts.errors, out->detail[0] ? "; first: " : "", out->detail);
+		log_info(
+		    "poller: %s %s in %.1f s: %ld calls, %ld retries, %ld throttled, %ld items, "
+		    "%d events, %ld errors%s%s",
+		    poll_job_name(job), out->status, out->seconds, out->counts.calls,
+		    out->counts.retries, out->counts.throttled, out->counts.items, out->events,
+		    out->counts.errors, out->detail[0] ? "; first: " : "", out->detail);
 	store_free_ids(r.ids, r.nids);
 	pthread_mutex_destroy(&r.mu);
 }
@@ -575,12 +595,12 @@ struct sched_job {
 	bool running;
 	atomic_bool done;
 	atomic_bool stop;
-	int64_t due;		/* monotonic microseconds */
+	int64_t due; /* monotonic microseconds */
 	struct poll_summary sum;
 };
 
 struct poller {
-	struct config *cfg;	/* the poller's own copy: reloads never touch it */
+	struct config *cfg; /* the poller's own copy: reloads never touch it */
 	struct hwc_client *hw;
 	char instance[300];
 	pthread_t th;
@@ -662,7 +682,8 @@ sched_main(void *arg)
 				pthread_join(j->th, NULL);
 				j->running = false;
 				j->due = now + (int64_t)j->interval * 1000000;
-				if (j->job == POLL_CUSTOMERS && strcmp(j->sum.status, "failed") != 0)
+				if (j->job == POLL_CUSTOMERS &&
+				    strcmp(j->sum.status, "failed") != 0)
 					customers_known = true;
 			}
 		}
@@ -674,12 +695,16 @@ sched_main(void *arg)
 					int64_t last = 0;
 
 					sched_become_leader(p, st);
-					customers_known = store_poll_last_finished(st, "customers",
-					    &last, err, sizeof(err)) == STORE_OK && last > 0;
+					customers_known =
+					    store_poll_last_finished(st, "customers", &last, err,
+						sizeof(err)) == STORE_OK &&
+					    last > 0;
 				}
 			} else if (store_ping(st, err, sizeof(err)) != STORE_OK) {
-				/* The lock went with the connection: another instance may lead now. */
-				log_warn("poller: lost the poller lock (%s); stopping the running jobs",
+				/* The lock went with the connection: another instance may lead now.
+				 */
+				log_warn(
+				    "poller: lost the poller lock (%s); stopping the running jobs",
 				    err);
 				leader = false;
 				sched_stop_jobs(p, false);

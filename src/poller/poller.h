@@ -26,11 +26,11 @@ enum poll_job { POLL_CUSTOMERS, POLL_BALANCES, POLL_RESOURCES, POLL_PARTNER, POL
 #define POLL_DETAIL_LEN 640
 
 struct poll_summary {
-	const char *status;		/* "ok", "partial", "failed" or "stopped" */
+	const char *status; /* "ok", "partial", "failed" or "stopped" */
 	struct store_run_counts counts;
 	int events;
 	double seconds;
-	char detail[POLL_DETAIL_LEN];	/* the first error, or "" */
+	char detail[POLL_DETAIL_LEN]; /* the first error, or "" */
 };
 
 const char *poll_job_name(enum poll_job job);
@@ -46,12 +46,11 @@ int poll_job_from_name(const char *name);
 void poll_run_job(const struct config *cfg, struct hwc_client *hw, const char *instance,
     enum poll_job job, int interval, const atomic_bool *stop, struct poll_summary *out);
 
-
 struct poller;
 
 /** Starts the scheduler thread; it polls only while it holds the poller lock. */
 struct poller *poller_start(const struct config *cfg, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /** Stops the jobs at their next wait, joins every thread, releases the lock. */
 void poller_stop(struct poller *p);
 

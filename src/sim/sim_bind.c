@@ -31,8 +31,18 @@ struct bind_opts {
 };
 
 static const char *const tampers[] = {
-	"none", "payload", "signature", "truncate-signature", "sig-alg", "bad-base64", "bad-json",
-	"no-customer", "missing-signature", "duplicate-field", "raw-plus", NULL,
+	"none",
+	"payload",
+	"signature",
+	"truncate-signature",
+	"sig-alg",
+	"bad-base64",
+	"bad-json",
+	"no-customer",
+	"missing-signature",
+	"duplicate-field",
+	"raw-plus",
+	NULL,
 };
 
 static unsigned char *sign(EVP_PKEY *key, const char *msg, size_t *siglen);
@@ -112,7 +122,8 @@ make_body(const struct bind_opts *o, EVP_PKEY *key, long index, char **ctype)
 
 	sig = sign(key, request, &siglen);
 	if (sig == NULL) {
-		fprintf(stderr, "hcwatch-sim bind: signing failed (is --key an RSA private key?)\n");
+		fprintf(stderr,
+		    "hcwatch-sim bind: signing failed (is --key an RSA private key?)\n");
 		exit(1);
 	}
 	if (strcmp(t, "signature") == 0)
@@ -136,13 +147,17 @@ make_body(const struct bind_opts *o, EVP_PKEY *key, long index, char **ctype)
 
 		*ctype = xmalloc(128);
 		snprintf(*ctype, 128, "multipart/form-data; boundary=%s", bd);
-		buf_appendf(&b, "--%s\r\nContent-Disposition: form-data; name=\"bindRequest\"\r\n\r\n%s\r\n",
+		buf_appendf(&b,
+		    "--%s\r\nContent-Disposition: form-data; name=\"bindRequest\"\r\n\r\n%s\r\n",
 		    bd, request);
-		buf_appendf(&b, "--%s\r\nContent-Disposition: form-data; name=\"SigAlg\"\r\n\r\n%s\r\n",
-		    bd, alg);
+		buf_appendf(&b,
+		    "--%s\r\nContent-Disposition: form-data; name=\"SigAlg\"\r\n\r\n%s\r\n", bd,
+		    alg);
 		if (strcmp(t, "missing-signature") != 0)
-			buf_appendf(&b, "--%s\r\nContent-Disposition: form-data; name=\"Signature\"\r\n\r\n"
-			    "%s\r\n", bd, sig_b64);
+			buf_appendf(&b,
+			    "--%s\r\nContent-Disposition: form-data; name=\"Signature\"\r\n\r\n"
+			    "%s\r\n",
+			    bd, sig_b64);
 		buf_appendf(&b, "--%s--\r\n", bd);
 	} else {
 		*ctype = xstrdup("application/x-www-form-urlencoded");
@@ -159,7 +174,7 @@ make_body(const struct bind_opts *o, EVP_PKEY *key, long index, char **ctype)
 		free(enc);
 		if (strcmp(t, "missing-signature") != 0) {
 			enc = strcmp(t, "raw-plus") == 0 ? xstrdup(sig_b64) :
-			    form_urlencode(sig_b64, strlen(sig_b64));
+							   form_urlencode(sig_b64, strlen(sig_b64));
 			buf_appendf(&b, "&Signature=%s", enc);
 			free(enc);
 		}
@@ -185,7 +200,7 @@ post(const struct bind_opts *o, const char *body, const char *ctype)
 	http_response_init(&resp);
 	snprintf(hdr, sizeof(hdr), "Content-Type: %s", ctype);
 	if (!http_client_request(c, "POST", o->url, headers, body, strlen(body), &resp, err,
-	    sizeof(err))) {
+		sizeof(err))) {
 		fprintf(stderr, "hcwatch-sim bind: %s\n", err);
 		goto out;
 	}
@@ -241,7 +256,8 @@ sim_bind(int argc, char **argv)
 		case 'p': o.print = true; break;
 		case 'N': o.count = atol(optarg); break;
 		case 'h':
-			printf("usage: hcwatch-sim bind --key KEY.pem (--url URL | --print [--count N])\n"
+			printf(
+			    "usage: hcwatch-sim bind --key KEY.pem (--url URL | --print [--count N])\n"
 			    "         [--domain-id ID] [--domain-name NAME] [--xaccount-id ID] [--xuser-id ID]\n"
 			    "         [--bind-action N] [--extra JSON] [--encoding form|multipart]\n"
 			    "         [--cacert CA.pem] [--tamper MODE]\n\n"
@@ -251,8 +267,7 @@ sim_bind(int argc, char **argv)
 			    "MODE: none payload signature truncate-signature sig-alg bad-base64 bad-json\n"
 			    "      no-customer missing-signature duplicate-field raw-plus\n");
 			return 0;
-		default:
-			return 2;
+		default: return 2;
 		}
 	}
 	for (int i = 0; tampers[i]; i++)
@@ -260,7 +275,8 @@ sim_bind(int argc, char **argv)
 	if (!known || (strcmp(o.encoding, "form") != 0 && strcmp(o.encoding, "multipart") != 0) ||
 	    o.key == NULL || (!o.print && o.url == NULL) || o.count < 1 ||
 	    (o.print && strcmp(o.encoding, "form") != 0)) {
-		fprintf(stderr, "hcwatch-sim bind: need --key and --url (or --print, form encoding "
+		fprintf(stderr,
+		    "hcwatch-sim bind: need --key and --url (or --print, form encoding "
 		    "only); see --help\n");
 		return 2;
 	}

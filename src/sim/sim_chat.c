@@ -45,33 +45,33 @@
 struct target {
 	char channel[16];
 	char name[128];
-	double sent[WINDOW_MAX];	/* monotonic times of accepted messages, oldest first */
+	double sent[WINDOW_MAX]; /* monotonic times of accepted messages, oldest first */
 	int nsent;
-	double penalty_until;		/* DingTalk's 10 minutes */
+	double penalty_until; /* DingTalk's 10 minutes */
 	/* faults set through /_sim/chat-faults */
-	char fault_mode[16];		/* "", "down" (HTTP 503), "code" (the platform's error) */
+	char fault_mode[16]; /* "", "down" (HTTP 503), "code" (the platform's error) */
 	long fault_code;
-	long fault_count;		/* requests left to fail; -1: until fault_until */
+	long fault_count; /* requests left to fail; -1: until fault_until */
 	double fault_until;
 };
 
 struct sim_chat {
 	struct event_base *base;
-	char *secret;			/* DingTalk and Feishu signing secret */
-	char *webhook_secret;		/* Standard Webhooks key, whsec_… */
+	char *secret;	      /* DingTalk and Feishu signing secret */
+	char *webhook_secret; /* Standard Webhooks key, whsec_… */
 	double dingtalk_penalty;
 	struct target targets[MAX_TARGETS];
 	int ntargets;
-	json_t *messages;		/* accepted, in order */
+	json_t *messages; /* accepted, in order */
 	json_t *rejected;
-	json_t *seen_ids;		/* webhook-id -> count */
+	json_t *seen_ids; /* webhook-id -> count */
 	json_t *mail;
 	long seq;
 	/* SMTP */
 	struct evconnlistener *smtp;
 	char *smtp_user, *smtp_password;
-	SSL_CTX *smtp_tls;		/* STARTTLS offered when set */
-	bool smtp_require_tls;		/* nothing but EHLO, STARTTLS, NOOP, QUIT before it */
+	SSL_CTX *smtp_tls;     /* STARTTLS offered when set */
+	bool smtp_require_tls; /* nothing but EHLO, STARTTLS, NOOP, QUIT before it */
 };
 
 static double
@@ -134,7 +134,8 @@ target(struct sim_chat *c, const char *channel, const char *name)
 	struct target *t;
 
 	for (int i = 0; i < c->ntargets; i++) {
-		if (strcmp(c->targets[i].channel, channel) == 0 && strcmp(c->targets[i].name, name) == 0)
+		if (strcmp(c->targets[i].channel, channel) == 0 &&
+		    strcmp(c->targets[i].name, name) == 0)
 			return &c->targets[i];
 	}
 	if (c->ntargets == MAX_TARGETS)
@@ -214,8 +215,9 @@ reply_json(struct evhttp_request *req, int status, json_t *doc)
 static void
 reject(struct sim_chat *c, struct target *t, const char *code, const char *why)
 {
-	json_array_append_new(c->rejected, json_pack("{s:s, s:s, s:s, s:s, s:f}", "channel",
-	    t->channel, "target", t->name, "code", code, "why", why, "at", wall()));
+	json_array_append_new(c->rejected,
+	    json_pack("{s:s, s:s, s:s, s:s, s:f}", "channel", t->channel, "target", t->name, "code",
+		code, "why", why, "at", wall()));
 }
 
 /* The hcwatch key in a message's footer ("hcw_…"), or "". */
@@ -305,8 +307,8 @@ query_param(struct evhttp_request *req, const char *name, struct buf *out)
  * (field names code_field and msg_field); true if one was.
  */
 static bool
-injected(struct sim_chat *c, struct target *t, struct evhttp_request *req,
-    const char *code_field, const char *msg_field)
+injected(struct sim_chat *c, struct target *t, struct evhttp_request *req, const char *code_field,
+    const char *msg_field)
 {
 	const char *f = fault(t);
 
@@ -315,8 +317,9 @@ injected(struct sim_chat *c, struct target *t, struct evhttp_request *req,
 	if (strcmp(f, "down") == 0)
 		reply(req, 503, "text/html", "Service Unavailable");
 	else
-		reply_json(req, 200, json_pack("{s:I, s:s}", code_field, (json_int_t)t->fault_code,
-		    msg_field, "injected by hcwatch-sim"));
+		reply_json(req, 200,
+		    json_pack("{s:I, s:s}", code_field, (json_int_t)t->fault_code, msg_field,
+			"injected by hcwatch-sim"));
 	reject(c, t, f, "fault");
 	return true;
 }
@@ -333,8 +336,8 @@ h_wecom(struct sim_chat *c, struct evhttp_request *req, const char *body, size_t
 	buf_init(&key);
 	if (!query_param(req, "key", &key) || key.len == 0) {
 		buf_cleanup(&key);
-		reply_json(req, 200, json_pack("{s:i, s:s}", "errcode", 93000, "errmsg",
-		    "invalid webhook url"));
+		reply_json(req, 200,
+		    json_pack("{s:i, s:s}", "errcode", 93000, "errmsg", "invalid webhook url"));
 		return;
 	}
 	t = target(c, "wecom", key.data);
@@ -343,22 +346,23 @@ h_wecom(struct sim_chat *c, struct evhttp_request *req, const char *body, size_t
 		return;
 	if (strncmp(t->name, "removed", 7) == 0) {
 		reject(c, t, "93000", "removed robot");
-		reply_json(req, 200, json_pack("{s:i, s:s}", "errcode", 93000, "errmsg",
-		    "invalid webhook url, hint: [sim]"));
+		reply_json(req, 200,
+		    json_pack("{s:i, s:s}", "errcode", 93000, "errmsg",
+			"invalid webhook url, hint: [sim]"));
 		return;
 	}
 	if (in_window(t, 60) >= 20) {
 		reject(c, t, "45009", "over 20 a minute");
-		reply_json(req, 200, json_pack("{s:i, s:s}", "errcode", 45009, "errmsg",
-		    "api freq out of limit"));
+		reply_json(req, 200,
+		    json_pack("{s:i, s:s}", "errcode", 45009, "errmsg", "api freq out of limit"));
 		return;
 	}
 	in = json_loadb(body, len, 0, NULL);
 	type = json_string_value(json_object_get(in, "msgtype"));
 	if (type == NULL || (strcmp(type, "markdown") != 0 && strcmp(type, "text") != 0)) {
 		reject(c, t, "40008", "message type");
-		reply_json(req, 200, json_pack("{s:i, s:s}", "errcode", 40008, "errmsg",
-		    "invalid message type"));
+		reply_json(req, 200,
+		    json_pack("{s:i, s:s}", "errcode", 40008, "errmsg", "invalid message type"));
 		json_decref(in);
 		return;
 	}
@@ -366,8 +370,8 @@ h_wecom(struct sim_chat *c, struct evhttp_request *req, const char *body, size_t
 	limit = strcmp(type, "markdown") == 0 ? 4096 : 2048;
 	if (!json_is_string(content) || json_string_length(content) == 0) {
 		reject(c, t, "44004", "empty content");
-		reply_json(req, 200, json_pack("{s:i, s:s}", "errcode", 44004, "errmsg",
-		    "empty content"));
+		reply_json(req, 200,
+		    json_pack("{s:i, s:s}", "errcode", 44004, "errmsg", "empty content"));
 	} else if (json_string_length(content) > limit) {
 		char msg[96];
 
@@ -397,8 +401,8 @@ h_dingtalk(struct sim_chat *c, struct evhttp_request *req, const char *body, siz
 	buf_init(&ts);
 	buf_init(&sign);
 	if (!query_param(req, "access_token", &token) || token.len == 0) {
-		reply_json(req, 200, json_pack("{s:i, s:s}", "errcode", 300001, "errmsg",
-		    "token is not exist"));
+		reply_json(req, 200,
+		    json_pack("{s:i, s:s}", "errcode", 300001, "errmsg", "token is not exist"));
 		goto out;
 	}
 	t = target(c, "dingtalk", token.data);
@@ -407,18 +411,19 @@ h_dingtalk(struct sim_chat *c, struct evhttp_request *req, const char *body, siz
 	/* sign = urlencode(base64(HMAC-SHA256(secret, timestamp "\n" secret))), within an hour. */
 	if (!query_param(req, "timestamp", &ts) || !query_param(req, "sign", &sign)) {
 		reject(c, t, "310000", "no sign");
-		reply_json(req, 200, json_pack("{s:i, s:s}", "errcode", 310000, "errmsg",
-		    "sign not match, more: [no timestamp or sign]"));
+		reply_json(req, 200,
+		    json_pack("{s:i, s:s}", "errcode", 310000, "errmsg",
+			"sign not match, more: [no timestamp or sign]"));
 		goto out;
 	}
 	stamp = strtod(ts.data, NULL) / 1000.0;
 	sts = joined(ts.data, c->secret);
-	if (!hmac_b64(c->secret, strlen(c->secret), sts, strlen(sts), expect,
-	    sizeof(expect)) || !same(expect, sign.data) || stamp < wall() - 3600 ||
-	    stamp > wall() + 3600) {
+	if (!hmac_b64(c->secret, strlen(c->secret), sts, strlen(sts), expect, sizeof(expect)) ||
+	    !same(expect, sign.data) || stamp < wall() - 3600 || stamp > wall() + 3600) {
 		reject(c, t, "310000", "sign not match");
-		reply_json(req, 200, json_pack("{s:i, s:s}", "errcode", 310000, "errmsg",
-		    "sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]"));
+		reply_json(req, 200,
+		    json_pack("{s:i, s:s}", "errcode", 310000, "errmsg",
+			"sign not match, more: [https://ding-doc.dingtalk.com/doc#/serverapi2/qf2nxq]"));
 		goto out;
 	}
 	if (mono() < t->penalty_until || in_window(t, 60) >= 20) {
@@ -426,14 +431,16 @@ h_dingtalk(struct sim_chat *c, struct evhttp_request *req, const char *body, siz
 		if (mono() >= t->penalty_until)
 			t->penalty_until = mono() + c->dingtalk_penalty;
 		reject(c, t, "130101", "send too fast");
-		reply_json(req, 200, json_pack("{s:i, s:s}", "errcode", 130101, "errmsg",
-		    "send too fast, exceed 20 times per minute"));
+		reply_json(req, 200,
+		    json_pack("{s:i, s:s}", "errcode", 130101, "errmsg",
+			"send too fast, exceed 20 times per minute"));
 		goto out;
 	}
 	if (len > 20000) {
 		reject(c, t, "460101", "message too long");
-		reply_json(req, 200, json_pack("{s:i, s:s}", "errcode", 460101, "errmsg",
-		    "message too long, exceed 20000 bytes"));
+		reply_json(req, 200,
+		    json_pack("{s:i, s:s}", "errcode", 460101, "errmsg",
+			"message too long, exceed 20000 bytes"));
 		goto out;
 	}
 	in = json_loadb(body, len, 0, NULL);
@@ -442,15 +449,19 @@ h_dingtalk(struct sim_chat *c, struct evhttp_request *req, const char *body, siz
 	    !json_is_string(json_object_get(json_object_get(in, "markdown"), "title")) ||
 	    !json_is_string(json_object_get(json_object_get(in, "markdown"), "text"))) {
 		reject(c, t, "40035", "bad markdown");
-		reply_json(req, 200, json_pack("{s:i, s:s}", "errcode", 40035, "errmsg",
-		    "缺少参数 markdown.title or markdown.text"));
+		reply_json(req, 200,
+		    json_pack("{s:i, s:s}", "errcode", 40035, "errmsg",
+			"缺少参数 markdown.title or markdown.text"));
 		goto out;
 	}
 	note_sent(t);
-	record(c, t, NULL, json_string_value(json_object_get(json_object_get(in, "markdown"),
-	    "title")), json_string_value(json_object_get(json_object_get(in, "markdown"), "text")),
-	    len, json_pack("{s:O}", "at_mobiles", json_object_get(json_object_get(in, "at"),
-	    "atMobiles") ? json_object_get(json_object_get(in, "at"), "atMobiles") : json_null()));
+	record(c, t, NULL,
+	    json_string_value(json_object_get(json_object_get(in, "markdown"), "title")),
+	    json_string_value(json_object_get(json_object_get(in, "markdown"), "text")), len,
+	    json_pack("{s:O}", "at_mobiles",
+		json_object_get(json_object_get(in, "at"), "atMobiles") ?
+		    json_object_get(json_object_get(in, "at"), "atMobiles") :
+		    json_null()));
 	reply_json(req, 200, json_pack("{s:i, s:s}", "errcode", 0, "errmsg", "ok"));
 out:
 	free(sts);
@@ -487,14 +498,17 @@ h_feishu(struct sim_chat *c, struct evhttp_request *req, const char *token, cons
 	if (key == NULL || !hmac_b64(key, strlen(key), "", 0, expect, sizeof(expect)) ||
 	    !same(expect, sign) || stamp < wall() - 3600 || stamp > wall() + 3600) {
 		reject(c, t, "19021", "sign");
-		reply_json(req, 200, json_pack("{s:i, s:s, s:{}}", "code", 19021, "msg",
-		    "sign match fail or timestamp is not within one hour from current time", "data"));
+		reply_json(req, 200,
+		    json_pack("{s:i, s:s, s:{}}", "code", 19021, "msg",
+			"sign match fail or timestamp is not within one hour from current time",
+			"data"));
 		goto out;
 	}
 	if (in_window(t, 1) >= 5 || in_window(t, 60) >= 100) {
 		reject(c, t, "11232", "frequency limited");
-		reply_json(req, 200, json_pack("{s:i, s:s, s:{}}", "code", 11232, "msg",
-		    "frequency limited psm[lark.oapi.app_platform_runtime]appID[1]", "data"));
+		reply_json(req, 200,
+		    json_pack("{s:i, s:s, s:{}}", "code", 11232, "msg",
+			"frequency limited psm[lark.oapi.app_platform_runtime]appID[1]", "data"));
 		goto out;
 	}
 	text = json_string_value(json_object_get(json_object_get(in, "content"), "text"));
@@ -577,13 +591,15 @@ h_webhook(struct sim_chat *c, struct evhttp_request *req, const char *name, cons
 	json_int_t dup;
 
 	if ((f = fault(t)) != NULL) {
-		reply(req, strcmp(f, "down") == 0 ? 503 : (int)t->fault_code, "text/plain", "fault");
+		reply(req, strcmp(f, "down") == 0 ? 503 : (int)t->fault_code, "text/plain",
+		    "fault");
 		reject(c, t, f, "fault");
 		return;
 	}
 	if (id == NULL || ts == NULL || sig == NULL) {
 		reject(c, t, "400", "missing webhook headers");
-		reply(req, 400, "text/plain", "missing webhook-id, webhook-timestamp or webhook-signature");
+		reply(req, 400, "text/plain",
+		    "missing webhook-id, webhook-timestamp or webhook-signature");
 		return;
 	}
 	if (strtod(ts, NULL) - wall() > 300 || wall() - strtod(ts, NULL) > 300) {
@@ -633,7 +649,7 @@ h_webhook(struct sim_chat *c, struct evhttp_request *req, const char *name, cons
 	record(c, t, id, json_string_value(json_object_get(in, "title")),
 	    json_string_value(json_object_get(in, "text")), len,
 	    json_pack("{s:b, s:O}", "duplicate", dup > 0, "items",
-	    json_object_get(in, "items") ? json_object_get(in, "items") : json_null()));
+		json_object_get(in, "items") ? json_object_get(in, "items") : json_null()));
 	json_decref(in);
 	reply(req, 200, "text/plain", "ok");
 }
@@ -650,13 +666,17 @@ h_messages(struct sim_chat *c, struct evhttp_request *req)
 	(void)query_param(req, "channel", &ch);
 	(void)query_param(req, "target", &tg);
 	json_array_foreach(c->messages, i, m) {
-		if ((ch.len == 0 || strcmp(ch.data, json_string_value(json_object_get(m, "channel"))) == 0) &&
-		    (tg.len == 0 || strcmp(tg.data, json_string_value(json_object_get(m, "target"))) == 0))
+		if ((ch.len == 0 ||
+			strcmp(ch.data, json_string_value(json_object_get(m, "channel"))) == 0) &&
+		    (tg.len == 0 ||
+			strcmp(tg.data, json_string_value(json_object_get(m, "target"))) == 0))
 			json_array_append(out, m);
 	}
 	json_array_foreach(c->rejected, i, m) {
-		if ((ch.len == 0 || strcmp(ch.data, json_string_value(json_object_get(m, "channel"))) == 0) &&
-		    (tg.len == 0 || strcmp(tg.data, json_string_value(json_object_get(m, "target"))) == 0))
+		if ((ch.len == 0 ||
+			strcmp(ch.data, json_string_value(json_object_get(m, "channel"))) == 0) &&
+		    (tg.len == 0 ||
+			strcmp(tg.data, json_string_value(json_object_get(m, "target"))) == 0))
 			json_array_append(rej, m);
 	}
 	buf_cleanup(&ch);
@@ -664,7 +684,8 @@ h_messages(struct sim_chat *c, struct evhttp_request *req)
 	reply_json(req, 200, json_pack("{s:o, s:o}", "messages", out, "rejected", rej));
 }
 
-/* {"channel": "wecom", "target": KEY, "mode": "down"|"code", "code": N, "count": N | "seconds": S} */
+/* {"channel": "wecom", "target": KEY, "mode": "down"|"code", "code": N, "count": N | "seconds": S}
+ */
 static void
 h_faults(struct sim_chat *c, struct evhttp_request *req, const char *body, size_t len)
 {
@@ -676,8 +697,10 @@ h_faults(struct sim_chat *c, struct evhttp_request *req, const char *body, size_
 
 	if (ch == NULL || tg == NULL || mode == NULL ||
 	    (strcmp(mode, "down") != 0 && strcmp(mode, "code") != 0 && strcmp(mode, "none") != 0)) {
-		reply_json(req, 400, json_pack("{s:s}", "error", "expected channel, target and mode "
-		    "(down, code or none)"));
+		reply_json(req, 400,
+		    json_pack("{s:s}", "error",
+			"expected channel, target and mode "
+			"(down, code or none)"));
 		json_decref(in);
 		return;
 	}
@@ -695,8 +718,8 @@ h_faults(struct sim_chat *c, struct evhttp_request *req, const char *body, size_
 }
 
 bool
-sim_chat_handle(struct sim_chat *c, struct evhttp_request *req, const char *path,
-    const char *body, size_t len)
+sim_chat_handle(struct sim_chat *c, struct evhttp_request *req, const char *path, const char *body,
+    size_t len)
 {
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 
@@ -720,7 +743,8 @@ sim_chat_handle(struct sim_chat *c, struct evhttp_request *req, const char *path
 	} else if (strncmp(path, "/feishu/open-apis/bot/v2/hook/", 30) == 0 && path[30] &&
 	    cmd == EVHTTP_REQ_POST) {
 		h_feishu(c, req, path + 30, body, len);
-	} else if (strncmp(path, "/slack/services/", 16) == 0 && path[16] && cmd == EVHTTP_REQ_POST) {
+	} else if (strncmp(path, "/slack/services/", 16) == 0 && path[16] &&
+	    cmd == EVHTTP_REQ_POST) {
 		h_slack(c, req, path + 16, body, len);
 	} else if (strncmp(path, "/webhook/", 9) == 0 && path[9] && cmd == EVHTTP_REQ_POST) {
 		h_webhook(c, req, path + 9, body, len);
@@ -736,8 +760,8 @@ struct smtp_conn {
 	struct sim_chat *chat;
 	struct bufferevent *bev;
 	bool ehlo, authed, in_data, tls;
-	bool broken;		/* STARTTLS could not start: closed after this read */
-	int auth_step;		/* AUTH LOGIN: 1 waiting for the user, 2 for the password */
+	bool broken;   /* STARTTLS could not start: closed after this read */
+	int auth_step; /* AUTH LOGIN: 1 waiting for the user, 2 for the password */
 	char user[128];
 	char *from;
 	json_t *rcpt;
@@ -803,8 +827,9 @@ smtp_auth_plain(struct smtp_conn *s, const char *arg)
 		const char *pass = memchr(user + 1, 0, n - (size_t)(user + 1 - (char *)dec));
 
 		s->authed = pass && smtp_check(s, user + 1, pass + 1);
-		smtp_say(s, s->authed ? "235 2.7.0 Authentication successful" :
-		    "535 5.7.8 Authentication credentials invalid");
+		smtp_say(s,
+		    s->authed ? "235 2.7.0 Authentication successful" :
+				"535 5.7.8 Authentication credentials invalid");
 	} else {
 		smtp_say(s, "501 5.5.2 Cannot decode AUTH PLAIN");
 	}
@@ -839,7 +864,7 @@ smtp_starttls(struct smtp_conn *s)
 	    evbuffer_get_length(bufferevent_get_input(s->bev)));
 	if ((ssl = SSL_new(c->smtp_tls)) == NULL ||
 	    (tls = bufferevent_openssl_filter_new(c->base, s->bev, ssl, BUFFEREVENT_SSL_ACCEPTING,
-	    BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		 BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		if (ssl && tls == NULL)
 			SSL_free(ssl);
 		s->broken = true;
@@ -869,14 +894,16 @@ smtp_line(struct smtp_conn *s, char *line)
 			if (f) {
 				char msg[64];
 
-				snprintf(msg, sizeof(msg), "%ld injected by hcwatch-sim", t->fault_code ?
-				    t->fault_code : 451);
+				snprintf(msg, sizeof(msg), "%ld injected by hcwatch-sim",
+				    t->fault_code ? t->fault_code : 451);
 				reject(c, t, msg, "fault");
 				smtp_say(s, msg);
 			} else {
-				json_array_append_new(c->mail, json_pack("{s:s, s:o, s:s, s:f, s:b}", "from",
-				    s->from, "rcpt", json_copy(s->rcpt), "data", s->data.data ? s->data.data : "",
-				    "at", wall(), "tls", s->tls));
+				json_array_append_new(c->mail,
+				    json_pack("{s:s, s:o, s:s, s:f, s:b}", "from", s->from, "rcpt",
+					json_copy(s->rcpt), "data",
+					s->data.data ? s->data.data : "", "at", wall(), "tls",
+					s->tls));
 				smtp_say(s, "250 2.0.0 Ok: queued");
 			}
 			smtp_reset(s);
@@ -908,8 +935,9 @@ smtp_line(struct smtp_conn *s, char *line)
 		} else {
 			s->auth_step = 0;
 			s->authed = smtp_check(s, s->user, (char *)dec);
-			smtp_say(s, s->authed ? "235 2.7.0 Authentication successful" :
-			    "535 5.7.8 Authentication credentials invalid");
+			smtp_say(s,
+			    s->authed ? "235 2.7.0 Authentication successful" :
+					"535 5.7.8 Authentication credentials invalid");
 		}
 		free(dec);
 		return;
@@ -921,7 +949,8 @@ smtp_line(struct smtp_conn *s, char *line)
 		if (c->smtp_tls && !s->tls)
 			smtp_say(s, "250-STARTTLS");
 		/* As a server that requires TLS does, AUTH only once it is on. */
-		smtp_say(s, c->smtp_require_tls && !s->tls ? "250 SIZE 10485760" : "250-SIZE 10485760");
+		smtp_say(s,
+		    c->smtp_require_tls && !s->tls ? "250 SIZE 10485760" : "250-SIZE 10485760");
 		if (!c->smtp_require_tls || s->tls)
 			smtp_say(s, "250 AUTH PLAIN LOGIN");
 	} else if (strncasecmp(line, "STARTTLS", 8) == 0) {
@@ -937,7 +966,7 @@ smtp_line(struct smtp_conn *s, char *line)
 		if (*arg) {
 			smtp_auth_plain(s, arg);
 		} else {
-			s->auth_step = 3;	/* the response comes on the next line */
+			s->auth_step = 3; /* the response comes on the next line */
 			smtp_say(s, "334 ");
 		}
 	} else if (strncasecmp(line, "AUTH LOGIN", 10) == 0) {
@@ -1026,8 +1055,7 @@ smtp_event(struct bufferevent *bev, short what, void *arg)
 }
 
 static void
-smtp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
-    void *arg)
+smtp_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
 	struct sim_chat *c = arg;
 	struct smtp_conn *s = xcalloc(1, sizeof(*s));

@@ -106,7 +106,7 @@ key_cert_base64(const char *path)
 	    X509_gmtime_adj(X509_getm_notBefore(x), 0) &&
 	    X509_gmtime_adj(X509_getm_notAfter(x), 3650L * 86400) && X509_set_pubkey(x, pk) &&
 	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-	    (const unsigned char *)"hcwatch-sim demo key (not Huawei)", -1, -1, 0) &&
+		(const unsigned char *)"hcwatch-sim demo key (not Huawei)", -1, -1, 0) &&
 	    X509_set_issuer_name(x, name) && X509_sign(x, pk, EVP_sha256()) > 0)
 		b64 = x509_base64(x);
 	else
@@ -139,14 +139,14 @@ sim_metadata(int argc, char **argv)
 		case 'e': enc = optarg; break;
 		case 'o': outpath = optarg; break;
 		case 'h':
-			printf("usage: hcwatch-sim metadata --cert CERT.pem | --key KEY.pem "
+			printf(
+			    "usage: hcwatch-sim metadata --cert CERT.pem | --key KEY.pem "
 			    "[--encryption-cert CERT.pem] [--out FILE]\n\n"
 			    "  --cert CERT.pem  the signing certificate to publish\n"
 			    "  --key KEY.pem    or a signing key, made when the file does not exist yet,\n"
 			    "                   published with a self-signed certificate\n");
 			return 0;
-		default:
-			return 2;
+		default: return 2;
 		}
 	}
 	if ((cert == NULL) == (key == NULL)) {
@@ -170,13 +170,15 @@ sim_metadata(int argc, char **argv)
 	    "    <md:KeyDescriptor use=\"signing\">\n"
 	    "      <ds:KeyInfo><ds:X509Data><ds:X509Certificate>%s</ds:X509Certificate>"
 	    "</ds:X509Data></ds:KeyInfo>\n"
-	    "    </md:KeyDescriptor>\n", sign_b64);
+	    "    </md:KeyDescriptor>\n",
+	    sign_b64);
 	if (enc_b64)
 		fprintf(out,
 		    "    <md:KeyDescriptor use=\"encryption\">\n"
 		    "      <ds:KeyInfo><ds:X509Data><ds:X509Certificate>%s</ds:X509Certificate>"
 		    "</ds:X509Data></ds:KeyInfo>\n"
-		    "    </md:KeyDescriptor>\n", enc_b64);
+		    "    </md:KeyDescriptor>\n",
+		    enc_b64);
 	fprintf(out,
 	    "    <md:AssertionConsumerService Binding=\"urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST\" "
 	    "Location=\"https://auth.example.invalid/authui/saml/SAMLAssertionConsumer\" index=\"0\"/>\n"

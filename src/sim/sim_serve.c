@@ -37,14 +37,28 @@
 #define MAX_BODY (1 << 20)
 
 enum api {
-	API_CUSTOMERS, API_BALANCES, API_RESOURCES, API_PARTNER, API_IAM,
-	API_CHECK_IDENTITY, API_SEND_CODE, API_CREATE_CUSTOMER, API_OWN_BALANCE, API_COUNT
+	API_CUSTOMERS,
+	API_BALANCES,
+	API_RESOURCES,
+	API_PARTNER,
+	API_IAM,
+	API_CHECK_IDENTITY,
+	API_SEND_CODE,
+	API_CREATE_CUSTOMER,
+	API_OWN_BALANCE,
+	API_COUNT
 };
 
 static const char *const api_names[API_COUNT] = {
-	"ListSubCustomers", "ListCustomersBalancesDetail", "ListPayPerUseCustomerResources",
-	"ListPartnerBalances", "KeystoneCreateUserTokenByPassword", "CheckUserIdentity",
-	"SendVerificationMessageCode", "CreateSubCustomer", "ShowCustomerAccountBalances",
+	"ListSubCustomers",
+	"ListCustomersBalancesDetail",
+	"ListPayPerUseCustomerResources",
+	"ListPartnerBalances",
+	"KeystoneCreateUserTokenByPassword",
+	"CheckUserIdentity",
+	"SendVerificationMessageCode",
+	"CreateSubCustomer",
+	"ShowCustomerAccountBalances",
 };
 
 /* The calls one caller made to one API in the last second, oldest at head. */
@@ -57,24 +71,24 @@ struct bucket {
 struct faults {
 	double rate_5xx, rate_error200, rate_malformed, rate_huge;
 	int latency_ms;
-	long huge_bytes;	/* size of a "huge" answer */
+	long huge_bytes; /* size of a "huge" answer */
 };
 
 struct sim {
 	struct event_base *base;
-	json_t *data;		/* {"customers":[...], "partner_balances":[...]} */
-	json_t *index;		/* customer_id -> position in data.customers */
+	json_t *data;  /* {"customers":[...], "partner_balances":[...]} */
+	json_t *index; /* customer_id -> position in data.customers */
 	const char *ak, *sk, *iam_user, *iam_password, *iam_domain;
-	bool apig_shape;	/* older "APIG." error shape instead of "APIGW." */
+	bool apig_shape; /* older "APIG." error shape instead of "APIGW." */
 	int rate;
 	int token_ttl;
-	json_t *tokens;		/* token -> {"user":..., "domain":..., "expires":mono seconds} */
-	json_t *codes;		/* mobile -> verification code sent */
+	json_t *tokens; /* token -> {"user":..., "domain":..., "expires":mono seconds} */
+	json_t *codes;	/* mobile -> verification code sent */
 	struct bucket *buckets;
 	size_t nbuckets;
 	struct faults faults;
 	uint64_t rng;
-	struct sim_chat *chat;	/* the chat robots, webhook receiver and SMTP server */
+	struct sim_chat *chat; /* the chat robots, webhook receiver and SMTP server */
 	/* counters for /_sim/stats */
 	long calls[API_COUNT], throttled, auth_failures, faults_injected, bad_requests, total;
 };
@@ -83,7 +97,7 @@ struct reply {
 	struct evhttp_request *req;
 	int status;
 	char *body;
-	char *token;		/* X-Subject-Token, for IAM */
+	char *token; /* X-Subject-Token, for IAM */
 };
 
 static uint64_t rng_next(uint64_t *s);
@@ -100,8 +114,7 @@ static bool valid_account_name(const char *n);
 static json_t *generate(int ncust, int per, uint64_t seed);
 static void send_reply(struct sim *s, struct evhttp_request *req, int status, json_t *body,
     const char *token);
-static void reply_now(struct evhttp_request *req, int status, const char *text,
-    const char *token);
+static void reply_now(struct evhttp_request *req, int status, const char *text, const char *token);
 static void send_raw(struct sim *s, struct evhttp_request *req, int status, const char *text,
     const char *token);
 static void on_delayed(evutil_socket_t fd, short what, void *arg);
@@ -167,8 +180,9 @@ find_customer(struct sim *s, const char *id)
 {
 	json_t *pos = id ? json_object_get(s->index, id) : NULL;
 
-	return pos ? json_array_get(json_object_get(s->data, "customers"),
-	    (size_t)json_integer_value(pos)) : NULL;
+	return pos ?
+	    json_array_get(json_object_get(s->data, "customers"), (size_t)json_integer_value(pos)) :
+	    NULL;
 }
 
 /*
@@ -181,13 +195,17 @@ static json_t *
 generate(int ncust, int per, uint64_t seed)
 {
 	static const char *const services[][4] = {
-		{ "hws.service.type.ec2", "弹性云服务器", "hws.resource.type.vm", "s6.large.2.linux" },
+		{ "hws.service.type.ec2", "弹性云服务器", "hws.resource.type.vm",
+		    "s6.large.2.linux" },
 		{ "hws.service.type.ebs", "云硬盘", "hws.resource.type.volume", "SSD" },
 		{ "hws.service.type.obs", "对象存储服务", "hws.resource.type.obs", "obs.standard" },
-		{ "hws.service.type.rds", "云数据库", "hws.resource.type.rds.vm", "rds.mysql.c6.large.2" },
-		{ "hws.service.type.vpc", "虚拟私有云", "hws.resource.type.bandwidth", "bandwidth.bgp" },
+		{ "hws.service.type.rds", "云数据库", "hws.resource.type.rds.vm",
+		    "rds.mysql.c6.large.2" },
+		{ "hws.service.type.vpc", "虚拟私有云", "hws.resource.type.bandwidth",
+		    "bandwidth.bgp" },
 	};
-	static const char *const regions[] = { "cn-north-4", "cn-east-3", "cn-south-1", "ap-southeast-1" };
+	static const char *const regions[] = { "cn-north-4", "cn-east-3", "cn-south-1",
+		"ap-southeast-1" };
 	json_t *custs = json_array();
 	int64_t now = clock_wall_us() / 1000000;
 	uint64_t r = seed;
@@ -206,9 +224,10 @@ generate(int ncust, int per, uint64_t seed)
 		c = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:[],s:s,s:s,s:s,s:s}",
 		    "customer_id", id, "account_name", name, "customer", real, "associated_on", at,
 		    "association_type", referral ? "1" : "2", "label", i % 3 ? "" : "key-account",
-		    "telephone", "", "country_code", "0086", "customer_type", 1,
-		    "is_frozen", rng_unit(&r) < 0.08 ? 1 : 0, "account_managers", "xaccount_id", xid,
-		    "xaccount_type", "partner_platform", "customer_level", "V2", "verified_status", "2");
+		    "telephone", "", "country_code", "0086", "customer_type", 1, "is_frozen",
+		    rng_unit(&r) < 0.08 ? 1 : 0, "account_managers", "xaccount_id", xid,
+		    "xaccount_type", "partner_platform", "customer_level", "V2", "verified_status",
+		    "2");
 		if (!referral) {
 			bool debt = rng_unit(&r) < 0.15;
 			long cents = debt ? 0 : (long)(rng_unit(&r) * 5000000);
@@ -218,18 +237,20 @@ generate(int ncust, int per, uint64_t seed)
 			snprintf(amount, sizeof(amount), "%ld.%02ld", cents / 100, cents % 100);
 			snprintf(debt_amount, sizeof(debt_amount), "%ld.%02ld", debt_cents / 100,
 			    debt_cents % 100);
-			json_object_set_new(c, "balance", json_pack("{s:f,s:f,s:s,s:i}", "amount",
-			    atof(amount), "debt_amount", atof(debt_amount), "currency", "CNY",
-			    "measure_id", 1));
+			json_object_set_new(c, "balance",
+			    json_pack("{s:f,s:f,s:s,s:i}", "amount", atof(amount), "debt_amount",
+				atof(debt_amount), "currency", "CNY", "measure_id", 1));
 		}
 		for (int k = 0; k < per; k++) {
 			const char *const *svc = services[rng_next(&r) % 5];
 			double u = rng_unit(&r);
 			int status = u < 0.85 ? 2 : u < 0.93 ? 5 : 4;
-			int64_t expire = status == 2 ? now + 3600 + (int64_t)(rng_unit(&r) * 90 * 86400) :
+			int64_t expire = status == 2 ?
+			    now + 3600 + (int64_t)(rng_unit(&r) * 90 * 86400) :
 			    now - 86400 - (int64_t)(rng_unit(&r) * 20 * 86400);
 			int policy = rng_unit(&r) < 0.33 ? 3 : (int)(rng_next(&r) % 2);
-			char rid[48], iid[40], rname[48], exp[CLOCK_UTC_S_LEN], eff[CLOCK_UTC_S_LEN];
+			char rid[48], iid[40], rname[48], exp[CLOCK_UTC_S_LEN],
+			    eff[CLOCK_UTC_S_LEN];
 
 			snprintf(rid, sizeof(rid), "%08llx-%04llx-%04llx-%012llx",
 			    (unsigned long long)(rng_next(&r) & 0xffffffffULL),
@@ -240,27 +261,30 @@ generate(int ncust, int per, uint64_t seed)
 			snprintf(rname, sizeof(rname), "%s-%d", name, k);
 			clock_format_utc_s(expire, exp, sizeof(exp));
 			clock_format_utc_s(expire - 365 * 86400, eff, sizeof(eff));
-			json_array_append_new(res, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,"
-			    "s:s,s:s,s:i,s:i,s:s,s:s,s:i,s:s,s:f,s:i,s:s,s:{s:s,s:s}}",
-			    "id", iid, "resource_id", rid, "resource_name", rname,
-			    "region_code", regions[rng_next(&r) % 4], "service_type_code", svc[0],
-			    "service_type_name", svc[1], "resource_type_code", svc[2],
-			    "resource_type_name", svc[1], "resource_spec_code", svc[3],
-			    "project_id", "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "product_id", "OFFI000000000001",
-			    "parent_resource_id", "", "is_main_resource", 1, "status", status,
-			    "effective_time", eff, "expire_time", exp, "expire_policy", policy,
-			    "product_spec_desc", svc[3], "spec_size", 0.0, "spec_size_measure_id", 0,
-			    "update_time", eff, "enterprise_project", "id", "0", "name", "default"));
+			json_array_append_new(res,
+			    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,"
+				      "s:s,s:s,s:i,s:i,s:s,s:s,s:i,s:s,s:f,s:i,s:s,s:{s:s,s:s}}",
+				"id", iid, "resource_id", rid, "resource_name", rname,
+				"region_code", regions[rng_next(&r) % 4], "service_type_code",
+				svc[0], "service_type_name", svc[1], "resource_type_code", svc[2],
+				"resource_type_name", svc[1], "resource_spec_code", svc[3],
+				"project_id", "0a1b2c3d4e5f60718293a4b5c6d7e8f9", "product_id",
+				"OFFI000000000001", "parent_resource_id", "", "is_main_resource", 1,
+				"status", status, "effective_time", eff, "expire_time", exp,
+				"expire_policy", policy, "product_spec_desc", svc[3], "spec_size",
+				0.0, "spec_size_measure_id", 0, "update_time", eff,
+				"enterprise_project", "id", "0", "name", "default"));
 		}
 		json_object_set_new(c, "resources", res);
 		json_array_append_new(custs, c);
 	}
-	return json_pack("{s:o,s:[{s:s,s:i,s:f,s:s,s:f,s:f,s:i,s:s},{s:s,s:i,s:f,s:s,s:f,s:f,s:i,s:s}]}",
-	    "customers", custs, "partner_balances",
-	    "account_id", "partner-balance-1", "account_type", 1, "amount", 1250000.5, "currency",
-	    "CNY", "designated_amount", 0.0, "credit_amount", 0.0, "measure_id", 1, "memo", "",
-	    "account_id", "partner-credit-1", "account_type", 2, "amount", 300000.0, "currency",
-	    "CNY", "designated_amount", 0.0, "credit_amount", 500000.0, "measure_id", 1, "memo", "");
+	return json_pack(
+	    "{s:o,s:[{s:s,s:i,s:f,s:s,s:f,s:f,s:i,s:s},{s:s,s:i,s:f,s:s,s:f,s:f,s:i,s:s}]}",
+	    "customers", custs, "partner_balances", "account_id", "partner-balance-1",
+	    "account_type", 1, "amount", 1250000.5, "currency", "CNY", "designated_amount", 0.0,
+	    "credit_amount", 0.0, "measure_id", 1, "memo", "", "account_id", "partner-credit-1",
+	    "account_type", 2, "amount", 300000.0, "currency", "CNY", "designated_amount", 0.0,
+	    "credit_amount", 500000.0, "measure_id", 1, "memo", "");
 }
 
 static void
@@ -273,14 +297,16 @@ reply_now(struct evhttp_request *req, int status, const char *text, const char *
 	if (token)
 		evhttp_add_header(evhttp_request_get_output_headers(req), "X-Subject-Token", token);
 	evbuffer_add(out, text, strlen(text));
-	evhttp_send_reply(req, status, status == 200 ? "OK" : status == 201 ? "Created" : "Error",
+	evhttp_send_reply(req, status,
+	    status == 200     ? "OK" :
+		status == 201 ? "Created" :
+				"Error",
 	    out);
 	evbuffer_free(out);
 }
 
 static void
-send_raw(struct sim *s, struct evhttp_request *req, int status, const char *text,
-    const char *token)
+send_raw(struct sim *s, struct evhttp_request *req, int status, const char *text, const char *token)
 {
 	struct reply *r;
 	struct timeval tv;
@@ -324,8 +350,7 @@ send_reply(struct sim *s, struct evhttp_request *req, int status, json_t *body, 
 }
 
 static void
-send_error(struct sim *s, struct evhttp_request *req, int status, const char *code,
-    const char *msg)
+send_error(struct sim *s, struct evhttp_request *req, int status, const char *code, const char *msg)
 {
 	json_t *b = json_pack("{s:s,s:s}", "error_code", code, "error_msg", msg);
 
@@ -372,8 +397,8 @@ body_text(struct evhttp_request *req, size_t *len)
  * received. Or an IAM token this simulator issued and that has not expired.
  */
 static bool
-check_auth(struct sim *s, struct evhttp_request *req, const char *body, size_t len,
-    char *identity, size_t idlen)
+check_auth(struct sim *s, struct evhttp_request *req, const char *body, size_t len, char *identity,
+    size_t idlen)
 {
 	struct evkeyvalq *in = evhttp_request_get_input_headers(req);
 	const char *token = evhttp_find_header(in, "X-Auth-Token");
@@ -393,39 +418,46 @@ check_auth(struct sim *s, struct evhttp_request *req, const char *body, size_t l
 	if (token) {
 		json_t *t = json_object_get(s->tokens, token);
 
-		if (t == NULL || json_integer_value(json_object_get(t, "expires")) <
-		    clock_mono_us() / 1000000) {
+		if (t == NULL ||
+		    json_integer_value(json_object_get(t, "expires")) < clock_mono_us() / 1000000) {
 			s->auth_failures++;
-			send_gateway_error(s, req, 401, "0301", "Incorrect IAM authentication "
+			send_gateway_error(s, req, 401, "0301",
+			    "Incorrect IAM authentication "
 			    "information: the token is invalid or has expired");
 			return false;
 		}
-		snprintf(identity, idlen, "token:%s%s%s", json_string_value(json_object_get(t, "user")),
-		    str_field(t, "domain") ? ":" : "", str_field(t, "domain") ? str_field(t, "domain") : "");
+		snprintf(identity, idlen, "token:%s%s%s",
+		    json_string_value(json_object_get(t, "user")),
+		    str_field(t, "domain") ? ":" : "",
+		    str_field(t, "domain") ? str_field(t, "domain") : "");
 		return true;
 	}
 	if (auth == NULL || !hwc_sign_parse_authorization(auth, &a)) {
 		s->auth_failures++;
-		send_gateway_error(s, req, 401, "0301", "Incorrect IAM authentication information: "
+		send_gateway_error(s, req, 401, "0301",
+		    "Incorrect IAM authentication information: "
 		    "Authorization header missing or not SDK-HMAC-SHA256");
 		return false;
 	}
 	if (strcmp(a.access, s->ak) != 0) {
 		s->auth_failures++;
-		send_gateway_error(s, req, 401, "0301", "Incorrect IAM authentication information: "
+		send_gateway_error(s, req, 401, "0301",
+		    "Incorrect IAM authentication information: "
 		    "access key does not exist");
 		return false;
 	}
 	if (date == NULL || !hwc_sign_parse_date(date, &when) ||
 	    llabs(when - clock_wall_us() / 1000000) > MAX_SKEW_S) {
 		s->auth_failures++;
-		send_gateway_error(s, req, 401, "0301", "Incorrect IAM authentication information: "
+		send_gateway_error(s, req, 401, "0301",
+		    "Incorrect IAM authentication information: "
 		    "X-Sdk-Date missing, malformed or more than 15 minutes from the gateway's clock");
 		return false;
 	}
 	if (strstr(a.signed_headers, "x-sdk-date") == NULL) {
 		s->auth_failures++;
-		send_gateway_error(s, req, 401, "0301", "Incorrect IAM authentication information: "
+		send_gateway_error(s, req, 401, "0301",
+		    "Incorrect IAM authentication information: "
 		    "x-sdk-date is not signed");
 		return false;
 	}
@@ -451,14 +483,16 @@ check_auth(struct sim *s, struct evhttp_request *req, const char *body, size_t l
 	}
 	{
 		struct hwc_sign_request r = { evhttp_request_get_command(req) == EVHTTP_REQ_GET ?
-		    "GET" : "POST", path.data, evhttp_uri_get_query(uri), hs, nh, a.signed_headers,
-		    payload };
+			    "GET" :
+			    "POST",
+			path.data, evhttp_uri_get_query(uri), hs, nh, a.signed_headers, payload };
 
 		if (!hwc_sign_canonical_request(&canonical, &r, err, sizeof(err))) {
 			char msg[256];
 
 			s->auth_failures++;
-			snprintf(msg, sizeof(msg), "Incorrect IAM authentication information: %s", err);
+			snprintf(msg, sizeof(msg), "Incorrect IAM authentication information: %s",
+			    err);
 			send_gateway_error(s, req, 401, "0301", msg);
 			goto out;
 		}
@@ -466,7 +500,8 @@ check_auth(struct sim *s, struct evhttp_request *req, const char *body, size_t l
 	hwc_sign_signature(s->sk, date, canonical.data, sig);
 	if (strlen(a.signature) != 64 || CRYPTO_memcmp(sig, a.signature, 64) != 0) {
 		s->auth_failures++;
-		send_gateway_error(s, req, 401, "0301", "Incorrect IAM authentication information: "
+		send_gateway_error(s, req, 401, "0301",
+		    "Incorrect IAM authentication information: "
 		    "verify aksk signature fail");
 		goto out;
 	}
@@ -564,7 +599,8 @@ static void
 h_customers(struct sim *s, struct evhttp_request *req, json_t *in)
 {
 	bool bad = false;
-	json_int_t offset = int_field(in, "offset", 0, &bad), limit = int_field(in, "limit", 10, &bad);
+	json_int_t offset = int_field(in, "offset", 0, &bad),
+		   limit = int_field(in, "limit", 10, &bad);
 	const char *id = str_field(in, "customer_id"), *name = str_field(in, "account_name");
 	const char *type = str_field(in, "association_type");
 	json_t *out = json_array(), *c;
@@ -574,7 +610,8 @@ h_customers(struct sim *s, struct evhttp_request *req, json_t *in)
 	if (bad || offset < 0 || offset > 40000000 || limit < 1 || limit > 100) {
 		json_decref(out);
 		s->bad_requests++;
-		send_error(s, req, 400, "CBC.0101", "Invalid parameter: offset must be 0 to 40000000 "
+		send_error(s, req, 400, "CBC.0101",
+		    "Invalid parameter: offset must be 0 to 40000000 "
 		    "and limit 1 to 100.");
 		return;
 	}
@@ -583,11 +620,13 @@ h_customers(struct sim *s, struct evhttp_request *req, json_t *in)
 
 		if (id && (cid == NULL || strcmp(cid, id) != 0))
 			continue;
-		if (name && (str_field(c, "account_name") == NULL ||
-		    strstr(str_field(c, "account_name"), name) == NULL))
+		if (name &&
+		    (str_field(c, "account_name") == NULL ||
+			strstr(str_field(c, "account_name"), name) == NULL))
 			continue;
-		if (type && (str_field(c, "association_type") == NULL ||
-		    strcmp(str_field(c, "association_type"), type) != 0))
+		if (type &&
+		    (str_field(c, "association_type") == NULL ||
+			strcmp(str_field(c, "association_type"), type) != 0))
 			continue;
 		if (count >= offset && count < offset + limit)
 			json_array_append_new(out, public_customer(c));
@@ -606,7 +645,8 @@ h_balances(struct sim *s, struct evhttp_request *req, json_t *in)
 
 	if (!json_is_array(ids) || json_array_size(ids) < 1 || json_array_size(ids) > 100) {
 		s->bad_requests++;
-		send_error(s, req, 400, "CBC.0101", "Invalid parameter: customer_infos must hold 1 "
+		send_error(s, req, 400, "CBC.0101",
+		    "Invalid parameter: customer_infos must hold 1 "
 		    "to 100 customers.");
 		return;
 	}
@@ -634,8 +674,9 @@ static void
 h_partner(struct sim *s, struct evhttp_request *req)
 {
 	json_t *b = json_pack("{s:O}", "account_balances",
-	    json_object_get(s->data, "partner_balances") ? json_object_get(s->data,
-	    "partner_balances") : json_array());
+	    json_object_get(s->data, "partner_balances") ?
+		json_object_get(s->data, "partner_balances") :
+		json_array());
 
 	send_reply(s, req, 200, b, NULL);
 	json_decref(b);
@@ -654,10 +695,12 @@ static void
 h_resources(struct sim *s, struct evhttp_request *req, json_t *in)
 {
 	bool bad = false, has_begin, has_end;
-	json_int_t offset = int_field(in, "offset", 0, &bad), limit = int_field(in, "limit", 10, &bad);
+	json_int_t offset = int_field(in, "offset", 0, &bad),
+		   limit = int_field(in, "limit", 10, &bad);
 	json_int_t only_main = int_field(in, "only_main_resource", 0, &bad);
 	const char *cid = str_field(in, "customer_id");
-	json_t *ids = json_object_get(in, "resource_ids"), *statuses = json_object_get(in, "status_list");
+	json_t *ids = json_object_get(in, "resource_ids"),
+	       *statuses = json_object_get(in, "status_list");
 	const char *service = str_field(in, "service_type_code");
 	int64_t begin = 0, end = 0;
 	json_t *c, *out, *r;
@@ -666,12 +709,14 @@ h_resources(struct sim *s, struct evhttp_request *req, json_t *in)
 
 	if (cid == NULL) {
 		s->bad_requests++;
-		send_error(s, req, 400, "CBC.0100", "Parameter error: customer_id is required when a "
+		send_error(s, req, 400, "CBC.0100",
+		    "Parameter error: customer_id is required when a "
 		    "partner queries a customer's resources.");
 		return;
 	}
-	if (bad || offset < 0 || limit < 1 || limit > 500 || (ids && (!json_is_array(ids) ||
-	    json_array_size(ids) > 50)) || (statuses && !json_is_array(statuses)) ||
+	if (bad || offset < 0 || limit < 1 || limit > 500 ||
+	    (ids && (!json_is_array(ids) || json_array_size(ids) > 50)) ||
+	    (statuses && !json_is_array(statuses)) ||
 	    !parse_time_field(in, "expire_time_begin", &begin, &has_begin) ||
 	    !parse_time_field(in, "expire_time_end", &end, &has_end)) {
 		s->bad_requests++;
@@ -681,7 +726,8 @@ h_resources(struct sim *s, struct evhttp_request *req, json_t *in)
 	c = find_customer(s, cid);
 	if (c == NULL) {
 		/* Huawei's quirk: a business error inside an HTTP 200. */
-		send_error(s, req, 200, "CBC.5002", "The customer does not exist or is not "
+		send_error(s, req, 200, "CBC.5002",
+		    "The customer does not exist or is not "
 		    "associated with the partner.");
 		return;
 	}
@@ -690,7 +736,8 @@ h_resources(struct sim *s, struct evhttp_request *req, json_t *in)
 		const char *exp = str_field(r, "expire_time");
 		int64_t t = 0;
 
-		if (only_main == 1 && json_integer_value(json_object_get(r, "is_main_resource")) != 1)
+		if (only_main == 1 &&
+		    json_integer_value(json_object_get(r, "is_main_resource")) != 1)
 			continue;
 		if (ids && json_array_size(ids) > 0) {
 			size_t k;
@@ -717,11 +764,13 @@ h_resources(struct sim *s, struct evhttp_request *req, json_t *in)
 			if (!hit)
 				continue;
 		}
-		if (service && (!str_field(r, "service_type_code") ||
-		    strcmp(service, str_field(r, "service_type_code")) != 0))
+		if (service &&
+		    (!str_field(r, "service_type_code") ||
+			strcmp(service, str_field(r, "service_type_code")) != 0))
 			continue;
-		if ((has_begin || has_end) && (exp == NULL || !clock_parse_utc_s(exp, &t) ||
-		    (has_begin && t < begin) || (has_end && t > end)))
+		if ((has_begin || has_end) &&
+		    (exp == NULL || !clock_parse_utc_s(exp, &t) || (has_begin && t < begin) ||
+			(has_end && t > end)))
 			continue;
 		if (count >= offset && count < offset + limit)
 			json_array_append(out, r);
@@ -759,8 +808,8 @@ h_iam(struct sim *s, struct evhttp_request *req, json_t *in)
 			return;
 		}
 	} else if (method && strcmp(method, "assume_role") == 0) {
-		const char *caller = evhttp_find_header(evhttp_request_get_input_headers(req),
-		    "X-Auth-Token");
+		const char *caller =
+		    evhttp_find_header(evhttp_request_get_input_headers(req), "X-Auth-Token");
 		json_t *t = caller ? json_object_get(s->tokens, caller) : NULL;
 
 		if (t == NULL) {
@@ -786,8 +835,9 @@ h_iam(struct sim *s, struct evhttp_request *req, json_t *in)
 	snprintf(token, sizeof(token), "%016llx%016llx%016llx%016llx",
 	    (unsigned long long)rng_next(&s->rng), (unsigned long long)rng_next(&s->rng),
 	    (unsigned long long)rng_next(&s->rng), (unsigned long long)rng_next(&s->rng));
-	json_object_set_new(s->tokens, token, json_pack("{s:s,s:s?,s:I}", "user", user, "domain",
-	    domain, "expires", (json_int_t)(clock_mono_us() / 1000000 + s->token_ttl)));
+	json_object_set_new(s->tokens, token,
+	    json_pack("{s:s,s:s?,s:I}", "user", user, "domain", domain, "expires",
+		(json_int_t)(clock_mono_us() / 1000000 + s->token_ttl)));
 	clock_format_utc_s(now, issued, sizeof(issued));
 	clock_format_utc_s(now + s->token_ttl, expires, sizeof(expires));
 	/* Huawei writes microseconds: "2020-01-05T05:05:17.429000Z". */
@@ -799,7 +849,8 @@ h_iam(struct sim *s, struct evhttp_request *req, json_t *in)
 	json_decref(ans);
 }
 
-/* Huawei's account-name rule: 5-32 characters, a letter or '-' first, no op_/shadow_, not all digits. */
+/* Huawei's account-name rule: 5-32 characters, a letter or '-' first, no op_/shadow_, not all
+ * digits. */
 static bool
 valid_account_name(const char *n)
 {
@@ -814,7 +865,7 @@ valid_account_name(const char *n)
 		char c = n[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '_' || c == '-'))
+			c == '_' || c == '-'))
 			return false;
 		if (c < '0' || c > '9')
 			digits = false;
@@ -846,7 +897,8 @@ h_check_identity(struct sim *s, struct evhttp_request *req, json_t *in)
 
 	if (!type || !value || strlen(value) > 64) {
 		s->bad_requests++;
-		send_error(s, req, 400, "CBC.0100", "Parameter error: search_type and search_value are "
+		send_error(s, req, 400, "CBC.0100",
+		    "Parameter error: search_type and search_value are "
 		    "required.");
 		return;
 	}
@@ -858,11 +910,12 @@ h_check_identity(struct sim *s, struct evhttp_request *req, json_t *in)
 		field = "telephone";
 	else {
 		s->bad_requests++;
-		send_error(s, req, 400, "CBC.0101", "Invalid parameter: search_type or search_value.");
+		send_error(s, req, 400, "CBC.0101",
+		    "Invalid parameter: search_type or search_value.");
 		return;
 	}
-	ans = json_pack("{s:s}", "check_result", customer_where(s, field, value) ? "used_by_user" :
-	    "available");
+	ans = json_pack("{s:s}", "check_result",
+	    customer_where(s, field, value) ? "used_by_user" : "available");
 	if (strcmp(type, "mobile") == 0)
 		json_object_set_new(ans, "mobile_remain_available_num", json_integer(5));
 	send_reply(s, req, 200, ans, NULL);
@@ -878,7 +931,8 @@ h_send_code(struct sim *s, struct evhttp_request *req, json_t *in)
 
 	if (int_field(in, "receiver_type", 0, &bad) != 1 || bad || mobile == NULL) {
 		s->bad_requests++;
-		send_error(s, req, 400, "CBC.0100", "Parameter error: receiver_type 1 and mobile_phone "
+		send_error(s, req, 400, "CBC.0100",
+		    "Parameter error: receiver_type 1 and mobile_phone "
 		    "are required.");
 		return;
 	}
@@ -899,7 +953,8 @@ h_create_customer(struct sim *s, struct evhttp_request *req, json_t *in)
 
 	if (!xid || !xtype || strlen(xid) > 64 || strlen(xtype) > 64) {
 		s->bad_requests++;
-		send_error(s, req, 400, "CBC.0100", "Parameter error: xaccount_id and xaccount_type are "
+		send_error(s, req, 400, "CBC.0100",
+		    "Parameter error: xaccount_id and xaccount_type are "
 		    "required.");
 		return;
 	}
@@ -915,8 +970,9 @@ h_create_customer(struct sim *s, struct evhttp_request *req, json_t *in)
 		send_error(s, req, 400, "CBC.99000039", "The xaccount_id already exists.");
 		return;
 	}
-	if (mobile && (!code || !str_field(s->codes, mobile) ||
-	    strcmp(code, str_field(s->codes, mobile)) != 0)) {
+	if (mobile &&
+	    (!code || !str_field(s->codes, mobile) ||
+		strcmp(code, str_field(s->codes, mobile)) != 0)) {
 		send_error(s, req, 400, "CBC.99004010", "The verification code is incorrect.");
 		return;
 	}
@@ -930,8 +986,9 @@ h_create_customer(struct sim *s, struct evhttp_request *req, json_t *in)
 	    "associated_on", at, "telephone", mobile ? mobile : "", "customer_level", "V0",
 	    "resources");
 	if (strcmp(str_field(c, "association_type"), "2") == 0)
-		json_object_set_new(c, "balance", json_pack("{s:f,s:f,s:s,s:i}", "amount", 0.0,
-		    "debt_amount", 0.0, "currency", "CNY", "measure_id", 1));
+		json_object_set_new(c, "balance",
+		    json_pack("{s:f,s:f,s:s,s:i}", "amount", 0.0, "debt_amount", 0.0, "currency",
+			"CNY", "measure_id", 1));
 	json_array_append_new(json_object_get(s->data, "customers"), c);
 	reindex(s);
 	ans = json_pack("{s:s,s:s}", "domain_id", id, "domain_name", str_field(c, "account_name"));
@@ -947,16 +1004,19 @@ h_own_balance(struct sim *s, struct evhttp_request *req, const char *identity)
 	json_t *c = NULL, *b, *ans, *zero = NULL;
 
 	if (domain)
-		c = customer_where(s, "account_name", domain) ? customer_where(s, "account_name",
-		    domain) : find_customer(s, domain);
+		c = customer_where(s, "account_name", domain) ?
+		    customer_where(s, "account_name", domain) :
+		    find_customer(s, domain);
 	if (c == NULL) {
-		send_error(s, req, 403, "CBC.0151", "Access denied: this API takes the customer's own "
+		send_error(s, req, 403, "CBC.0151",
+		    "Access denied: this API takes the customer's own "
 		    "credential.");
 		return;
 	}
 	if (strcmp(str_field(c, "association_type") ? str_field(c, "association_type") : "", "2") ==
 	    0) {
-		send_error(s, req, 400, "CBC.99000049", "Resale sub-customers have no account balance.");
+		send_error(s, req, 400, "CBC.99000049",
+		    "Resale sub-customers have no account balance.");
 		return;
 	}
 	b = json_object_get(c, "balance");
@@ -1010,15 +1070,16 @@ mutate(struct sim *s, json_t *op, char *err, size_t errlen)
 	}
 	if (strcmp(name, "customer") == 0 || strcmp(name, "balance") == 0) {
 		if (c == NULL || !json_is_object(set)) {
-			snprintf(err, errlen, "%s: unknown customer_id, or \"set\" is not an object", name);
+			snprintf(err, errlen,
+			    "%s: unknown customer_id, or \"set\" is not an object", name);
 			return false;
 		}
 		if (strcmp(name, "customer") == 0) {
 			json_object_update(c, set);
 		} else {
 			if (json_object_get(c, "balance") == NULL)
-				json_object_set_new(c, "balance", json_pack("{s:s,s:i}", "currency",
-				    "CNY", "measure_id", 1));
+				json_object_set_new(c, "balance",
+				    json_pack("{s:s,s:i}", "currency", "CNY", "measure_id", 1));
 			json_object_update(json_object_get(c, "balance"), set);
 		}
 		reindex(s);
@@ -1054,7 +1115,8 @@ mutate(struct sim *s, json_t *op, char *err, size_t errlen)
 		json_t *nr = json_object_get(op, "resource");
 
 		if (c == NULL || !json_is_object(nr) || !str_field(nr, "resource_id")) {
-			snprintf(err, errlen, "add_resource: needs a known customer_id and a resource "
+			snprintf(err, errlen,
+			    "add_resource: needs a known customer_id and a resource "
 			    "with resource_id");
 			return false;
 		}
@@ -1110,7 +1172,8 @@ h_admin(struct sim *s, struct evhttp_request *req, const char *path, json_t *in)
 		    "bad_requests", (json_int_t)s->bad_requests, "rate_limit", s->rate);
 	} else if (strcmp(path, "/_sim/stats/reset") == 0) {
 		memset(s->calls, 0, sizeof(s->calls));
-		s->throttled = s->auth_failures = s->faults_injected = s->bad_requests = s->total = 0;
+		s->throttled = s->auth_failures = s->faults_injected = s->bad_requests = s->total =
+		    0;
 		ans = json_pack("{s:b}", "ok", 1);
 	} else if (strcmp(path, "/_sim/dataset") == 0) {
 		send_reply(s, req, 200, s->data, NULL);
@@ -1194,9 +1257,11 @@ on_request(struct evhttp_request *req, void *arg)
 	else if (cmd == EVHTTP_REQ_POST &&
 	    strcmp(path, "/v2/accounts/customer-accounts/balances/batch-query") == 0)
 		api = API_BALANCES;
-	else if (cmd == EVHTTP_REQ_POST && strcmp(path, "/v2/orders/suscriptions/resources/query") == 0)
+	else if (cmd == EVHTTP_REQ_POST &&
+	    strcmp(path, "/v2/orders/suscriptions/resources/query") == 0)
 		api = API_RESOURCES;
-	else if (cmd == EVHTTP_REQ_GET && strcmp(path, "/v2/accounts/partner-accounts/balances") == 0)
+	else if (cmd == EVHTTP_REQ_GET &&
+	    strcmp(path, "/v2/accounts/partner-accounts/balances") == 0)
 		api = API_PARTNER;
 	else if (cmd == EVHTTP_REQ_POST && strcmp(path, "/v3/auth/tokens") == 0)
 		api = API_IAM;
@@ -1207,10 +1272,12 @@ on_request(struct evhttp_request *req, void *arg)
 		api = API_SEND_CODE;
 	else if (cmd == EVHTTP_REQ_POST && strcmp(path, "/v2/partners/sub-customers") == 0)
 		api = API_CREATE_CUSTOMER;
-	else if (cmd == EVHTTP_REQ_GET && strcmp(path, "/v2/accounts/customer-accounts/balances") == 0)
+	else if (cmd == EVHTTP_REQ_GET &&
+	    strcmp(path, "/v2/accounts/customer-accounts/balances") == 0)
 		api = API_OWN_BALANCE;
 	else {
-		send_gateway_error(s, req, 404, "0101", "The API does not exist or has not been "
+		send_gateway_error(s, req, 404, "0101",
+		    "The API does not exist or has not been "
 		    "published in the environment");
 		goto out;
 	}
@@ -1223,8 +1290,10 @@ on_request(struct evhttp_request *req, void *arg)
 		char msg[160];
 
 		s->throttled++;
-		snprintf(msg, sizeof(msg), "The throttling threshold has been reached: policy user "
-		    "over ratelimit,limit:%d,time:1 second", s->rate);
+		snprintf(msg, sizeof(msg),
+		    "The throttling threshold has been reached: policy user "
+		    "over ratelimit,limit:%d,time:1 second",
+		    s->rate);
 		send_gateway_error(s, req, 429, "0308", msg);
 		goto out;
 	}
@@ -1234,7 +1303,8 @@ on_request(struct evhttp_request *req, void *arg)
 		send_error(s, req, 500, "CBC.0999", "Other error (injected by hcwatch-sim).");
 		goto out;
 	}
-	if (s->faults.rate_error200 > 0 && api != API_IAM && rng_unit(&s->rng) < s->faults.rate_error200) {
+	if (s->faults.rate_error200 > 0 && api != API_IAM &&
+	    rng_unit(&s->rng) < s->faults.rate_error200) {
 		s->faults_injected++;
 		send_error(s, req, 200, "CBC.0999", "Other error (injected by hcwatch-sim).");
 		goto out;
@@ -1309,7 +1379,8 @@ usage(FILE *out)
 	    "  --fault-5xx P --fault-error200 P --fault-malformed P   failure rates, 0 to 1\n"
 	    "  --latency-ms N         added to every answer\n"
 	    "chat and mail (see docs/simulator.md):\n"
-	    "  --chat-secret S        DingTalk and Feishu signing secret (default " SIM_CHAT_SECRET ")\n"
+	    "  --chat-secret S        DingTalk and Feishu signing secret (default " SIM_CHAT_SECRET
+	    ")\n"
 	    "  --webhook-secret K     generic webhook key (default " SIM_WEBHOOK_SECRET ")\n"
 	    "  --dingtalk-penalty S   seconds DingTalk refuses a robot over its limit (600)\n"
 	    "  --smtp-listen H:P      also serve SMTP there\n"
@@ -1390,7 +1461,8 @@ sim_serve(int argc, char **argv)
 		case 't': s.token_ttl = atoi(optarg); break;
 		case 'e':
 			if (strcmp(optarg, "apig") != 0 && strcmp(optarg, "apigw") != 0) {
-				fprintf(stderr, "hcwatch-sim serve: --error-shape is apigw or apig\n");
+				fprintf(stderr,
+				    "hcwatch-sim serve: --error-shape is apigw or apig\n");
 				return 2;
 			}
 			s.apig_shape = strcmp(optarg, "apig") == 0;
@@ -1448,13 +1520,15 @@ sim_serve(int argc, char **argv)
 
 		if (!config_split_hostport(smtp_listen, shost, sizeof(shost), &sport) ||
 		    !sim_chat_smtp_listen(s.chat, shost, sport, smtp_user, smtp_password)) {
-			fprintf(stderr, "hcwatch-sim serve: cannot listen for SMTP on %s\n", smtp_listen);
+			fprintf(stderr, "hcwatch-sim serve: cannot listen for SMTP on %s\n",
+			    smtp_listen);
 			goto out;
 		}
-		if ((smtp_cert || smtp_key || smtp_require_tls) && (smtp_cert == NULL ||
-		    smtp_key == NULL || !sim_chat_smtp_tls(s.chat, smtp_cert, smtp_key,
-		    smtp_require_tls))) {
-			fprintf(stderr, "hcwatch-sim serve: STARTTLS needs --smtp-tls-cert and "
+		if ((smtp_cert || smtp_key || smtp_require_tls) &&
+		    (smtp_cert == NULL || smtp_key == NULL ||
+			!sim_chat_smtp_tls(s.chat, smtp_cert, smtp_key, smtp_require_tls))) {
+			fprintf(stderr,
+			    "hcwatch-sim serve: STARTTLS needs --smtp-tls-cert and "
 			    "--smtp-tls-key, a PEM certificate and its key\n");
 			goto out;
 		}
@@ -1467,8 +1541,10 @@ sim_serve(int argc, char **argv)
 	sigterm = evsignal_new(s.base, SIGTERM, on_signal, s.base);
 	event_add(sigint, NULL);
 	event_add(sigterm, NULL);
-	fprintf(stderr, "hcwatch-sim: Huawei BSS and IAM on http://%s (%zu customers, %d calls/s "
-	    "per API)\n", listen, json_array_size(json_object_get(s.data, "customers")), s.rate);
+	fprintf(stderr,
+	    "hcwatch-sim: Huawei BSS and IAM on http://%s (%zu customers, %d calls/s "
+	    "per API)\n",
+	    listen, json_array_size(json_object_get(s.data, "customers")), s.rate);
 	event_base_dispatch(s.base);
 	rc = 0;
 out:

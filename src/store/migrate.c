@@ -75,7 +75,8 @@ migrate_status(struct store *s, struct migrate_status *st, char *err, size_t err
 			}
 			checksum(m->sql, sum);
 			if (strcmp(sum, PQgetvalue(res, i, 1)) != 0) {
-				snprintf(err, errlen, "migration %s was changed after it was applied "
+				snprintf(err, errlen,
+				    "migration %s was changed after it was applied "
 				    "(checksum differs); restore the original file and add a new migration",
 				    m->name);
 				goto out;
@@ -118,8 +119,10 @@ grant_dashboards(struct store *s, const char *roles, char *err, size_t errlen)
 		if (PQresultStatus(g) != PGRES_COMMAND_OK) {
 			char what[192];
 
-			snprintf(what, sizeof(what), "granting the dashboard views to \"%s\" "
-			    "([database] dashboard_roles)", role);
+			snprintf(what, sizeof(what),
+			    "granting the dashboard views to \"%s\" "
+			    "([database] dashboard_roles)",
+			    role);
 			store_set_error(s, g, what, err, errlen);
 			PQclear(g);
 			return false;
@@ -144,7 +147,7 @@ migrate_apply(struct store *s, const char *roles, int *applied, char *err, size_
 		goto out;
 	locked = true;
 	if (!exec_command(s, SQL_MIGRATE_CREATE_TABLE, NULL, "creating schema_migrations", err,
-	    errlen))
+		errlen))
 		goto out;
 	if (!migrate_status(s, &st, err, errlen))
 		goto out;
@@ -172,7 +175,8 @@ migrate_apply(struct store *s, const char *roles, int *applied, char *err, size_
 		in_tx = true;
 		/* A migration file holds several statements: the simple protocol runs them all. */
 		res = PQexec(s->conn, m->sql);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+		    PQresultStatus(res) != PGRES_TUPLES_OK) {
 			char what[128];
 
 			snprintf(what, sizeof(what), "applying %s", m->name);
@@ -183,7 +187,8 @@ migrate_apply(struct store *s, const char *roles, int *applied, char *err, size_
 		}
 		PQclear(res);
 		if (!exec_command(s, SQL_MIGRATE_RECORD, params, "recording the migration", err,
-		    errlen) || !exec_command(s, SQL_TX_COMMIT, NULL, "committing it", err, errlen))
+			errlen) ||
+		    !exec_command(s, SQL_TX_COMMIT, NULL, "committing it", err, errlen))
 			goto out;
 		in_tx = false;
 		log_info("migration %s applied", m->name);

@@ -23,14 +23,14 @@ extern const struct migration migrations_embedded[];
 extern const size_t migrations_embedded_count;
 
 struct migrate_status {
-	int pending;		/* embedded migrations not applied yet */
-	int unknown;		/* applied versions this binary does not know (a newer hcwatch) */
-	int first_pending;	/* version, or 0 */
+	int pending;	   /* embedded migrations not applied yet */
+	int unknown;	   /* applied versions this binary does not know (a newer hcwatch) */
+	int first_pending; /* version, or 0 */
 };
 
 /** Compares schema_migrations with the embedded list; a changed checksum is an error. */
 bool migrate_status(struct store *s, struct migrate_status *st, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /**
  * Applies every pending migration; *applied counts them. Then grants each
  * role of roles (comma-separated, may be empty) read access to the
@@ -38,6 +38,6 @@ bool migrate_status(struct store *s, struct migrate_status *st, char *err, size_
  * drops the grants on it.
  */
 bool migrate_apply(struct store *s, const char *roles, int *applied, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 #endif

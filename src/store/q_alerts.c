@@ -25,8 +25,8 @@ long_at(const PGresult *res, int col)
 
 /* Runs rule q; counts[] gets its first columns (how many, by rule). */
 static enum store_result
-run_rule(struct store *s, enum store_sql q, const char *const *params, long *counts, int ncounts, char *err,
-    size_t errlen)
+run_rule(struct store *s, enum store_sql q, const char *const *params, long *counts, int ncounts,
+    char *err, size_t errlen)
 {
 	enum store_result r;
 	PGresult *res = store_exec(s, q, params, err, errlen, &r);
@@ -84,18 +84,19 @@ expiry(struct store *s, const char *now, const char *settings, bool full,
 	{
 		const char *p4[] = { now, settings, prev_now, prev_seq };
 
-		if ((r = run_rule(s, SQL_ALERTS_CHANGES_TABLE, NULL, counts, 0, err, errlen)) != STORE_OK ||
+		if ((r = run_rule(s, SQL_ALERTS_CHANGES_TABLE, NULL, counts, 0, err, errlen)) !=
+			STORE_OK ||
 		    (r = run_rule(s, SQL_ALERTS_CHANGES, p4, counts, 0, err, errlen)) != STORE_OK ||
-		    (r = run_rule(s, SQL_ALERTS_CHANGES_ANALYZE, NULL, counts, 0, err, errlen)) != STORE_OK)
+		    (r = run_rule(s, SQL_ALERTS_CHANGES_ANALYZE, NULL, counts, 0, err, errlen)) !=
+			STORE_OK)
 			return r;
 	}
 	return run_rule(s, SQL_ALERTS_EXPIRY_CHANGES, p2, counts, 3, err, errlen);
 }
 
 enum store_result
-store_alerts_evaluate(struct store *s, const char *now, const char *settings,
-    const char *routing, const char *instance, bool full, struct store_eval_counts *out,
-    char *err, size_t errlen)
+store_alerts_evaluate(struct store *s, const char *now, const char *settings, const char *routing,
+    const char *instance, bool full, struct store_eval_counts *out, char *err, size_t errlen)
 {
 	struct run_marks m;
 	int64_t t0 = clock_mono_us();
@@ -126,11 +127,12 @@ store_alerts_evaluate(struct store *s, const char *now, const char *settings,
 	out->resolved += c[1];
 	out->notifications += c[2];
 	{
-		static const enum store_sql rules[] = { SQL_ALERTS_LOW_BALANCE, SQL_ALERTS_ARREARS, SQL_ALERTS_RUNWAY, SQL_ALERTS_PARTNER };
+		static const enum store_sql rules[] = { SQL_ALERTS_LOW_BALANCE, SQL_ALERTS_ARREARS,
+			SQL_ALERTS_RUNWAY, SQL_ALERTS_PARTNER };
 
 		for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-			r = run_rule(s, rules[i], rules[i] == SQL_ALERTS_ARREARS ? paid : recovered, c, 3, err,
-			    errlen);
+			r = run_rule(s, rules[i], rules[i] == SQL_ALERTS_ARREARS ? paid : recovered,
+			    c, 3, err, errlen);
 			if (r != STORE_OK)
 				goto fail;
 			out->fired += c[0];
@@ -173,7 +175,8 @@ store_alerts_evaluate(struct store *s, const char *now, const char *settings,
 		if ((r = run_rule(s, SQL_ALERTS_RUN, params, c, 0, err, errlen)) != STORE_OK)
 			goto fail;
 	}
-	if (out->full_pass && (r = run_rule(s, SQL_ALERTS_ANALYZE, NULL, c, 0, err, errlen)) != STORE_OK)
+	if (out->full_pass &&
+	    (r = run_rule(s, SQL_ALERTS_ANALYZE, NULL, c, 0, err, errlen)) != STORE_OK)
 		goto fail;
 	return store_exec_command(s, SQL_TX_COMMIT, NULL, err, errlen);
 fail:
@@ -201,8 +204,8 @@ store_alerts_list(struct store *s, bool all, const char *kind, const char *custo
 }
 
 enum store_result
-store_alert_ack(struct store *s, const char *ref, const char *by, const char *note,
-    const char *now, long *n, char *err, size_t errlen)
+store_alert_ack(struct store *s, const char *ref, const char *by, const char *note, const char *now,
+    long *n, char *err, size_t errlen)
 {
 	const char *params[] = { ref, by, note ? note : "", now };
 	enum store_result r;
@@ -232,9 +235,8 @@ store_silence_add(struct store *s, const char *customer, const char *resource, c
 }
 
 enum store_result
-store_silence_check(struct store *s, const char *customer, const char *resource,
-    bool *customer_ok, char *names_of, size_t names_len, bool *resource_ok, char *err,
-    size_t errlen)
+store_silence_check(struct store *s, const char *customer, const char *resource, bool *customer_ok,
+    char *names_of, size_t names_len, bool *resource_ok, char *err, size_t errlen)
 {
 	const char *params[] = { customer ? customer : "", resource ? resource : "" };
 	enum store_result r;

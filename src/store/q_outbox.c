@@ -58,8 +58,7 @@ store_delivery_cleanup(struct store_delivery *d)
 
 /* A write by the claim holder; *held is false when the claim was lost to another worker. */
 static enum store_result
-held_write(struct store *s, int q, const char *const *params, bool *held, char *err,
-    size_t errlen)
+held_write(struct store *s, int q, const char *const *params, bool *held, char *err, size_t errlen)
 {
 	enum store_result r;
 	PGresult *res = store_exec(s, q, params, err, errlen, &r);
@@ -84,8 +83,8 @@ store_delivery_renew(struct store *s, const struct store_delivery *d, const char
 }
 
 enum store_result
-store_delivery_set_bodies(struct store *s, const char *bodies, long *held_ids, int max,
-    int *nheld, char *err, size_t errlen)
+store_delivery_set_bodies(struct store *s, const char *bodies, long *held_ids, int max, int *nheld,
+    char *err, size_t errlen)
 {
 	const char *params[] = { bodies };
 	enum store_result r;
@@ -156,8 +155,7 @@ store_delivery_dead(struct store *s, const struct store_delivery *d, const char 
 }
 
 enum store_result
-store_delivery_replay(struct store *s, long id, const char *now, long *n, char *err,
-    size_t errlen)
+store_delivery_replay(struct store *s, long id, const char *now, long *n, char *err, size_t errlen)
 {
 	char ids[24];
 	const char *params[] = { ids, now };
@@ -175,8 +173,8 @@ store_delivery_replay(struct store *s, long id, const char *now, long *n, char *
 }
 
 enum store_result
-store_destination_token(struct store *s, const char *destination, double interval,
-    double tolerance, double *wait, char *err, size_t errlen)
+store_destination_token(struct store *s, const char *destination, double interval, double tolerance,
+    double *wait, char *err, size_t errlen)
 {
 	char iv[32], tol[32];
 	const char *params[] = { destination, iv, tol };
@@ -235,6 +233,5 @@ store_deliveries_list(struct store *s, bool dead_only, int limit, char **json, c
 	const char *params[] = { dead_only ? "true" : "false", lim };
 
 	snprintf(lim, sizeof(lim), "%d", limit);
-	return store_exec_text(s, SQL_OUTBOX_LIST, params, json, err,
-	    errlen);
+	return store_exec_text(s, SQL_OUTBOX_LIST, params, json, err, errlen);
 }

@@ -141,8 +141,8 @@ store_customers_mark_gone(struct store *s, int64_t run_id, int *gone, char *err,
 }
 
 static enum store_result
-fetch_ids(struct store *s, enum store_sql q, const char *const *params, char ***ids, size_t *n, char *err,
-    size_t errlen)
+fetch_ids(struct store *s, enum store_sql q, const char *const *params, char ***ids, size_t *n,
+    char *err, size_t errlen)
 {
 	enum store_result r;
 	PGresult *res = store_exec(s, q, params, err, errlen, &r);
@@ -250,8 +250,8 @@ store_resources_apply_page(struct store *s, int64_t run_id, const char *customer
 }
 
 enum store_result
-store_resources_unseen(struct store *s, int64_t run_id, const char *customer_id,
-    int horizon_days, bool expired_queried, char ***ids, size_t *n, char *err, size_t errlen)
+store_resources_unseen(struct store *s, int64_t run_id, const char *customer_id, int horizon_days,
+    bool expired_queried, char ***ids, size_t *n, char *err, size_t errlen)
 {
 	char id[24], days[16];
 	const char *params[] = { customer_id, id, days, expired_queried ? "true" : "false" };
@@ -262,8 +262,8 @@ store_resources_unseen(struct store *s, int64_t run_id, const char *customer_id,
 }
 
 enum store_result
-store_resources_mark_gone(struct store *s, int64_t run_id, const char *customer_id,
-    const char *ids, int *gone, char *err, size_t errlen)
+store_resources_mark_gone(struct store *s, int64_t run_id, const char *customer_id, const char *ids,
+    int *gone, char *err, size_t errlen)
 {
 	char id[24];
 	const char *params[] = { customer_id, ids, id };

@@ -193,8 +193,8 @@ exec_prepared(struct store *s, enum store_sql id, const char *const *params, cha
 }
 
 PGresult *
-store_exec(struct store *s, enum store_sql id, const char *const *params, char *err,
-    size_t errlen, enum store_result *r)
+store_exec(struct store *s, enum store_sql id, const char *const *params, char *err, size_t errlen,
+    enum store_result *r)
 {
 	PGresult *res;
 
@@ -277,7 +277,8 @@ store_prepare_all(struct store *s, char *err, size_t errlen)
 
 			snprintf(what, sizeof(what), "cannot prepare %s", stmt->name);
 			store_set_error(s, res, what, one, sizeof(one));
-			snprintf(err + strlen(err), errlen - strlen(err), "%s%s", ok ? "" : "\n", one);
+			snprintf(err + strlen(err), errlen - strlen(err), "%s%s", ok ? "" : "\n",
+			    one);
 			ok = false;
 			/* The failure ended the transaction: the next statements get a new one. */
 			store_rollback(s);
@@ -353,8 +354,8 @@ callback_json(const struct store_callback *cb, size_t ord)
 		char *b64 = b64_encode(cb->body, cb->body_len);
 
 		json_object_set_new(o, "body", json_string(b64));
-		json_object_set_new(o, "body_bytes", json_integer((json_int_t)(cb->body_bytes ?
-		    cb->body_bytes : cb->body_len)));
+		json_object_set_new(o, "body_bytes",
+		    json_integer((json_int_t)(cb->body_bytes ? cb->body_bytes : cb->body_len)));
 		free(b64);
 	}
 	return o;
@@ -394,7 +395,8 @@ store_callbacks_record(struct store *s, struct store_callback *const *cbs, size_
 		if (ord < 0 || (size_t)ord >= n)
 			continue;
 		cbs[ord]->outcome = strcmp(st, "accepted") == 0 ? STORE_OUTCOME_ACCEPTED :
-		    strcmp(st, "duplicate") == 0 ? STORE_OUTCOME_DUPLICATE : STORE_OUTCOME_REJECTED;
+		    strcmp(st, "duplicate") == 0		? STORE_OUTCOME_DUPLICATE :
+								  STORE_OUTCOME_REJECTED;
 	}
 	r = STORE_OK;
 out:

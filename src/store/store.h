@@ -21,8 +21,9 @@ struct store;
 
 enum store_result {
 	STORE_OK,
-	STORE_CONN_FAILED,	/* no connection, or it broke: retry later, nothing is known written */
-	STORE_QUERY_FAILED,	/* the server refused the statement: retrying the same data won't help */
+	STORE_CONN_FAILED,  /* no connection, or it broke: retry later, nothing is known written */
+	STORE_QUERY_FAILED, /* the server refused the statement: retrying the same data won't help
+			     */
 };
 
 enum store_outcome {
@@ -34,27 +35,27 @@ enum store_outcome {
 
 /* One inbound callback to record. Strings are borrowed; NULL means absent. */
 struct store_callback {
-	int64_t received_us;	/* wall clock, microseconds since the epoch */
+	int64_t received_us; /* wall clock, microseconds since the epoch */
 	const char *channel;
 	const char *request_id;
 	const char *remote_addr;
 	const char *content_type;
 	bool verified;
-	const char *reason;	/* set when !verified */
+	const char *reason; /* set when !verified */
 	const char *detail;
-	char sig_rule;		/* 'A'..'C', or 0 */
+	char sig_rule; /* 'A'..'C', or 0 */
 	const char *idem_key;
 	const char *customer_id;
 	const char *account_name;
 	const char *xaccount_id;
 	const char *xuser_id;
 	const char *bind_action;
-	json_t *payload;	/* borrowed */
+	json_t *payload; /* borrowed */
 	const unsigned char *body;
-	size_t body_len;	/* what is stored of it */
-	size_t body_bytes;	/* its size as received; 0: body_len */
+	size_t body_len;   /* what is stored of it */
+	size_t body_bytes; /* its size as received; 0: body_len */
 
-	enum store_outcome outcome;	/* set by store_callbacks_record */
+	enum store_outcome outcome; /* set by store_callbacks_record */
 };
 
 /**
@@ -71,7 +72,7 @@ void store_close(struct store *s);
 void store_set_async_commit(struct store *s);
 /** Connects if not connected; true when the connection is usable. */
 bool store_ensure_connected(struct store *s, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /** A round trip to the server. */
 enum store_result store_ping(struct store *s, char *err, size_t errlen);
 /**
@@ -79,7 +80,7 @@ enum store_result store_ping(struct store *s, char *err, size_t errlen);
  * the test that checks them all against the schema; err lists each failure.
  */
 bool store_prepare_all(struct store *s, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /**
  * Records n callbacks in one statement, and so one commit (group commit).
  * For verified ones, decides accepted or duplicate by idem_key and upserts
@@ -94,7 +95,7 @@ enum store_result store_callbacks_record(struct store *s, struct store_callback 
 
 struct store_run_counts {
 	long calls, retries, throttled, items, errors;
-	bool auth_failed;	/* Huawei refused the credentials */
+	bool auth_failed; /* Huawei refused the credentials */
 };
 
 /**
@@ -109,8 +110,8 @@ enum store_result store_poll_run_start(struct store *s, const char *job, const c
 enum store_result store_poll_run_finish(struct store *s, int64_t run_id, const char *status,
     const struct store_run_counts *counts, const char *detail, char *err, size_t errlen);
 /** When job last finished ok or partial, in seconds since the epoch; 0 if never. */
-enum store_result store_poll_last_finished(struct store *s, const char *job, int64_t *at,
-    char *err, size_t errlen);
+enum store_result store_poll_last_finished(struct store *s, const char *job, int64_t *at, char *err,
+    size_t errlen);
 /**
  * Applies one ListSubCustomers answer: links customers known only from a
  * binding notification (by xaccount_id or account name), upserts, and
@@ -119,11 +120,11 @@ enum store_result store_poll_last_finished(struct store *s, const char *job, int
 enum store_result store_customers_apply_page(struct store *s, int64_t run_id, const char *answer,
     int *items, int *events, char *err, size_t errlen);
 /** After a complete listing: customers listed before but not in run_id are gone. */
-enum store_result store_customers_mark_gone(struct store *s, int64_t run_id, int *gone,
-    char *err, size_t errlen);
+enum store_result store_customers_mark_gone(struct store *s, int64_t run_id, int *gone, char *err,
+    size_t errlen);
 /** IDs of the customers currently associated (resale ones only, if asked); caller frees. */
-enum store_result store_customers_active(struct store *s, bool resale_only, char ***ids,
-    size_t *n, char *err, size_t errlen);
+enum store_result store_customers_active(struct store *s, bool resale_only, char ***ids, size_t *n,
+    char *err, size_t errlen);
 /** Referral customers have no balance at the partner: say so, never 0. */
 enum store_result store_balances_mark_referral(struct store *s, int *marked, char *err,
     size_t errlen);
@@ -134,20 +135,18 @@ enum store_result store_balances_mark_referral(struct store *s, int *marked, cha
  */
 enum store_result store_balances_apply(struct store *s, int64_t run_id, const char *answer,
     const char *requested, int *items, int *missing, char *err, size_t errlen);
-enum store_result store_partner_balances_apply(struct store *s, int64_t run_id,
-    const char *answer, int *items, char *err, size_t errlen);
+enum store_result store_partner_balances_apply(struct store *s, int64_t run_id, const char *answer,
+    int *items, char *err, size_t errlen);
 /** Applies one ListPayPerUseCustomerResources answer for customer_id, with events. */
 enum store_result store_resources_apply_page(struct store *s, int64_t run_id,
-    const char *customer_id, const char *answer, int *items, int *events, char *err,
-    size_t errlen);
+    const char *customer_id, const char *answer, int *items, int *events, char *err, size_t errlen);
 /**
  * Resources of customer_id that this run should have seen and did not:
  * not gone, not closed, not beyond the horizon, and (unless expired ones
  * are queried) in use. Caller frees.
  */
-enum store_result store_resources_unseen(struct store *s, int64_t run_id,
-    const char *customer_id, int horizon_days, bool expired_queried, char ***ids, size_t *n,
-    char *err, size_t errlen);
+enum store_result store_resources_unseen(struct store *s, int64_t run_id, const char *customer_id,
+    int horizon_days, bool expired_queried, char ***ids, size_t *n, char *err, size_t errlen);
 /** Marks gone those of ids (a JSON array) still unseen in run_id. */
 enum store_result store_resources_mark_gone(struct store *s, int64_t run_id,
     const char *customer_id, const char *ids, int *gone, char *err, size_t errlen);
@@ -160,14 +159,14 @@ void store_free_ids(char **ids, size_t n);
  */
 
 struct store_eval_counts {
-	long fired;		/* alerts that started or reached a new stage */
+	long fired; /* alerts that started or reached a new stage */
 	long resolved;
 	long notices;
-	long notifications;	/* all of the above that are to be told */
-	long deliveries;	/* outbox rows created */
-	long appended;		/* digests waiting out quiet hours that took more */
-	long unrouted;		/* notifications no destination takes */
-	bool full_pass;		/* the ladder read every resource, not only changes */
+	long notifications; /* all of the above that are to be told */
+	long deliveries;    /* outbox rows created */
+	long appended;	    /* digests waiting out quiet hours that took more */
+	long unrouted;	    /* notifications no destination takes */
+	bool full_pass;	    /* the ladder read every resource, not only changes */
 };
 
 /**
@@ -175,8 +174,8 @@ struct store_eval_counts {
  * new notifications into deliveries, and records the run in alert_runs.
  */
 enum store_result store_alerts_evaluate(struct store *s, const char *now, const char *settings,
-    const char *routing, const char *instance, bool full, struct store_eval_counts *out,
-    char *err, size_t errlen);
+    const char *routing, const char *instance, bool full, struct store_eval_counts *out, char *err,
+    size_t errlen);
 
 /** Open alerts, outbox depth and dead letters as Prometheus text (caller frees). */
 enum store_result store_gauges(struct store *s, char **text, char *err, size_t errlen);
@@ -201,8 +200,8 @@ enum store_result store_silence_add(struct store *s, const char *customer, const
 enum store_result store_silence_check(struct store *s, const char *customer, const char *resource,
     bool *customer_ok, char *names_of, size_t names_len, bool *resource_ok, char *err,
     size_t errlen);
-enum store_result store_silence_end(struct store *s, long id, const char *now, long *n,
-    char *err, size_t errlen);
+enum store_result store_silence_end(struct store *s, long id, const char *now, long *n, char *err,
+    size_t errlen);
 /** Silences still in force or yet to start, as a JSON array. */
 enum store_result store_silences_list(struct store *s, const char *now, char **json, char *err,
     size_t errlen);
@@ -224,16 +223,16 @@ enum store_result store_alert_items(struct store *s, const char *ref, char **jso
 
 struct store_delivery {
 	long id;
-	char key[64];		/* idempotency key */
+	char key[64]; /* idempotency key */
 	char destination[80];
 	char channel[16];
-	int attempts;		/* including this one */
+	int attempts; /* including this one */
 	int parts_sent;
-	char *body;		/* the rendered parts as a JSON array, or NULL before the first render */
-	long fallback_of;	/* 0 when none */
-	double age;		/* seconds since retry_from */
-	char token[24];		/* the claim's lease token */
-	char *items;		/* with no body yet: the items to render, a JSON array */
+	char *body;	  /* the rendered parts as a JSON array, or NULL before the first render */
+	long fallback_of; /* 0 when none */
+	double age;	  /* seconds since retry_from */
+	char token[24];	  /* the claim's lease token */
+	char *items;	  /* with no body yet: the items to render, a JSON array */
 	/*
 	 * The destination's last recorded outcome was a failure, by any worker:
 	 * a success must reach destination_state.last_ok_at at once, since the
@@ -248,8 +247,8 @@ struct store_delivery {
  * in id order; *n says how many (0 when nothing is due). Clean each up.
  */
 enum store_result store_delivery_claim(struct store *s, const char *now, int lease,
-    const char *instance, const char *dests, int max, struct store_delivery *out, int *n,
-    char *err, size_t errlen);
+    const char *instance, const char *dests, int max, struct store_delivery *out, int *n, char *err,
+    size_t errlen);
 void store_delivery_cleanup(struct store_delivery *d);
 /*
  * The claim holder's writes. Each names the claim's lease token; *held comes
@@ -292,8 +291,8 @@ enum store_result store_delivery_replay(struct store *s, long id, const char *no
  * Takes one send from destination's pace (interval seconds apart, burst
  * tolerance in seconds). *wait is 0 when granted, else the seconds to wait.
  */
-enum store_result store_destination_token(struct store *s, const char *destination,
-    double interval, double tolerance, double *wait, char *err, size_t errlen);
+enum store_result store_destination_token(struct store *s, const char *destination, double interval,
+    double tolerance, double *wait, char *err, size_t errlen);
 /**
  * Deletes up to batch callback_events older than days: the rejected ones,
  * or the others. *deleted says how many; fewer than batch means none is left.
@@ -304,8 +303,8 @@ enum store_result store_callbacks_expire(struct store *s, bool rejected, int day
 enum store_result store_destination_sent(struct store *s, const char *destination, double ago,
     double interval, char *err, size_t errlen);
 /** A platform penalty or Retry-After: no sends to destination for seconds. */
-enum store_result store_destination_block(struct store *s, const char *destination,
-    double seconds, const char *reason, char *err, size_t errlen);
+enum store_result store_destination_block(struct store *s, const char *destination, double seconds,
+    const char *reason, char *err, size_t errlen);
 /** Records the last outcome on destination_state, for dashboards. */
 enum store_result store_destination_note(struct store *s, const char *destination, bool ok,
     const char *error, char *err, size_t errlen);

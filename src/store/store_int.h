@@ -33,8 +33,8 @@ PGresult *store_exec(struct store *s, enum store_sql id, const char *const *para
 enum store_result store_exec_text(struct store *s, enum store_sql id, const char *const *params,
     char **text, char *err, size_t errlen);
 /** Executes id for its effect alone (BEGIN, an UPDATE without RETURNING). */
-enum store_result store_exec_command(struct store *s, enum store_sql id,
-    const char *const *params, char *err, size_t errlen);
+enum store_result store_exec_command(struct store *s, enum store_sql id, const char *const *params,
+    char *err, size_t errlen);
 /** Rolls back, if there is still a connection to do it on. */
 void store_rollback(struct store *s);
 /** After a failed call: was it the connection? Drops a broken one. */

@@ -17,7 +17,7 @@
  * length that is not a multiple of four, or misplaced padding.
  */
 bool b64_decode(const char *in, size_t len, unsigned char **out, size_t *outlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /** Encodes into a new NUL-terminated string. */
 char *b64_encode(const unsigned char *in, size_t len);
 /** Writes 2*len lower-case hex digits and a NUL into out. */

@@ -101,7 +101,7 @@ buf_release(struct buf *b)
 	char *p;
 
 	buf_reserve(b, 0);
-	b->data[b->len] = '\0';	/* an empty buffer was never terminated */
+	b->data[b->len] = '\0'; /* an empty buffer was never terminated */
 	p = b->data;
 	buf_init(b);
 	return p;

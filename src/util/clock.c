@@ -30,8 +30,7 @@ clock_format_rfc3339(int64_t wall_us, char *out, size_t outlen)
 
 	gmtime_r(&secs, &tm);
 	snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-	    (int)(wall_us % 1000000));
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(wall_us % 1000000));
 }
 
 /* Howard Hinnant's days_from_civil: proleptic Gregorian, valid for any year we meet. */

@@ -14,6 +14,6 @@
 void pct_encode(struct buf *out, const char *s, size_t len);
 /** Appends s decoded; '+' becomes a space when plus_is_space. False on a bad or cut escape. */
 bool pct_decode(struct buf *out, const char *s, size_t len, bool plus_is_space)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 #endif

@@ -14,6 +14,6 @@
  * kept), with every signal blocked. False when the thread cannot be made.
  */
 bool thread_start(pthread_t *t, const char *name, void *(*fn)(void *), void *arg)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 #endif

@@ -29,7 +29,7 @@ utf8_decode(const char *s, size_t len, uint32_t *cp)
 		c &= 0x07;
 		min = 0x10000;
 	} else {
-		return 0;	/* a continuation byte, an overlong lead (C0, C1) or F5–FF */
+		return 0; /* a continuation byte, an overlong lead (C0, C1) or F5–FF */
 	}
 	if (len < n)
 		return 0;
@@ -105,8 +105,8 @@ utf8_prefix(const char *s, size_t len, size_t max)
 bool
 utf8_is_bidi_control(uint32_t cp)
 {
-	return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
-	    cp == 0x200E || cp == 0x200F || cp == 0x061C;
+	return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E ||
+	    cp == 0x200F || cp == 0x061C;
 }
 
 bool

@@ -39,18 +39,12 @@ int
 bind_reason_status(enum bind_reason r)
 {
 	switch (r) {
-	case BIND_OK:
-		return 200;
-	case BIND_BAD_SIGNATURE:
-		return 403;
-	case BIND_METHOD_NOT_ALLOWED:
-		return 405;
-	case BIND_BODY_TOO_LARGE:
-		return 413;
-	case BIND_UNSUPPORTED_MEDIA_TYPE:
-		return 415;
-	default:
-		return 400;
+	case BIND_OK: return 200;
+	case BIND_BAD_SIGNATURE: return 403;
+	case BIND_METHOD_NOT_ALLOWED: return 405;
+	case BIND_BODY_TOO_LARGE: return 413;
+	case BIND_UNSUPPORTED_MEDIA_TYPE: return 415;
+	default: return 400;
 	}
 }
 
@@ -131,7 +125,8 @@ bind_verify(const struct keyring *keys, const char *rules, const struct form *f,
 		}
 		if (c > 1) {
 			/* Two values of a signed field leave it unclear which one was verified. */
-			snprintf(detail, detaillen, "form field %s is given %zu times", required[i], c);
+			snprintf(detail, detaillen, "form field %s is given %zu times", required[i],
+			    c);
 			r = BIND_DUPLICATE_FIELD;
 			goto out;
 		}
@@ -167,7 +162,8 @@ bind_verify(const struct keyring *keys, const char *rules, const struct form *f,
 	json_decoded = b64_decode(request, strlen(request), &json_bytes, &json_len);
 
 	r = BIND_BAD_SIGNATURE;
-	snprintf(detail, detaillen, "signature does not verify under rule%s %s with any of %zu key%s",
+	snprintf(detail, detaillen,
+	    "signature does not verify under rule%s %s with any of %zu key%s",
 	    strchr(rules, ',') ? "s" : "", rules, keyring_count(keys),
 	    keyring_count(keys) == 1 ? "" : "s");
 	for (const char *rule = rules; *rule; rule++) {
@@ -192,8 +188,8 @@ bind_verify(const struct keyring *keys, const char *rules, const struct form *f,
 			buf_cleanup(&msg);
 			continue;
 		}
-		k = keyring_verify_rsa_sha256(keys, (const unsigned char *)(msg.data ? msg.data : ""),
-		    msg.len, sig, siglen);
+		k = keyring_verify_rsa_sha256(keys,
+		    (const unsigned char *)(msg.data ? msg.data : ""), msg.len, sig, siglen);
 		buf_cleanup(&msg);
 		if (k >= 0) {
 			out->rule = *rule;
@@ -229,14 +225,16 @@ bind_verify(const struct keyring *keys, const char *rules, const struct form *f,
 		goto out;
 	}
 	if (out->domain_id == NULL && out->domain_name == NULL) {
-		snprintf(detail, detaillen, "bindRequest names no customer: domainId and domainName "
+		snprintf(detail, detaillen,
+		    "bindRequest names no customer: domainId and domainName "
 		    "are both missing or empty");
 		r = BIND_MISSING_CUSTOMER;
 		goto out;
 	}
 	action = json_object_get(payload, "bindAction");
 	if (action && !json_is_null(action)) {
-		out->bind_action = json_is_string(action) ? xstrdup(json_string_value(action)) :
+		out->bind_action = json_is_string(action) ?
+		    xstrdup(json_string_value(action)) :
 		    json_dumps(action, JSON_ENCODE_ANY | JSON_COMPACT);
 	}
 	sha256_hex(request, strlen(request), out->idem_key);

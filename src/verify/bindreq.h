@@ -39,17 +39,18 @@ enum bind_reason {
 };
 
 struct bind_notice {
-	char *bind_request;	/* the signed Base64 text, '+' repaired */
-	json_t *payload;	/* new reference: the decoded JSON object, unknown fields kept */
-	char rule;		/* signed-string rule that matched: 'A', 'B' or 'C' */
-	int key_index;		/* keyring index of the key that verified it */
-	char idem_key[SHA256_HEX_LEN];	/* hex SHA-256 of bind_request: a browser refresh repeats it */
+	char *bind_request; /* the signed Base64 text, '+' repaired */
+	json_t *payload;    /* new reference: the decoded JSON object, unknown fields kept */
+	char rule;	    /* signed-string rule that matched: 'A', 'B' or 'C' */
+	int key_index;	    /* keyring index of the key that verified it */
+	char idem_key[SHA256_HEX_LEN]; /* hex SHA-256 of bind_request: a browser refresh repeats it
+					*/
 	/* borrowed from payload; NULL when absent */
 	const char *domain_id;
 	const char *domain_name;
 	const char *x_account_id;
 	const char *x_user_id;
-	char *bind_action;	/* bindAction as received, rendered as text; NULL when absent */
+	char *bind_action; /* bindAction as received, rendered as text; NULL when absent */
 };
 
 void bind_notice_init(struct bind_notice *n);

@@ -11,8 +11,8 @@
 #include "util/xalloc.h"
 
 static bool url_decode(const char *s, size_t len, struct buf *out);
-static bool add_field(struct form *f, const char *name, size_t nlen, const char *value,
-    size_t vlen, char *err, size_t errlen);
+static bool add_field(struct form *f, const char *name, size_t nlen, const char *value, size_t vlen,
+    char *err, size_t errlen);
 static bool header_param(const char *header, const char *param, char *out, size_t outlen);
 static const char *memfind(const char *hay, size_t haylen, const char *needle, size_t nlen);
 
@@ -45,8 +45,8 @@ url_decode(const char *s, size_t len, struct buf *out)
 }
 
 static bool
-add_field(struct form *f, const char *name, size_t nlen, const char *value, size_t vlen,
-    char *err, size_t errlen)
+add_field(struct form *f, const char *name, size_t nlen, const char *value, size_t vlen, char *err,
+    size_t errlen)
 {
 	struct form_field *fld;
 
@@ -83,7 +83,7 @@ form_parse_urlencoded(struct form *f, const char *body, size_t len, char *err, s
 		const char *eq = memchr(body + pos, '=', end - pos);
 		size_t nend = eq ? (size_t)(eq - body) : end;
 
-		if (end == pos) {	/* "a=1&&b=2": an empty pair is harmless */
+		if (end == pos) { /* "a=1&&b=2": an empty pair is harmless */
 			pos++;
 			continue;
 		}
@@ -190,7 +190,7 @@ form_parse_multipart(struct form *f, const char *content_type, const char *body,
 		size_t hlen;
 
 		if (len - pos >= 2 && memcmp(body + pos, "--", 2) == 0)
-			return true;	/* closing delimiter */
+			return true; /* closing delimiter */
 		if (len - pos < 2 || memcmp(body + pos, "\r\n", 2) != 0) {
 			snprintf(err, errlen, "multipart boundary not followed by CRLF");
 			return false;
@@ -198,7 +198,8 @@ form_parse_multipart(struct form *f, const char *content_type, const char *body,
 		pos += 2;
 		hdr_end = memfind(body + pos, len - pos, "\r\n\r\n", 4);
 		if (hdr_end == NULL) {
-			snprintf(err, errlen, "multipart part without the blank line after its headers");
+			snprintf(err, errlen,
+			    "multipart part without the blank line after its headers");
 			return false;
 		}
 		/* Headers of the part: we need only Content-Disposition's name. */
@@ -212,13 +213,15 @@ form_parse_multipart(struct form *f, const char *content_type, const char *body,
 				char line[1024];
 
 				if (l >= sizeof(line)) {
-					snprintf(err, errlen, "multipart Content-Disposition header too long");
+					snprintf(err, errlen,
+					    "multipart Content-Disposition header too long");
 					return false;
 				}
 				memcpy(line, h, l);
 				line[l] = '\0';
 				if (!header_param(line, "name", name, sizeof(name))) {
-					snprintf(err, errlen, "multipart part without a field name");
+					snprintf(err, errlen,
+					    "multipart part without a field name");
 					return false;
 				}
 			}
@@ -228,21 +231,24 @@ form_parse_multipart(struct form *f, const char *content_type, const char *body,
 			h = eol + 2;
 		}
 		if (name[0] == '\0') {
-			snprintf(err, errlen, "multipart part without Content-Disposition: form-data");
+			snprintf(err, errlen,
+			    "multipart part without Content-Disposition: form-data");
 			return false;
 		}
 		pos = (size_t)(hdr_end - body) + 4;
 		{
 			char crlf_delim[90];
-			size_t cl = (size_t)snprintf(crlf_delim, sizeof(crlf_delim), "\r\n%s", delim);
+			size_t cl =
+			    (size_t)snprintf(crlf_delim, sizeof(crlf_delim), "\r\n%s", delim);
 
 			next = memfind(body + pos, len - pos, crlf_delim, cl);
 			if (next == NULL) {
-				snprintf(err, errlen, "multipart part is not closed by its boundary");
+				snprintf(err, errlen,
+				    "multipart part is not closed by its boundary");
 				return false;
 			}
-			if (!add_field(f, name, strlen(name), body + pos, (size_t)(next - body) - pos,
-			    err, errlen))
+			if (!add_field(f, name, strlen(name), body + pos,
+				(size_t)(next - body) - pos, err, errlen))
 				return false;
 			pos = (size_t)(next - body) + cl;
 		}

@@ -30,7 +30,7 @@ void form_init(struct form *f);
 /** Frees every field; f may be NULL. */
 void form_cleanup(struct form *f);
 bool form_parse_urlencoded(struct form *f, const char *body, size_t len, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 /** content_type is the whole header value; the boundary is read from it. */
 bool form_parse_multipart(struct form *f, const char *content_type, const char *body, size_t len,
     char *err, size_t errlen) __attribute__((warn_unused_result));

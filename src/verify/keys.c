@@ -24,7 +24,7 @@
 
 struct keyring {
 	EVP_PKEY **keys;
-	EVP_PKEY_CTX **verify;	/* per key, set up once for RSA PKCS#1 v1.5 over SHA-256 */
+	EVP_PKEY_CTX **verify; /* per key, set up once for RSA PKCS#1 v1.5 over SHA-256 */
 	char **labels;
 	size_t n;
 };
@@ -37,7 +37,8 @@ static bool load_pem(struct keyring *kr, const char *path, const struct buf *dat
 static bool load_metadata(struct keyring *kr, const char *path, const struct buf *data, char *err,
     size_t errlen);
 static bool is_element(const xmlNode *n, const char *ns, const char *name);
-static void collect_certs(xmlNode *n, bool in_signing_kd, struct buf *acc, char ***out, size_t *cnt);
+static void collect_certs(xmlNode *n, bool in_signing_kd, struct buf *acc, char ***out,
+    size_t *cnt);
 
 static bool
 read_file(const char *path, struct buf *out, char *err, size_t errlen)
@@ -77,15 +78,19 @@ add_key(struct keyring *kr, EVP_PKEY *pkey, X509 *cert, const char *path, size_t
 	struct buf label;
 
 	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
-		snprintf(err, errlen, "%s: key %zu is not an RSA key (the binding notification is "
-		    "signed with RSA-SHA256)", path, idx + 1);
+		snprintf(err, errlen,
+		    "%s: key %zu is not an RSA key (the binding notification is "
+		    "signed with RSA-SHA256)",
+		    path, idx + 1);
 		return false;
 	}
 	if (cert) {
 		X509_NAME_oneline(X509_get_subject_name(cert), subject, sizeof(subject));
 		if (X509_cmp_current_time(X509_get0_notAfter(cert)) < 0)
-			log_warn("certificate %s#%zu (%s) has expired; it is still used to verify, as "
-			    "Huawei may keep signing with it", path, idx + 1, subject);
+			log_warn(
+			    "certificate %s#%zu (%s) has expired; it is still used to verify, as "
+			    "Huawei may keep signing with it",
+			    path, idx + 1, subject);
 	}
 	/*
 	 * Setting the context up is most of the cost of a verification under
@@ -125,7 +130,8 @@ load_pem(struct keyring *kr, const char *path, const struct buf *data, char *err
 
 		if (pkey == NULL || !add_key(kr, pkey, cert, path, found, err, errlen)) {
 			if (pkey == NULL)
-				snprintf(err, errlen, "%s: certificate %zu has no usable public key", path,
+				snprintf(err, errlen,
+				    "%s: certificate %zu has no usable public key", path,
 				    found + 1);
 			EVP_PKEY_free(pkey);
 			X509_free(cert);
@@ -176,23 +182,25 @@ load_metadata(struct keyring *kr, const char *path, const struct buf *data, char
 		EVP_PKEY *pkey;
 
 		if (!b64_decode(certs[i], strlen(certs[i]), &der, &derlen)) {
-			snprintf(err, errlen, "%s: signing certificate %zu is not valid Base64", path,
-			    i + 1);
+			snprintf(err, errlen, "%s: signing certificate %zu is not valid Base64",
+			    path, i + 1);
 			goto out;
 		}
 		p = der;
 		cert = d2i_X509(NULL, &p, (long)derlen);
 		free(der);
 		if (cert == NULL) {
-			snprintf(err, errlen, "%s: signing certificate %zu is not a DER X.509 "
-			    "certificate", path, i + 1);
+			snprintf(err, errlen,
+			    "%s: signing certificate %zu is not a DER X.509 "
+			    "certificate",
+			    path, i + 1);
 			goto out;
 		}
 		pkey = X509_get_pubkey(cert);
 		if (pkey == NULL || !add_key(kr, pkey, cert, path, i, err, errlen)) {
 			if (pkey == NULL)
-				snprintf(err, errlen, "%s: signing certificate %zu has no public key", path,
-				    i + 1);
+				snprintf(err, errlen,
+				    "%s: signing certificate %zu has no public key", path, i + 1);
 			EVP_PKEY_free(pkey);
 			X509_free(cert);
 			goto out;
@@ -373,7 +381,8 @@ metadata_signing_certs(const char *xml, size_t len, char ***out, size_t *n, char
 	 * took 2.3 s and 405 MB). Refused before parsing; no network either.
 	 */
 	if (contains(xml, len, "<!DOCTYPE") || contains(xml, len, "<!ENTITY")) {
-		snprintf(err, errlen, "metadata with a DTD (<!DOCTYPE or <!ENTITY) is refused: "
+		snprintf(err, errlen,
+		    "metadata with a DTD (<!DOCTYPE or <!ENTITY) is refused: "
 		    "Huawei's has none");
 		return false;
 	}
@@ -400,7 +409,8 @@ metadata_signing_certs(const char *xml, size_t len, char ***out, size_t *n, char
 	buf_cleanup(&acc);
 	xmlFreeDoc(doc);
 	if (*n == 0) {
-		snprintf(err, errlen, "no <ds:X509Certificate> inside a signing <md:KeyDescriptor>");
+		snprintf(err, errlen,
+		    "no <ds:X509Certificate> inside a signing <md:KeyDescriptor>");
 		return false;
 	}
 	return true;

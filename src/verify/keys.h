@@ -23,7 +23,7 @@ struct keyring;
  * that cannot be read or holds no RSA key is an error.
  */
 struct keyring *keyring_load(const char *files, const char *base_dir, char *err, size_t errlen)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 void keyring_free(struct keyring *kr);
 size_t keyring_count(const struct keyring *kr);
 /** "file#n (subject)", for logs. */

@@ -36,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (form_parse_urlencoded(&f, (const char *)data, size, err, sizeof(err))) {
 		enum bind_reason r = bind_verify(keys, "A,B,C", &f, &n, detail, sizeof(detail));
 
-		if (r == BIND_OK)	/* nobody can sign with the fixture's key here */
+		if (r == BIND_OK) /* nobody can sign with the fixture's key here */
 			abort();
 		(void)bind_reason_code(r);
 		bind_notice_cleanup(&n);

@@ -76,8 +76,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = bind_verify(keys, "A", &f, &n, detail, sizeof(detail));
 	if (r == BIND_BAD_SIGNATURE || r == BIND_BAD_BASE64)
 		abort();
-	if (r == BIND_OK && (!json_is_object(n.payload) ||
-	    (n.domain_id == NULL && n.domain_name == NULL)))
+	if (r == BIND_OK &&
+	    (!json_is_object(n.payload) || (n.domain_id == NULL && n.domain_name == NULL)))
 		abort();
 	bind_notice_cleanup(&n);
 	form_cleanup(&f);

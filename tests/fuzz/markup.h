@@ -25,14 +25,50 @@
 #include "util/utf8.h"
 
 enum markup_token {
-	MK_LT, MK_GT, MK_LBRACKET, MK_RBRACKET, MK_STAR, MK_BACKTICK, MK_TILDE, MK_AT, MK_HASH,
-	MK_PIPE, MK_BACKSLASH, MK_AMP, MK_UNDERSCORE, MK_COLON, MK_SCHEME, MK_HOST_DOT,
-	MK_LINE_BREAK, MK_CONTROL, MK_BIDI, MK_INVALID, MK_COUNT
+	MK_LT,
+	MK_GT,
+	MK_LBRACKET,
+	MK_RBRACKET,
+	MK_STAR,
+	MK_BACKTICK,
+	MK_TILDE,
+	MK_AT,
+	MK_HASH,
+	MK_PIPE,
+	MK_BACKSLASH,
+	MK_AMP,
+	MK_UNDERSCORE,
+	MK_COLON,
+	MK_SCHEME,
+	MK_HOST_DOT,
+	MK_LINE_BREAK,
+	MK_CONTROL,
+	MK_BIDI,
+	MK_INVALID,
+	MK_COUNT
 };
 
 static const char *const markup_names[MK_COUNT] = {
-	"<", ">", "[", "]", "*", "`", "~", "@", "#", "|", "\\", "&", "_ at a word's edge", ":",
-	"://", "a host name's dot", "line break", "control", "bidi control", "invalid UTF-8",
+	"<",
+	">",
+	"[",
+	"]",
+	"*",
+	"`",
+	"~",
+	"@",
+	"#",
+	"|",
+	"\\",
+	"&",
+	"_ at a word's edge",
+	":",
+	"://",
+	"a host name's dot",
+	"line break",
+	"control",
+	"bidi control",
+	"invalid UTF-8",
 };
 
 struct markup_count {
@@ -92,15 +128,24 @@ markup_scan(int channel, bool html, const char *text, struct markup_count *out)
 			switch (c) {
 			case '<': out->n[MK_LT]++; break;
 			case '>': out->n[MK_GT]++; break;
-			case '[': if (!slack) out->n[MK_LBRACKET]++; break;
-			case ']': if (!slack) out->n[MK_RBRACKET]++; break;
+			case '[':
+				if (!slack)
+					out->n[MK_LBRACKET]++;
+				break;
+			case ']':
+				if (!slack)
+					out->n[MK_RBRACKET]++;
+				break;
 			case '*': out->n[MK_STAR]++; break;
 			case '`': out->n[MK_BACKTICK]++; break;
 			case '~': out->n[MK_TILDE]++; break;
 			case '@': out->n[MK_AT]++; break;
 			case '#': out->n[MK_HASH]++; break;
 			case '|': out->n[MK_PIPE]++; break;
-			case '\\': if (!slack) out->n[MK_BACKSLASH]++; break;
+			case '\\':
+				if (!slack)
+					out->n[MK_BACKSLASH]++;
+				break;
 			case '&':
 				if (!slack || strncmp(text + i, "&amp;", 5) != 0)
 					out->n[MK_AMP]++;
@@ -118,11 +163,10 @@ markup_scan(int channel, bool html, const char *text, struct markup_count *out)
 			case '.':
 				if (prev != 0 && prev != ' ' && prev != '\n' &&
 				    ((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') ||
-				    next >= 0x80))
+					next >= 0x80))
 					out->n[MK_HOST_DOT]++;
 				break;
-			default:
-				break;
+			default: break;
 			}
 		}
 		i += n;
@@ -158,9 +202,9 @@ markup_items(const char *x)
 			json_object_set_new(f, outside[i], json_string_nocheck(x));
 		if (strcmp(kinds[k][0], "partner_low_balance") == 0)
 			json_object_del(f, "customer_id");
-		json_array_append_new(items, json_pack("{s:s, s:s, s:s, s:s, s:o}", "kind",
-		    kinds[k][0], "event", kinds[k][1], "stage", kinds[k][2], "severity", kinds[k][3],
-		    "facts", f));
+		json_array_append_new(items,
+		    json_pack("{s:s, s:s, s:s, s:s, s:o}", "kind", kinds[k][0], "event",
+			kinds[k][1], "stage", kinds[k][2], "severity", kinds[k][3], "facts", f));
 	}
 	return items;
 }
@@ -179,7 +223,7 @@ markup_text(const json_t *parts, const char *field, size_t *with)
 		const char *s = json_string_value(json_object_get(p, field));
 
 		if (s == NULL)
-			continue;	/* jansson refuses a string that is not UTF-8: counted below */
+			continue; /* jansson refuses a string that is not UTF-8: counted below */
 		(*with)++;
 		buf_append_str(&b, s);
 		buf_append_char(&b, '\n');
@@ -207,7 +251,7 @@ markup_kept_out(const char *x, char *why, size_t whylen)
 			o.channel = ch;
 			o.language = lang == 0 ? CONFIG_LANG_ZH : CONFIG_LANG_EN;
 			o.max_parts = 1000;
-			o.max_bytes = 1000000;	/* one part each, so that both have the same frame */
+			o.max_bytes = 1000000; /* one part each, so that both have the same frame */
 			o.key = "hcw_test";
 			o.mentions = "13800000001";
 			a = render_delivery(&o, hostile);
@@ -223,15 +267,17 @@ markup_kept_out(const char *x, char *why, size_t whylen)
 				markup_scan(ch, html, tb, &cb);
 				if (wa != wb || json_array_size(a) != json_array_size(b) ||
 				    !utf8_valid(ta, strlen(ta))) {
-					snprintf(why, whylen, "channel %d %s: a part lost, or not UTF-8", ch,
+					snprintf(why, whylen,
+					    "channel %d %s: a part lost, or not UTF-8", ch,
 					    fields[f]);
 					ok = false;
 				}
 				for (int k = 0; k < MK_COUNT && ok; k++) {
 					if (ca.n[k] != cb.n[k]) {
-						snprintf(why, whylen, "channel %d (%s) %s: %d × %s, %d expected",
-						    ch, lang ? "en" : "zh", fields[f], ca.n[k], markup_names[k],
-						    cb.n[k]);
+						snprintf(why, whylen,
+						    "channel %d (%s) %s: %d × %s, %d expected", ch,
+						    lang ? "en" : "zh", fields[f], ca.n[k],
+						    markup_names[k], cb.n[k]);
 						ok = false;
 					}
 				}

@@ -30,8 +30,8 @@ static void
 test_rfc4648_vectors(void **state)
 {
 	static const char *const plain[] = { "", "f", "fo", "foo", "foob", "fooba", "foobar" };
-	static const char *const enc[] = { "", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
-		"Zm9vYmFy" };
+	static const char *const enc[] = { "", "Zg==", "Zm8=", "Zm9v",
+		"Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy" };
 
 	(void)state;
 	for (size_t i = 0; i < 7; i++) {
@@ -47,14 +47,14 @@ static void
 test_decode_rejects(void **state)
 {
 	(void)state;
-	check_rejects("Zg=");		/* length not a multiple of 4 */
-	check_rejects("Zm9v YmFy");	/* space: the caller repairs '+' first */
+	check_rejects("Zg=");	    /* length not a multiple of 4 */
+	check_rejects("Zm9v YmFy"); /* space: the caller repairs '+' first */
 	check_rejects("Zm9v\nYmFy");
-	check_rejects("Z===");		/* too much padding */
-	check_rejects("Zg==Zg==");	/* padding in the middle */
-	check_rejects("Zh==");		/* non-zero bits under the padding */
+	check_rejects("Z===");	   /* too much padding */
+	check_rejects("Zg==Zg=="); /* padding in the middle */
+	check_rejects("Zh==");	   /* non-zero bits under the padding */
 	check_rejects("Zm9=");
-	check_rejects("Zm9v-_==");	/* URL-safe alphabet is not Huawei's */
+	check_rejects("Zm9v-_=="); /* URL-safe alphabet is not Huawei's */
 }
 
 static void

@@ -32,7 +32,7 @@ setup(void **state)
 	fclose(fp);
 	*state = fx;
 	if (fx->keys == NULL || fx->priv == NULL)
-		return -1;		/* teardown frees what was loaded */
+		return -1; /* teardown frees what was loaded */
 	return 0;
 }
 
@@ -118,7 +118,8 @@ test_vector_accepted(void **state)
 	struct bind_notice n;
 	char detail[BIND_DETAIL_LEN];
 
-	assert_int_equal(run(fx, "A", fx->vec_request, ALG, fx->vec_signature, &n, detail), BIND_OK);
+	assert_int_equal(run(fx, "A", fx->vec_request, ALG, fx->vec_signature, &n, detail),
+	    BIND_OK);
 	assert_int_equal(n.rule, 'A');
 	assert_int_equal(n.key_index, 0);
 	assert_string_equal(n.domain_id, "yongzhiid");
@@ -148,7 +149,8 @@ test_sigalg_case_and_plus_repair(void **state)
 	}
 	assert_non_null(strchr(fx->vec_signature, '+'));
 	assert_int_equal(run(fx, "A", fx->vec_request,
-	    "HTTP://WWW.W3.ORG/2001/04/XMLDSIG-MORE#RSA-SHA256", sig, &n, detail), BIND_OK);
+			     "HTTP://WWW.W3.ORG/2001/04/XMLDSIG-MORE#RSA-SHA256", sig, &n, detail),
+	    BIND_OK);
 	bind_notice_cleanup(&n);
 	free(sig);
 }
@@ -166,8 +168,9 @@ test_rejections(void **state)
 	assert_non_null(strstr(detail, "bindRequest"));
 	assert_int_equal(run(fx, "A", fx->vec_request, ALG, NULL, &n, detail), BIND_MISSING_FIELD);
 	assert_int_equal(run(fx, "A", fx->vec_request, NULL, sig, &n, detail), BIND_MISSING_FIELD);
-	assert_int_equal(run(fx, "A", fx->vec_request,
-	    "http://www.w3.org/2000/09/xmldsig#rsa-sha1", sig, &n, detail), BIND_UNKNOWN_SIG_ALG);
+	assert_int_equal(run(fx, "A", fx->vec_request, "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
+			     sig, &n, detail),
+	    BIND_UNKNOWN_SIG_ALG);
 
 	tampered[5] = tampered[5] == 'A' ? 'B' : 'A';
 	assert_int_equal(run(fx, "A", tampered, ALG, sig, &n, detail), BIND_BAD_SIGNATURE);
@@ -175,10 +178,10 @@ test_rejections(void **state)
 
 	sig[10] = sig[10] == 'A' ? 'B' : 'A';
 	assert_int_equal(run(fx, "A", fx->vec_request, ALG, sig, &n, detail), BIND_BAD_SIGNATURE);
-	sig[strlen(sig) - 8] = '\0';	/* truncated: valid Base64 of a shorter signature */
+	sig[strlen(sig) - 8] = '\0'; /* truncated: valid Base64 of a shorter signature */
 	assert_int_equal(run(fx, "A", fx->vec_request, ALG, sig, &n, detail), BIND_BAD_SIGNATURE);
 	assert_non_null(strstr(detail, "does not verify"));
-	sig[strlen(sig) - 1] = '\0';	/* and no longer a multiple of 4 */
+	sig[strlen(sig) - 1] = '\0'; /* and no longer a multiple of 4 */
 	assert_int_equal(run(fx, "A", fx->vec_request, ALG, sig, &n, detail), BIND_BAD_SIGNATURE);
 	assert_non_null(strstr(detail, "Base64"));
 	assert_int_equal(run(fx, "A", fx->vec_request, ALG, "", &n, detail), BIND_BAD_SIGNATURE);
@@ -238,16 +241,21 @@ test_fields_optional_unknown_kept(void **state)
 	struct bind_notice n;
 	char detail[BIND_DETAIL_LEN];
 
-	assert_int_equal(run_json(fx, "{\"domainName\":\"名字\",\"bindAction\":\"rebind\","
-	    "\"future\":{\"x\":[1]}}", &n, detail), BIND_OK);
+	assert_int_equal(run_json(fx,
+			     "{\"domainName\":\"名字\",\"bindAction\":\"rebind\","
+			     "\"future\":{\"x\":[1]}}",
+			     &n, detail),
+	    BIND_OK);
 	assert_null(n.domain_id);
 	assert_string_equal(n.domain_name, "名字");
 	assert_string_equal(n.bind_action, "rebind");
 	assert_non_null(json_object_get(n.payload, "future"));
 	bind_notice_cleanup(&n);
 
-	assert_int_equal(run_json(fx, "{\"domainId\":\"d\",\"xAccountId\":\"xa\",\"bindAction\":null}",
-	    &n, detail), BIND_OK);
+	assert_int_equal(run_json(fx,
+			     "{\"domainId\":\"d\",\"xAccountId\":\"xa\",\"bindAction\":null}", &n,
+			     detail),
+	    BIND_OK);
 	assert_string_equal(n.x_account_id, "xa");
 	assert_null(n.bind_action);
 	bind_notice_cleanup(&n);

@@ -29,20 +29,26 @@ test_dingtalk_signs_in_the_query(void **state)
 {
 	struct config_dest d = dest(CONFIG_CH_DINGTALK,
 	    "https://oapi.dingtalk.com/robot/send?access_token=abc", "SECtest-secret");
-	json_t *p = json_pack("{s:s, s:s, s:[s]}", "title", "t", "text", "正文", "at", "13800000001");
+	json_t *p =
+	    json_pack("{s:s, s:s, s:[s]}", "title", "t", "text", "正文", "at", "13800000001");
 	struct channel_request req;
 	char err[256];
 	json_t *body;
 
 	(void)state;
 	assert_true(channel_build(&d, "hcw_k", 1, 1, p, 1700000000000LL, &req, err, sizeof(err)));
-	assert_string_equal(req.url.data, "https://oapi.dingtalk.com/robot/send?access_token=abc"
+	assert_string_equal(req.url.data,
+	    "https://oapi.dingtalk.com/robot/send?access_token=abc"
 	    "&timestamp=1700000000000&sign=LC7hxZ4wslL%2BP7j7gu1hoQ%2BwzByekL%2ByWgiUMekZs0g%3D");
 	body = json_loads(req.body.data, 0, NULL);
-	assert_string_equal(json_string_value(json_object_get(json_object_get(body, "markdown"),
-	    "text")), "正文");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(body,
-	    "at"), "atMobiles"), 0)), "13800000001");
+	assert_string_equal(json_string_value(
+				json_object_get(json_object_get(body, "markdown"), "text")),
+	    "正文");
+	assert_string_equal(json_string_value(
+				json_array_get(json_object_get(json_object_get(body, "at"),
+						   "atMobiles"),
+				    0)),
+	    "13800000001");
 	json_decref(body);
 	channel_request_cleanup(&req);
 	json_decref(p);
@@ -51,8 +57,8 @@ test_dingtalk_signs_in_the_query(void **state)
 static void
 test_feishu_signs_in_the_body(void **state)
 {
-	struct config_dest d = dest(CONFIG_CH_FEISHU, "https://open.feishu.cn/open-apis/bot/v2/hook/x",
-	    "SECtest-secret");
+	struct config_dest d = dest(CONFIG_CH_FEISHU,
+	    "https://open.feishu.cn/open-apis/bot/v2/hook/x", "SECtest-secret");
 	json_t *p = json_pack("{s:s, s:s}", "title", "t", "text", "正文"), *body;
 	struct channel_request req;
 	char err[256];
@@ -125,8 +131,8 @@ test_errors_hidden_in_200(void **state)
 {
 	(void)state;
 	expect(CONFIG_CH_WECOM, 200, "{\"errcode\":0,\"errmsg\":\"ok\"}", NULL, SEND_OK, "", 0);
-	expect(CONFIG_CH_WECOM, 200, "{\"errcode\":45009,\"errmsg\":\"api freq out of limit\"}", NULL,
-	    SEND_RETRY, "45009", 60);
+	expect(CONFIG_CH_WECOM, 200, "{\"errcode\":45009,\"errmsg\":\"api freq out of limit\"}",
+	    NULL, SEND_RETRY, "45009", 60);
 	expect(CONFIG_CH_WECOM, 200, "{\"errcode\":93000,\"errmsg\":\"invalid webhook url\"}", NULL,
 	    SEND_PERMANENT, "93000", 0);
 	expect(CONFIG_CH_DINGTALK, 200, "{\"errcode\":130101,\"errmsg\":\"send too fast\"}", NULL,
@@ -157,7 +163,8 @@ test_real_http_codes(void **state)
 	expect(CONFIG_CH_SLACK, 200, "ok", NULL, SEND_OK, "", 0);
 	expect(CONFIG_CH_SLACK, 429, "rate_limited", "7", SEND_RETRY, "429", 7);
 	expect(CONFIG_CH_SLACK, 429, "rate_limited", NULL, SEND_RETRY, "429", 1);
-	expect(CONFIG_CH_SLACK, 404, "channel_not_found", NULL, SEND_PERMANENT, "channel_not_found", 0);
+	expect(CONFIG_CH_SLACK, 404, "channel_not_found", NULL, SEND_PERMANENT, "channel_not_found",
+	    0);
 	expect(CONFIG_CH_SLACK, 410, "channel_is_archived", NULL, SEND_PERMANENT,
 	    "channel_is_archived", 0);
 	expect(CONFIG_CH_WEBHOOK, 204, "", NULL, SEND_OK, "", 0);
@@ -219,8 +226,8 @@ test_smtp_headers(void **state)
 		free(dec);
 	}
 	buf_cleanup(&b);
-	assert_true(smtp_address("值班 <duty@partner.example>", strlen("值班 <duty@partner.example>"),
-	    addr, sizeof(addr)));
+	assert_true(smtp_address("值班 <duty@partner.example>",
+	    strlen("值班 <duty@partner.example>"), addr, sizeof(addr)));
 	assert_string_equal(addr, "duty@partner.example");
 	assert_true(smtp_address(" a@b.c ", 7, addr, sizeof(addr)));
 	assert_string_equal(addr, "a@b.c");

@@ -92,7 +92,7 @@ test_file_and_env(void **state)
 	}
 	assert_non_null(cfg);
 	assert_string_equal(cfg->listen, ":9000");
-	assert_int_equal(cfg->timeout, 7);	/* the environment wins */
+	assert_int_equal(cfg->timeout, 7); /* the environment wins */
 	assert_true(cfg->auto_migrate);
 	assert_int_equal(cfg->log_level, LOG_DEBUG);
 	assert_int_equal(cfg->log_format, LOG_FORMAT_JSON);
@@ -107,7 +107,8 @@ test_errors_name_key_and_line(void **state)
 	(void)state;
 	expect_error("[server]\n\nnope = 1\n", ":3: [server] nope", "unknown key");
 	expect_error("[nosuch]\nlisten = 1\n", ":2: [nosuch]: unknown section", NULL);
-	expect_error("[server]\ntimeout = 5\ntimeout = 6\n", ":3: [server] timeout", "more than once");
+	expect_error("[server]\ntimeout = 5\ntimeout = 6\n", ":3: [server] timeout",
+	    "more than once");
 	expect_error("[server]\ntimeout = five\n", ":2: [server] timeout", "whole number");
 	expect_error("[server]\ntimeout = 0\n", ":2:", "out of range (1 to 3600)");
 	expect_error("[server]\nlisten = nohostport\n", ":2: [server] listen", "host:port");
@@ -116,7 +117,8 @@ test_errors_name_key_and_line(void **state)
 	expect_error("[log]\nlevel = loud\n", ":2: [log] level", "error, warn, info, debug");
 	expect_error("[bind]\nsigned_string = A,A\n", ":2: [bind] signed_string", "each once");
 	expect_error("[bind]\nsigned_string = D\n", ":2:", "A, B or C");
-	expect_error("[bind]\nsuccess_url = javascript:alert(1)\n", ":2: [bind] success_url", "http");
+	expect_error("[bind]\nsuccess_url = javascript:alert(1)\n", ":2: [bind] success_url",
+	    "http");
 	expect_error("[bind]\npath = relative\n", ":2: [bind] path", "absolute");
 	expect_error("[server]\nthis line has no equals sign\n", ":2:", "syntax");
 	expect_error("[server]\ntls_listen = :8443\n", "tls_cert_file", NULL);
@@ -129,13 +131,15 @@ test_every_error_and_run_time_failures(void **state)
 	char err[CONFIG_ERR_LEN] = "";
 
 	(void)state;
-	assert_null(config_load(write_conf("[server]\nnope = 1\ntimeout = five\n"
-	    "[destinaton sales-ding]\ntype = dingtalk\nurl = x\n[log]\nlevel = loud\n"),
+	assert_null(config_load(
+	    write_conf("[server]\nnope = 1\ntimeout = five\n"
+		       "[destinaton sales-ding]\ntype = dingtalk\nurl = x\n[log]\nlevel = loud\n"),
 	    err, sizeof(err)));
 	assert_non_null(strstr(err, ":2: [server] nope: unknown key"));
 	assert_non_null(strstr(err, ":3: [server] timeout"));
 	/* The misspelt section is blamed once, not each of its keys. */
-	assert_non_null(strstr(err, ":5: [destinaton sales-ding]: unknown section; did you mean "
+	assert_non_null(strstr(err,
+	    ":5: [destinaton sales-ding]: unknown section; did you mean "
 	    "[destination sales-ding]?"));
 	assert_null(strstr(err, "type: unknown key"));
 	assert_non_null(strstr(err, ":8: [log] level"));
@@ -145,15 +149,19 @@ test_every_error_and_run_time_failures(void **state)
 	assert_null(strstr(err, "hunter22"));
 	expect_error("[database]\nurl = host=h port\n", "[database] url", NULL);
 	expect_error("[server]\ntls_listen = 127.0.0.1:8443\ntls_cert_file = /nonexistent/c.pem\n"
-	    "tls_key_file = /nonexistent/k.pem\n", "[server] tls_cert_file /nonexistent/c.pem",
+		     "tls_key_file = /nonexistent/k.pem\n",
+	    "[server] tls_cert_file /nonexistent/c.pem",
 	    "[server] tls_key_file /nonexistent/k.pem");
 	expect_error("[destination d]\ntype = slack\nurl = https://hooks.example/x\n"
-	    "ca_file = /nonexistent/ca.pem\n", "[destination d] ca_file /nonexistent/ca.pem", NULL);
+		     "ca_file = /nonexistent/ca.pem\n",
+	    "[destination d] ca_file /nonexistent/ca.pem", NULL);
 
 	/* A misspelt variable is an error, with the name it was meant to be. */
 	setenv("HCWATCH_DATABSE_URL", "dbname=x", 1);
-	expect_error("", "environment HCWATCH_DATABSE_URL: not a setting of hcwatch; did you mean "
-	    "HCWATCH_DATABASE_URL?", NULL);
+	expect_error("",
+	    "environment HCWATCH_DATABSE_URL: not a setting of hcwatch; did you mean "
+	    "HCWATCH_DATABASE_URL?",
+	    NULL);
 	unsetenv("HCWATCH_DATABSE_URL");
 	setenv("HCWATCH_DESTINATION_NOSUCH_SECRET", "x", 1);
 	expect_error("", "HCWATCH_DESTINATION_NOSUCH_SECRET", "does not declare");
@@ -208,9 +216,10 @@ test_huawei_and_poller_keys(void **state)
 	expect_error("[huawei]\nrate_limit_overrides = ListEverything=5\n", "ListEverything", NULL);
 	expect_error("[huawei]\nendpoint = ftp://bss\n", "[huawei] endpoint", NULL);
 	expect_error("[poller]\nresources_page_size = 501\n", "out of range", NULL);
-	cfg = config_load(write_conf("[huawei]\naccess_key = AK\nsecret_key = SK-secret\n"
-	    "rate_limit_overrides = ListSubCustomers=3\n[poller]\nenabled = true\n"), err,
-	    sizeof(err));
+	cfg = config_load(
+	    write_conf("[huawei]\naccess_key = AK\nsecret_key = SK-secret\n"
+		       "rate_limit_overrides = ListSubCustomers=3\n[poller]\nenabled = true\n"),
+	    err, sizeof(err));
 	assert_non_null(cfg);
 	assert_true(cfg->poll_enabled);
 	assert_int_equal(cfg->hw_rate_limit, 10);
@@ -243,13 +252,14 @@ test_reload_keeps_fixed_keys(void **state)
 	cur = config_load(write_conf("[server]\nlisten = :1000\n[log]\nlevel = info\n"), err,
 	    sizeof(err));
 	next = config_load(write_conf("[server]\nlisten = :2000\n[log]\nlevel = debug\n"
-	    "[database]\nurl = dbname=other password=hunter2\n"), err, sizeof(err));
+				      "[database]\nurl = dbname=other password=hunter2\n"),
+	    err, sizeof(err));
 	assert_non_null(cur);
 	assert_non_null(next);
 	assert_int_equal(config_keep_fixed(cur, next), 2);
 	assert_string_equal(next->listen, ":1000");
 	assert_string_equal(next->database_url, "dbname=hcwatch");
-	assert_int_equal(next->log_level, LOG_DEBUG);	/* reloadable: taken */
+	assert_int_equal(next->log_level, LOG_DEBUG); /* reloadable: taken */
 	config_free(cur);
 	config_free(next);
 }
@@ -299,15 +309,17 @@ test_destinations_managers_and_routing(void **state)
 
 	(void)state;
 	setenv("HCWATCH_DESTINATION_SALES_DING_SECRET", "SECfromenv", 1);
-	cfg = config_load(write_conf(
-	    "[routing]\ndefault = ops, sales-ding\n"
-	    "[destination ops]\ntype = wecom\nurl = https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k\n"
-	    "quiet_hours = 22:00-08:00\ndigest = false\n"
-	    "[destination sales-ding]\ntype = dingtalk\nurl = https://oapi.dingtalk.com/robot/send?access_token=t\n"
-	    "fallback = ops\n"
-	    "[manager alice]\ndestinations = sales-ding\nmobile = 13800000001\n"
-	    "[alerts]\nexpiry_stages = 14, 3\nexpiry_stages_by_service = a.b: 5,1; c: 9\n"
-	    "low_balance_threshold = 99.50\n"), err, sizeof(err));
+	cfg = config_load(
+	    write_conf(
+		"[routing]\ndefault = ops, sales-ding\n"
+		"[destination ops]\ntype = wecom\nurl = https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k\n"
+		"quiet_hours = 22:00-08:00\ndigest = false\n"
+		"[destination sales-ding]\ntype = dingtalk\nurl = https://oapi.dingtalk.com/robot/send?access_token=t\n"
+		"fallback = ops\n"
+		"[manager alice]\ndestinations = sales-ding\nmobile = 13800000001\n"
+		"[alerts]\nexpiry_stages = 14, 3\nexpiry_stages_by_service = a.b: 5,1; c: 9\n"
+		"low_balance_threshold = 99.50\n"),
+	    err, sizeof(err));
 	unsetenv("HCWATCH_DESTINATION_SALES_DING_SECRET");
 	if (cfg == NULL)
 		fail_msg("%s", err);
@@ -358,33 +370,37 @@ static void
 test_destination_errors(void **state)
 {
 	(void)state;
-	expect_error("[destination x]\nurl = https://a.example/\n", "[destination x] type is required",
-	    NULL);
+	expect_error("[destination x]\nurl = https://a.example/\n",
+	    "[destination x] type is required", NULL);
 	expect_error("[destination x]\ntype = carrier-pigeon\n", ":2: [destination x] type",
 	    "expected one of wecom, dingtalk");
 	expect_error("[destination x]\ntype = dingtalk\nurl = https://a.example/\n",
 	    "[destination x] secret is required", NULL);
 	expect_error("[destination x]\ntype = slack\nurl = https://a.example/\nfallback = y\n",
 	    "fallback names destination \"y\"", NULL);
-	expect_error("[destination x]\ntype = slack\nurl = https://a.example/\nquiet_hours = 8-22\n",
+	expect_error(
+	    "[destination x]\ntype = slack\nurl = https://a.example/\nquiet_hours = 8-22\n",
 	    ":4: [destination x] quiet_hours", "HH:MM-HH:MM");
-	expect_error("[destination x]\ntype = slack\nurl = https://a.example/\ntimezone = Mars/Base\n",
+	expect_error(
+	    "[destination x]\ntype = slack\nurl = https://a.example/\ntimezone = Mars/Base\n",
 	    "unknown time zone", NULL);
 	expect_error("[destination x]\ntype = email\nurl = smtp://m.example:587\nto = a@b.c\n",
 	    "from and to are required", NULL);
 	expect_error("[destination x]\ntype = email\nurl = smtp://m.example:25\nfrom = a@b.c\n"
-	    "to = a@b.c\ntls = implicit\n", "needs an smtps:// url", NULL);
+		     "to = a@b.c\ntls = implicit\n",
+	    "needs an smtps:// url", NULL);
 	expect_error("[destination x]\ntype = slack\nurl = https://a.example/\nbogus = 1\n",
 	    ":4: [destination x] bogus: unknown key", NULL);
 	expect_error("[destination bad name!]\ntype = slack\n", "letters, digits", NULL);
 	expect_error("[manager m]\ndestinations = nowhere\n",
 	    "[manager m] destinations names destination \"nowhere\"", NULL);
 	expect_error("[routing]\ndefault = nowhere\n", "[routing] default names", NULL);
-	expect_error("[alerts]\nexpiry_stages = 30,abc\n", "[alerts] expiry_stages", "expected days");
+	expect_error("[alerts]\nexpiry_stages = 30,abc\n", "[alerts] expiry_stages",
+	    "expected days");
 	expect_error("[alerts]\nexpiry_stages = 7,7\n", "7 is given twice", NULL);
 	expect_error("[alerts]\nlow_balance_threshold = -5\n", "expected an amount", NULL);
-	expect_error("[notifier]\nlease = 10\ntimeout = 15\n", "[notifier] lease (10 s) must exceed",
-	    NULL);
+	expect_error("[notifier]\nlease = 10\ntimeout = 15\n",
+	    "[notifier] lease (10 s) must exceed", NULL);
 }
 
 int

@@ -36,7 +36,8 @@ static const char *const field_cases[] = {
 	"www.evil.com evil.example/path user@evil.example",
 	"https://evil.example:8443/x?y=1#z",
 	"\\*not bold\\*",
-	"a\u2028b\u2029c\xc2\x85" "d",
+	"a\u2028b\u2029c\xc2\x85"
+	"d",
 	"| a | b |\n|---|---|",
 	"\xff\xfe\xc0\xaf\xed\xa0\x80 bytes that are not UTF-8",
 	"#标题",
@@ -61,10 +62,56 @@ static void
 test_random_hostile_strings_stay_data(void **state)
 {
 	static const char *const pieces[] = {
-		"[", "]", "(", ")", "!", "<", ">", "/", "@", "#", "*", "_", "~", "`", "|", "\\", "&",
-		":", ".", "-", "+", "=", "1", "a", "Z", " ", "\n", "\r", "\t", "http", "://", "www",
-		"com", "all", "at", "font", "lt;", "amp;", "\u202E", "\u2066", "\u200F", "\u2028",
-		"\x01", "\x7f", "\xc2\x85", "\xff", "\xe4\xb8", "中", "客户", "\xf0\x9f\x98\x80",
+		"[",
+		"]",
+		"(",
+		")",
+		"!",
+		"<",
+		">",
+		"/",
+		"@",
+		"#",
+		"*",
+		"_",
+		"~",
+		"`",
+		"|",
+		"\\",
+		"&",
+		":",
+		".",
+		"-",
+		"+",
+		"=",
+		"1",
+		"a",
+		"Z",
+		" ",
+		"\n",
+		"\r",
+		"\t",
+		"http",
+		"://",
+		"www",
+		"com",
+		"all",
+		"at",
+		"font",
+		"lt;",
+		"amp;",
+		"\u202E",
+		"\u2066",
+		"\u200F",
+		"\u2028",
+		"\x01",
+		"\x7f",
+		"\xc2\x85",
+		"\xff",
+		"\xe4\xb8",
+		"中",
+		"客户",
+		"\xf0\x9f\x98\x80",
 	};
 	unsigned seed = 20261201;
 	char why[256];
@@ -76,7 +123,8 @@ test_random_hostile_strings_stay_data(void **state)
 
 		buf_init(&b);
 		for (int i = 0; i < n; i++)
-			buf_append_str(&b, pieces[rand_r(&seed) % (sizeof(pieces) / sizeof(pieces[0]))]);
+			buf_append_str(&b,
+			    pieces[rand_r(&seed) % (sizeof(pieces) / sizeof(pieces[0]))]);
 		if (!markup_kept_out(b.data, why, sizeof(why))) {
 			struct buf v;
 
@@ -96,11 +144,12 @@ test_what_escaped_text_looks_like(void **state)
 		const char *in, *out;
 	} cases[] = {
 		{ CONFIG_CH_WECOM, "[续费点此](http://evil.example/pay)",
-		  "［续费点此］(http∶//evil․example/pay)" },
+		    "［续费点此］(http∶//evil․example/pay)" },
 		{ CONFIG_CH_FEISHU, "<at user_id=\"all\">", "＜at user_id=\"all\"＞" },
 		{ CONFIG_CH_DINGTALK, "名称\n### 伪造", "名称 ＃＃＃ 伪造" },
 		{ CONFIG_CH_SLACK, "<!channel> a&b :fire:", "＜!channel＞ a&amp;b ∶fire∶" },
-		/* Names people copy into the console stay as they are where nothing opens markup. */
+		/* Names people copy into the console stay as they are where nothing opens markup.
+		 */
 		{ CONFIG_CH_WECOM, "db_prod_01 10.0.0.1 主机-01", "db_prod_01 10.0.0.1 主机-01" },
 		/* Bidi controls are shown, not obeyed; bytes that are not UTF-8 become U+FFFD. */
 		{ CONFIG_CH_EMAIL, "abc\u202Efdp\xff", "abc⟨U+202E⟩fdp\uFFFD" },
@@ -129,9 +178,9 @@ test_utf8_visible(void **state)
 	assert_string_equal(b.data, "ok 中\\n\\u{001B}[31m\\xFF\\u{202E}\\\\");
 	assert_true(utf8_valid(b.data, b.len));
 	buf_cleanup(&b);
-	assert_false(utf8_valid("\xc0\xaf", 2));		/* overlong '/' */
-	assert_false(utf8_valid("\xed\xa0\x80", 3));		/* a surrogate */
-	assert_false(utf8_valid("\xf4\x90\x80\x80", 4));	/* past U+10FFFF */
+	assert_false(utf8_valid("\xc0\xaf", 2));	 /* overlong '/' */
+	assert_false(utf8_valid("\xed\xa0\x80", 3));	 /* a surrogate */
+	assert_false(utf8_valid("\xf4\x90\x80\x80", 4)); /* past U+10FFFF */
 	assert_true(utf8_valid("\xf4\x8f\xbf\xbf", 4));
 }
 

@@ -6,7 +6,8 @@
 static void
 test_urlencoded(void **state)
 {
-	const char *body = "bindRequest=eyJh%3D%3D&SigAlg=http%3A%2F%2Fx%23rsa&a+b=c+d%2B&empty=&flag";
+	const char *body =
+	    "bindRequest=eyJh%3D%3D&SigAlg=http%3A%2F%2Fx%23rsa&a+b=c+d%2B&empty=&flag";
 	struct form f;
 	char err[FORM_ERR_LEN];
 
@@ -79,18 +80,17 @@ static void
 test_multipart(void **state)
 {
 	const char *ct = "multipart/form-data; boundary=\"XyZ\"";
-	const char *body =
-	    "preamble\r\n"
-	    "--XyZ\r\n"
-	    "Content-Disposition: form-data; name=\"bindRequest\"\r\n"
-	    "\r\n"
-	    "eyJh+/==\r\n"
-	    "--XyZ\r\n"
-	    "content-disposition: form-data; name=SigAlg\r\n"
-	    "Content-Type: text/plain\r\n"
-	    "\r\n"
-	    "line1\r\nline2\r\n"
-	    "--XyZ--\r\n";
+	const char *body = "preamble\r\n"
+			   "--XyZ\r\n"
+			   "Content-Disposition: form-data; name=\"bindRequest\"\r\n"
+			   "\r\n"
+			   "eyJh+/==\r\n"
+			   "--XyZ\r\n"
+			   "content-disposition: form-data; name=SigAlg\r\n"
+			   "Content-Type: text/plain\r\n"
+			   "\r\n"
+			   "line1\r\nline2\r\n"
+			   "--XyZ--\r\n";
 	struct form f;
 	char err[FORM_ERR_LEN];
 
@@ -112,9 +112,12 @@ test_multipart_broken(void **state)
 	} cases[] = {
 		{ "multipart/form-data", "--a\r\n\r\nx\r\n--a--", "boundary" },
 		{ "multipart/form-data; boundary=a", "no delimiter here", "boundary" },
-		{ "multipart/form-data; boundary=a", "--a\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nvalue", "closed" },
-		{ "multipart/form-data; boundary=a", "--a\r\nContent-Disposition: form-data; name=\"x\"", "blank line" },
-		{ "multipart/form-data; boundary=a", "--a\r\nX-Other: 1\r\n\r\nv\r\n--a--", "Content-Disposition" },
+		{ "multipart/form-data; boundary=a",
+		    "--a\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nvalue", "closed" },
+		{ "multipart/form-data; boundary=a",
+		    "--a\r\nContent-Disposition: form-data; name=\"x\"", "blank line" },
+		{ "multipart/form-data; boundary=a", "--a\r\nX-Other: 1\r\n\r\nv\r\n--a--",
+		    "Content-Disposition" },
 		{ "multipart/form-data; boundary=a", "--aXX", "CRLF" },
 	};
 	struct form f;
@@ -124,8 +127,8 @@ test_multipart_broken(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		form_init(&f);
 		err[0] = '\0';
-		assert_false(form_parse_multipart(&f, cases[i].ct, cases[i].body, strlen(cases[i].body),
-		    err, sizeof(err)));
+		assert_false(form_parse_multipart(&f, cases[i].ct, cases[i].body,
+		    strlen(cases[i].body), err, sizeof(err)));
 		if (strstr(err, cases[i].why) == NULL)
 			fail_msg("case %zu: \"%s\" does not mention %s", i, err, cases[i].why);
 		form_cleanup(&f);

@@ -27,17 +27,17 @@ test_redact(void **state)
 	} cases[] = {
 		/* Query values of any length from four characters, the whole query, the URL. */
 		{ "https://h/robot/send?access_token=tok1&timestamp=1", NULL,
-		  "refused https://h/robot/send?access_token=tok1&timestamp=1 and tok1",
-		  "refused … and …" },
+		    "refused https://h/robot/send?access_token=tok1&timestamp=1 and tok1",
+		    "refused … and …" },
 		/* Path segments long enough to be a token; short ones are words. */
 		{ "https://hooks.slack.com/services/T0/B0/aaaabbbbccccdddd", NULL,
-		  "Cannot POST /services/T0/B0/aaaabbbbccccdddd: send failed",
-		  "Cannot POST …: send failed" },
+		    "Cannot POST /services/T0/B0/aaaabbbbccccdddd: send failed",
+		    "Cannot POST …: send failed" },
 		{ "https://hooks.slack.com/services/T0/B0/aaaabbbbccccdddd", NULL,
-		  "token aaaabbbbccccdddd was revoked", "token … was revoked" },
+		    "token aaaabbbbccccdddd was revoked", "token … was revoked" },
 		/* A user and a password in the URL, and the secret given apart. */
-		{ "smtp://mailer:hunter22@mail.example", "SECabcdef", "login mailer:hunter22, SECabcdef",
-		  "login …, …" },
+		{ "smtp://mailer:hunter22@mail.example", "SECabcdef",
+		    "login mailer:hunter22, SECabcdef", "login …, …" },
 		{ "smtp://mail.example", NULL, "nothing to hide", "nothing to hide" },
 	};
 

@@ -28,7 +28,8 @@ test_success_shapes(void **state)
 	assert_true(json_is_object(out));
 	json_decref(out);
 	assert_int_equal(classify(200, "{\"error_code\":\"CBC.0000\",\"error_msg\":\"success\"}",
-	    &e, &out), HWC_OK);
+			     &e, &out),
+	    HWC_OK);
 	json_decref(out);
 	assert_int_equal(classify(201, "{\"token\":{}}", &e, &out), HWC_OK);
 	json_decref(out);
@@ -41,8 +42,11 @@ test_error_in_http_200(void **state)
 	json_t *out;
 
 	(void)state;
-	assert_int_equal(classify(200, "{\"error_code\":\"CBC.5002\",\"error_msg\":\"The customer "
-	    "does not exist.\"}", &e, &out), HWC_FAILED);
+	assert_int_equal(classify(200,
+			     "{\"error_code\":\"CBC.5002\",\"error_msg\":\"The customer "
+			     "does not exist.\"}",
+			     &e, &out),
+	    HWC_FAILED);
 	assert_null(out);
 	assert_string_equal(e.code, "CBC.5002");
 	assert_string_equal(e.message, "The customer does not exist.");
@@ -56,15 +60,23 @@ test_throttling_shapes(void **state)
 	json_t *out;
 
 	(void)state;
-	assert_int_equal(classify(429, "{\"status_code\":429,\"request_id\":\"7e6c\",\"error_code\":"
-	    "\"APIGW.0308\",\"error_message\":\"The throttling threshold has been reached\","
-	    "\"encoded_authorization_message\":\"\"}", &e, &out), HWC_THROTTLED);
+	assert_int_equal(
+	    classify(429,
+		"{\"status_code\":429,\"request_id\":\"7e6c\",\"error_code\":"
+		"\"APIGW.0308\",\"error_message\":\"The throttling threshold has been reached\","
+		"\"encoded_authorization_message\":\"\"}",
+		&e, &out),
+	    HWC_THROTTLED);
 	assert_string_equal(e.code, "APIGW.0308");
 	assert_string_equal(e.message, "The throttling threshold has been reached");
-	assert_int_equal(classify(429, "{\"error_code\":\"APIG.0308\",\"error_msg\":\"over ratelimit\"}",
-	    &e, &out), HWC_THROTTLED);
-	assert_int_equal(classify(429, "{\"error_code\":\"CBC.0250\",\"error_msg\":\"flow control\"}",
-	    &e, &out), HWC_THROTTLED);
+	assert_int_equal(classify(429,
+			     "{\"error_code\":\"APIG.0308\",\"error_msg\":\"over ratelimit\"}", &e,
+			     &out),
+	    HWC_THROTTLED);
+	assert_int_equal(classify(429,
+			     "{\"error_code\":\"CBC.0250\",\"error_msg\":\"flow control\"}", &e,
+			     &out),
+	    HWC_THROTTLED);
 	/* The code decides even when a proxy rewrote the status. */
 	assert_int_equal(classify(400, "{\"error_code\":\"APIG.0308\"}", &e, &out), HWC_THROTTLED);
 	assert_int_equal(classify(429, "Too Many Requests", &e, &out), HWC_THROTTLED);
@@ -77,13 +89,21 @@ test_auth_shapes(void **state)
 	json_t *out;
 
 	(void)state;
-	assert_int_equal(classify(401, "{\"error_msg\":\"Incorrect IAM authentication information\","
-	    "\"error_code\":\"APIG.0301\",\"request_id\":\"x\"}", &e, &out), HWC_AUTH);
+	assert_int_equal(classify(401,
+			     "{\"error_msg\":\"Incorrect IAM authentication information\","
+			     "\"error_code\":\"APIG.0301\",\"request_id\":\"x\"}",
+			     &e, &out),
+	    HWC_AUTH);
 	assert_string_equal(e.code, "APIG.0301");
-	assert_int_equal(classify(403, "{\"error_code\":\"CBC.0155\",\"error_msg\":\"not allowed\"}",
-	    &e, &out), HWC_AUTH);
-	assert_int_equal(classify(401, "{\"error\":{\"code\":401,\"message\":\"The X-Auth-Token is "
-	    "invalid!\",\"title\":\"Unauthorized\"}}", &e, &out), HWC_AUTH);
+	assert_int_equal(classify(403,
+			     "{\"error_code\":\"CBC.0155\",\"error_msg\":\"not allowed\"}", &e,
+			     &out),
+	    HWC_AUTH);
+	assert_int_equal(classify(401,
+			     "{\"error\":{\"code\":401,\"message\":\"The X-Auth-Token is "
+			     "invalid!\",\"title\":\"Unauthorized\"}}",
+			     &e, &out),
+	    HWC_AUTH);
 	assert_string_equal(e.message, "The X-Auth-Token is invalid!");
 }
 
@@ -95,7 +115,8 @@ test_server_and_garbled(void **state)
 
 	(void)state;
 	assert_int_equal(classify(500, "{\"error_code\":\"CBC.0999\",\"error_msg\":\"other\"}", &e,
-	    &out), HWC_UNAVAILABLE);
+			     &out),
+	    HWC_UNAVAILABLE);
 	assert_int_equal(classify(503, "<html>busy</html>", &e, &out), HWC_UNAVAILABLE);
 	assert_int_equal(classify(200, "{\"customer_infos\":[{\"customer_id\":", &e, &out),
 	    HWC_UNAVAILABLE);
@@ -113,10 +134,14 @@ test_other_client_errors(void **state)
 
 	(void)state;
 	assert_int_equal(classify(400, "{\"error_code\":\"CBC.0100\",\"error_msg\":\"bad param\"}",
-	    &e, &out), HWC_FAILED);
+			     &e, &out),
+	    HWC_FAILED);
 	assert_string_equal(e.code, "CBC.0100");
-	assert_int_equal(classify(404, "{\"error_code\":\"APIGW.0101\",\"error_message\":\"API not "
-	    "exist\"}", &e, &out), HWC_FAILED);
+	assert_int_equal(classify(404,
+			     "{\"error_code\":\"APIGW.0101\",\"error_message\":\"API not "
+			     "exist\"}",
+			     &e, &out),
+	    HWC_FAILED);
 	assert_int_equal(classify(302, "", &e, &out), HWC_FAILED);
 	assert_string_equal(e.message, "HTTP 302");
 }
@@ -136,12 +161,14 @@ test_quota_overrides(void **state)
 
 	(void)state;
 	assert_true(hwc_quota_configure(10, "", err, sizeof(err)));
-	assert_true(hwc_quota_rate(HWC_API_RESOURCES) > 9.99 && hwc_quota_rate(HWC_API_RESOURCES) < 10.01);
-	assert_true(hwc_quota_configure(10, "ListPayPerUseCustomerResources=200, ListSubCustomers = 5",
-	    err, sizeof(err)));
+	assert_true(
+	    hwc_quota_rate(HWC_API_RESOURCES) > 9.99 && hwc_quota_rate(HWC_API_RESOURCES) < 10.01);
+	assert_true(hwc_quota_configure(10,
+	    "ListPayPerUseCustomerResources=200, ListSubCustomers = 5", err, sizeof(err)));
 	assert_true(hwc_quota_rate(HWC_API_RESOURCES) > 199.9);
 	assert_true(hwc_quota_rate(HWC_API_CUSTOMERS) < 5.01);
-	assert_true(hwc_quota_rate(HWC_API_BALANCES) > 9.99 && hwc_quota_rate(HWC_API_BALANCES) < 10.01);
+	assert_true(
+	    hwc_quota_rate(HWC_API_BALANCES) > 9.99 && hwc_quota_rate(HWC_API_BALANCES) < 10.01);
 	assert_false(check_overrides("NoSuchApi=3", err, sizeof(err)));
 	assert_non_null(strstr(err, "NoSuchApi"));
 	assert_false(check_overrides("ListSubCustomers=0", err, sizeof(err)));
@@ -163,7 +190,8 @@ test_defuse_nul(void **state)
 		{ "{\"a\":\"x\\\\u0000\"}", "{\"a\":\"x\\\\u0000\"}", 0 },
 		/* An escaped quote does not end the string. */
 		{ "{\"a\":\"\\\"\\u0000\"}", "{\"a\":\"\\\"\\ufffd\"}", 1 },
-		{ "{\"\\u0000\":1,\"b\":\"\\u0000\\u0000\"}", "{\"\\ufffd\":1,\"b\":\"\\ufffd\\ufffd\"}", 3 },
+		{ "{\"\\u0000\":1,\"b\":\"\\u0000\\u0000\"}",
+		    "{\"\\ufffd\":1,\"b\":\"\\ufffd\\ufffd\"}", 3 },
 		/* Cut short: nothing read past the end. */
 		{ "{\"a\":\"\\u000", "{\"a\":\"\\u000", 0 },
 	};
@@ -209,7 +237,7 @@ quota_caller(void *arg)
 		sent = rand_r(&seed) % 5 == 0 ? 0 : clock_mono_us();
 		if (sent == 0) {
 			hwc_quota_release(&slot, 0);
-			sent = clock_mono_us();		/* counted from its release */
+			sent = clock_mono_us(); /* counted from its release */
 		} else {
 			hwc_quota_release(&slot, sent);
 		}
@@ -237,7 +265,8 @@ test_quota_sliding_window_counts_real_sends(void **state)
 	(void)state;
 	assert_true(hwc_quota_configure(10, "ListCustomersBalancesDetail=50", err, sizeof(err)));
 	for (int i = 0; i < Q_THREADS; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, quota_caller, (void *)(uintptr_t)(i + 1)),
+		assert_int_equal(pthread_create(&t[i], NULL, quota_caller,
+				     (void *)(uintptr_t)(i + 1)),
 		    0);
 	for (int i = 0; i < Q_THREADS; i++)
 		pthread_join(t[i], NULL);

@@ -28,9 +28,13 @@ test_vector1_guide_example(void **state)
 		{ "X-Sdk-Date", "20191115T033655Z" },
 	};
 	struct hwc_sign_request r = {
-		"GET", "/v1/77b6a44cba5143ab91d13ab9a8ff44fd/vpcs",
-		"limit=2&marker=13551d6b-755d-4757-b956-536f674975c0", h, 3,
-		"content-type;host;x-sdk-date", EMPTY_HASH,
+		"GET",
+		"/v1/77b6a44cba5143ab91d13ab9a8ff44fd/vpcs",
+		"limit=2&marker=13551d6b-755d-4757-b956-536f674975c0",
+		h,
+		3,
+		"content-type;host;x-sdk-date",
+		EMPTY_HASH,
 	};
 	char *c = canonical(&r);
 	char hash[SHA256_HEX_LEN], sig[HWC_SIGN_HEX_LEN];
@@ -42,9 +46,11 @@ test_vector1_guide_example(void **state)
 	    "content-type:application/json\nhost:service.region.example.com\n"
 	    "x-sdk-date:20191115T033655Z\n\ncontent-type;host;x-sdk-date\n" EMPTY_HASH);
 	sha256_hex(c, strlen(c), hash);
-	assert_string_equal(hash, "b25362e603ee30f4f25e7858e8a7160fd36e803bb2dfe206278659d71a9bcd7a");
+	assert_string_equal(hash,
+	    "b25362e603ee30f4f25e7858e8a7160fd36e803bb2dfe206278659d71a9bcd7a");
 	hwc_sign_signature("MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc", "20191115T033655Z", c, sig);
-	assert_string_equal(sig, "7be6668032f70418fcc22abc52071e57aff61b84a1d2381bb430d6870f4f6ebe");
+	assert_string_equal(sig,
+	    "7be6668032f70418fcc22abc52071e57aff61b84a1d2381bb430d6870f4f6ebe");
 	free(c);
 }
 
@@ -57,10 +63,11 @@ test_vector2_go_sdk_get(void **state)
 	char sig[HWC_SIGN_HEX_LEN];
 
 	(void)state;
-	assert_string_equal(c, "GET\n/path/\nlimit=1\nx-sdk-date:20060102T150405Z\n\nx-sdk-date\n"
-	    EMPTY_HASH);
+	assert_string_equal(c,
+	    "GET\n/path/\nlimit=1\nx-sdk-date:20060102T150405Z\n\nx-sdk-date\n" EMPTY_HASH);
 	hwc_sign_signature("SecretKey", "20060102T150405Z", c, sig);
-	assert_string_equal(sig, "5a2ce64c865e0e6046321c6f3d5a77ba8413eeaf355c3166c03d58d02ac79624");
+	assert_string_equal(sig,
+	    "5a2ce64c865e0e6046321c6f3d5a77ba8413eeaf355c3166c03d58d02ac79624");
 	free(c);
 }
 
@@ -79,12 +86,15 @@ test_vector3_go_sdk_post_body(void **state)
 	(void)state;
 	assert_int_equal(strlen(body), 23);
 	sha256_hex(body, strlen(body), payload);
-	assert_string_equal(payload, "a29d7b4c5efd1a22011d69fd7b7aee76fe51e4083c609244228de258afd61289");
+	assert_string_equal(payload,
+	    "a29d7b4c5efd1a22011d69fd7b7aee76fe51e4083c609244228de258afd61289");
 	c = canonical(&r);
 	sha256_hex(c, strlen(c), hash);
-	assert_string_equal(hash, "13f75ff5f5216199f986c7e7f2f77834d5e160ad9e46f37319816dc72ba7eeab");
+	assert_string_equal(hash,
+	    "13f75ff5f5216199f986c7e7f2f77834d5e160ad9e46f37319816dc72ba7eeab");
 	hwc_sign_signature("SecretKey", "20060102T150405Z", c, sig);
-	assert_string_equal(sig, "cecc2af119b18ab70b4d094c0750f3b42c02f254903179a0fc2cc72fc9db4f59");
+	assert_string_equal(sig,
+	    "cecc2af119b18ab70b4d094c0750f3b42c02f254903179a0fc2cc72fc9db4f59");
 	free(c);
 }
 
@@ -116,7 +126,8 @@ test_query_sorting_and_reserved(void **state)
 {
 	(void)state;
 	/* The Go SDK's test: repeated names sorted by value, reserved bytes and UTF-8 escaped. */
-	check_query("test=%E4%B8%80%20%28%26%3D%3F%21%23%25.%2A%29&path=%2Ftmp%2F123&multi=3&multi=1"
+	check_query(
+	    "test=%E4%B8%80%20%28%26%3D%3F%21%23%25.%2A%29&path=%2Ftmp%2F123&multi=3&multi=1"
 	    "&multi=2&enable=true&limit=1",
 	    "enable=true&limit=1&multi=1&multi=2&multi=3&path=%2Ftmp%2F123"
 	    "&test=%E4%B8%80%20%28%26%3D%3F%21%23%25.%2A%29");
@@ -211,15 +222,18 @@ test_authorization_header(void **state)
 	struct hwc_sign_auth a;
 
 	(void)state;
-	assert_true(hwc_sign_parse_authorization("SDK-HMAC-SHA256 Access=QTWAOYTTINDUT2QVKYUC, "
-	    "SignedHeaders=content-type;host;x-sdk-date, Signature=7be6668032f7", &a));
+	assert_true(hwc_sign_parse_authorization(
+	    "SDK-HMAC-SHA256 Access=QTWAOYTTINDUT2QVKYUC, "
+	    "SignedHeaders=content-type;host;x-sdk-date, Signature=7be6668032f7",
+	    &a));
 	assert_string_equal(a.access, "QTWAOYTTINDUT2QVKYUC");
 	assert_string_equal(a.signed_headers, "content-type;host;x-sdk-date");
 	assert_string_equal(a.signature, "7be6668032f7");
 	assert_false(hwc_sign_parse_authorization("Bearer abc", &a));
 	assert_false(hwc_sign_parse_authorization("SDK-HMAC-SHA256 Access=A, Signature=s", &a));
 	assert_false(hwc_sign_parse_authorization("SDK-HMAC-SHA256 Access=A, SignedHeaders=x, "
-	    "Signature=s, Extra=1", &a));
+						  "Signature=s, Extra=1",
+	    &a));
 }
 
 static void

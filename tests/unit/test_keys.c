@@ -73,11 +73,13 @@ test_metadata_shapes(void **state)
 static void
 test_metadata_errors(void **state)
 {
-	const char *broken = "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\">";
+	const char *broken =
+	    "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\">";
 	const char *none = "<a xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Certificate>"
-	    "QUJD</ds:X509Certificate></a>";
+			   "QUJD</ds:X509Certificate></a>";
 	/* An external entity must not be fetched or expanded. */
-	const char *xxe = "<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>"
+	const char *xxe =
+	    "<?xml version=\"1.0\"?><!DOCTYPE d [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>"
 	    "<md:KeyDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" "
 	    "xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Certificate>&e;"
 	    "</ds:X509Certificate></md:KeyDescriptor>";
@@ -115,7 +117,8 @@ test_metadata_refuses_entity_expansion(void **state)
 	buf_append_str(&b, "\">\n<!ENTITY b \"");
 	for (int i = 0; i < 2000; i++)
 		buf_append_str(&b, "&a;");
-	buf_append_str(&b, "\">]>\n<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:"
+	buf_append_str(&b,
+	    "\">]>\n<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:"
 	    "metadata\" xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><md:KeyDescriptor>"
 	    "<ds:X509Certificate>&b;</ds:X509Certificate></md:KeyDescriptor></md:EntityDescriptor>");
 	assert_false(metadata_signing_certs(b.data, b.len, &certs, &n, err, sizeof(err)));
@@ -143,7 +146,7 @@ test_keyring_sources(void **state)
 	keyring_free(kr);
 
 	kr = keyring_load(fixture_path("other.crt"), "/nonexistent", err, sizeof(err));
-	assert_non_null(kr);	/* absolute paths ignore base_dir */
+	assert_non_null(kr); /* absolute paths ignore base_dir */
 	keyring_free(kr);
 }
 
@@ -182,21 +185,27 @@ test_verify_vector_and_rotation(void **state)
 	assert_non_null(both);
 
 	assert_int_equal(keyring_verify_rsa_sha256(right, (unsigned char *)msg, strlen(msg), sig,
-	    siglen), 0);
+			     siglen),
+	    0);
 	assert_int_equal(keyring_verify_rsa_sha256(wrong, (unsigned char *)msg, strlen(msg), sig,
-	    siglen), -1);
+			     siglen),
+	    -1);
 	assert_int_equal(keyring_verify_rsa_sha256(both, (unsigned char *)msg, strlen(msg), sig,
-	    siglen), 1);
+			     siglen),
+	    1);
 	/* One changed byte of message or signature fails. */
 	msg[3] ^= 1;
 	assert_int_equal(keyring_verify_rsa_sha256(right, (unsigned char *)msg, strlen(msg), sig,
-	    siglen), -1);
+			     siglen),
+	    -1);
 	msg[3] ^= 1;
 	sig[0] ^= 1;
 	assert_int_equal(keyring_verify_rsa_sha256(right, (unsigned char *)msg, strlen(msg), sig,
-	    siglen), -1);
+			     siglen),
+	    -1);
 	assert_int_equal(keyring_verify_rsa_sha256(right, (unsigned char *)msg, strlen(msg), sig,
-	    siglen - 1), -1);
+			     siglen - 1),
+	    -1);
 
 	keyring_free(right);
 	keyring_free(wrong);

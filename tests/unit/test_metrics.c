@@ -29,7 +29,8 @@ test_counters_by_labels(void **state)
 	metrics_count(MC_QUOTA_WAIT, "ListSubCustomers", NULL, 1500000);
 	text = rendered();
 	assert_non_null(strstr(text, "# TYPE hcwatch_callbacks_total counter\n"));
-	assert_non_null(strstr(text, "hcwatch_callbacks_total{result=\"accepted\",reason=\"\"} 3\n"));
+	assert_non_null(
+	    strstr(text, "hcwatch_callbacks_total{result=\"accepted\",reason=\"\"} 3\n"));
 	assert_non_null(strstr(text,
 	    "hcwatch_callbacks_total{result=\"rejected\",reason=\"bad_signature\"} 1\n"));
 	assert_non_null(strstr(text,

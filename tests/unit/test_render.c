@@ -14,8 +14,11 @@ valid_utf8(const char *s)
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (*p) {
-		int n = *p < 0x80 ? 0 : (*p & 0xE0) == 0xC0 ? 1 : (*p & 0xF0) == 0xE0 ? 2 :
-		    (*p & 0xF8) == 0xF0 ? 3 : -1;
+		int n = *p < 0x80	? 0 :
+		    (*p & 0xE0) == 0xC0 ? 1 :
+		    (*p & 0xF0) == 0xE0 ? 2 :
+		    (*p & 0xF8) == 0xF0 ? 3 :
+					  -1;
 
 		if (n < 0)
 			return false;
@@ -69,7 +72,7 @@ opts(int channel)
 static void
 test_utf8_prefix(void **state)
 {
-	const char *s = "中文";	/* two characters of three bytes */
+	const char *s = "中文"; /* two characters of three bytes */
 
 	(void)state;
 	assert_int_equal(utf8_prefix(s, 6, 6), 6);
@@ -91,7 +94,8 @@ test_wecom_digest_splits_under_4096_bytes(void **state)
 	(void)state;
 	assert_true(np > 1);
 	for (size_t i = 0; i < np; i++) {
-		const char *text = json_string_value(json_object_get(json_array_get(parts, i), "text"));
+		const char *text =
+		    json_string_value(json_object_get(json_array_get(parts, i), "text"));
 
 		assert_true(strlen(text) <= 4096);
 		assert_true(valid_utf8(text));
@@ -109,7 +113,8 @@ test_wecom_digest_splits_under_4096_bytes(void **state)
 
 		snprintf(needle, sizeof(needle), "生产环境数据库主机-%03d", n);
 		for (size_t i = 0; i < np; i++) {
-			const char *t = json_string_value(json_object_get(json_array_get(parts, i), "text"));
+			const char *t =
+			    json_string_value(json_object_get(json_array_get(parts, i), "text"));
 
 			for (const char *p = strstr(t, needle); p; p = strstr(p + 1, needle))
 				seen++;
@@ -133,13 +138,14 @@ test_a_line_longer_than_a_part_is_cut_on_a_character(void **state)
 	items = json_pack("[o]", expiry_item(1, name));
 	parts = render_delivery(&o, items);
 	for (size_t i = 0; i < json_array_size(parts); i++) {
-		const char *t = json_string_value(json_object_get(json_array_get(parts, i), "text"));
+		const char *t =
+		    json_string_value(json_object_get(json_array_get(parts, i), "text"));
 
 		assert_true(strlen(t) <= 4096);
 		assert_true(valid_utf8(t));
 	}
-	assert_non_null(strstr(json_string_value(json_object_get(json_array_get(parts, 0), "text")),
-	    "…"));
+	assert_non_null(
+	    strstr(json_string_value(json_object_get(json_array_get(parts, 0), "text")), "…"));
 	json_decref(parts);
 	json_decref(items);
 }
@@ -193,8 +199,8 @@ test_templates_english_slack_and_email(void **state)
 	struct render_opts o = opts(CONFIG_CH_SLACK);
 	json_t *items = json_pack("[o, {s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}}]",
 	    expiry_item(1, "<web&db>"), "kind", "low_balance", "event", "resolved", "stage",
-	    "recovered", "severity", "info", "facts", "customer_id", "c1", "customer", "华东测试客户",
-	    "amount", "120.50", "threshold", "100", "currency", "CNY");
+	    "recovered", "severity", "info", "facts", "customer_id", "c1", "customer",
+	    "华东测试客户", "amount", "120.50", "threshold", "100", "currency", "CNY");
 	json_t *parts;
 	const char *t;
 
@@ -227,14 +233,13 @@ test_own_alerts_under_their_own_header(void **state)
 {
 	struct render_opts o = opts(CONFIG_CH_WECOM);
 	json_t *items = json_pack("[{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}},"
-	    " {s:s, s:s, s:s, s:s, s:{s:s, s:i}},"
-	    " {s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}]",
-	    "kind", "channel_failing", "event", "firing", "stage", "failing", "severity", "critical",
-	    "facts", "scope", "hcwatch", "destination", "ding", "channel", "dingtalk", "error",
-	    "errcode 310000",
-	    "kind", "dead_letters", "event", "firing", "stage", "piling_up", "severity", "warning",
-	    "facts", "scope", "hcwatch", "dead", 12,
-	    "kind", "partner_low_balance", "event", "firing", "stage", "low", "severity", "critical",
+				  " {s:s, s:s, s:s, s:s, s:{s:s, s:i}},"
+				  " {s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}]",
+	    "kind", "channel_failing", "event", "firing", "stage", "failing", "severity",
+	    "critical", "facts", "scope", "hcwatch", "destination", "ding", "channel", "dingtalk",
+	    "error", "errcode 310000", "kind", "dead_letters", "event", "firing", "stage",
+	    "piling_up", "severity", "warning", "facts", "scope", "hcwatch", "dead", 12, "kind",
+	    "partner_low_balance", "event", "firing", "stage", "low", "severity", "critical",
 	    "facts", "account_id", "p1", "amount", "10.00", "threshold", "100");
 	json_t *parts = render_delivery(&o, items);
 	const char *t = json_string_value(json_object_get(json_array_get(parts, 0), "text"));
