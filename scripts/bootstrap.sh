@@ -8,7 +8,7 @@ libevent-dev libjansson-dev libssl-dev libcurl4-openssl-dev libpq-dev
 libinih-dev libxml2-dev libcmocka-dev
 postgresql openssl curl
 python3 python3-pytest python3-psycopg2 python3-yaml
-wrk clang libclang-rt-14-dev cppcheck valgrind"
+wrk clang libclang-rt-14-dev clang-format cppcheck valgrind"
 
 missing=""
 for p in $PKGS; do

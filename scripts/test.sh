@@ -2,7 +2,8 @@
 # Runs every test, as CI does: installs what is missing, then builds twice with
 # warnings as errors (a normal build, then ASan+UBSan) and runs the whole CTest
 # suite on each: unit tests, fuzz-corpus replays, and integration and fault
-# tests against PostgreSQL clusters the harness starts itself. Then cppcheck,
+# tests against PostgreSQL clusters the harness starts itself. Then the
+# formatting (clang-format with the checkout's .clang-format), cppcheck,
 # the request-path and lifecycle integration tests under valgrind, every fuzz
 # target under libFuzzer for a short while, and the container image built and
 # run for real (scripts/docker-check.sh; skipped, saying why, where no Docker
@@ -46,6 +47,12 @@ asan() {
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 "$@"
 }
 
+# The C the project writes; build folders and generated files are not ours to format.
+format_check() {
+	find src tests/unit tests/fuzz tests/tools -name '*.[ch]' | sort |
+		xargs -r clang-format --dry-run --Werror
+}
+
 cppcheck_src() {
 	# variableScope is left out: the house style declares at the top of a block.
 	cppcheck --quiet --enable=warning,style,portability,performance --suppress=variableScope \
@@ -86,6 +93,7 @@ docker_check() {
 	return $rc
 }
 
+stage "formatting (clang-format -i FILE fixes it)" format_check
 stage "cppcheck" cppcheck_src
 stage "libFuzzer, 10 s per target (scripts/fuzz.sh SECONDS runs longer)" sh scripts/fuzz.sh 10
 stage "the container image, built and run (scripts/docker-check.sh)" docker_check

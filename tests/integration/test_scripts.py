@@ -14,6 +14,8 @@ def tree(tmp_path):
     shutil.copy(os.path.join(ROOT, "scripts", "test.sh"), tmp_path / "scripts" / "test.sh")
     for b in ("test", "asan"):
         (tmp_path / "build" / b).mkdir(parents=True)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "a.c").write_text("int a;\n")
     bindir = tmp_path / "bin"
     bindir.mkdir()
     return bindir
@@ -35,6 +37,7 @@ def test_every_stage_runs_after_a_failure_and_the_run_fails(tmp_path):
     fake(tmp_path / "scripts" / "docker-check.sh", f'echo docker >> {calls}\n')
     fake(bindir / "cmake", f'echo "cmake $*" >> {calls}\n')
     fake(bindir / "cppcheck", f'echo cppcheck >> {calls}\n')
+    fake(bindir / "clang-format", f'echo "clang-format $1 $2" >> {calls}\n')
     fake(bindir / "ctest", f'echo "ctest $(basename "$PWD") $HCWATCH_WRAP" >> {calls}\n'
                            '[ "$(basename "$PWD")" != test ] || [ -n "${HCWATCH_WRAP:-}" ]\n')
     env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}")
@@ -45,6 +48,7 @@ def test_every_stage_runs_after_a_failure_and_the_run_fails(tmp_path):
     assert r.returncode == 1, r.stdout + r.stderr
     # The stages after the failure ran all the same.
     assert "ctest asan" in log and "valgrind" in log and "cppcheck" in log, log
+    assert "clang-format --dry-run --Werror" in log, log
     assert "fuzz 10" in log and "docker" in log, log
     # The failure is named at the end; the stages that passed are not.
     tail = r.stdout[r.stdout.rindex("== FAILED:"):]
@@ -57,7 +61,7 @@ def run_with_tools_that_pass(tmp_path, docker_check=""):
     fake(tmp_path / "scripts" / "bootstrap.sh", "")
     fake(tmp_path / "scripts" / "fuzz.sh", "")
     fake(tmp_path / "scripts" / "docker-check.sh", docker_check)
-    for tool in ("cmake", "ctest", "cppcheck"):
+    for tool in ("cmake", "ctest", "cppcheck", "clang-format"):
         fake(bindir / tool, "")
     env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}")
     return subprocess.run(["sh", str(tmp_path / "scripts" / "test.sh")], env=env,
