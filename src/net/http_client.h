@@ -1,5 +1,5 @@
 /*
- * The one outbound-HTTP wrapper (house rule H21): the Huawei client and every
+ * The one outbound-HTTP wrapper: the Huawei client and every
  * HTTP notifier channel go through it (email has the one SMTP wrapper,
  * net/smtp_client.c; nothing else calls libcurl). It fixes connect and total timeouts, a
  * maximum response size, TLS verification on (never switched off; a private CA

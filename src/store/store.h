@@ -1,6 +1,6 @@
 /*
  * The store: every SQL statement and every libpq call of hcwatch lives under
- * src/store/ (house rule H20). Callers see domain functions only.
+ * src/store/. Callers see domain functions only.
  *
  * A struct store is one connection, used by one thread at a time. Statements
  * are prepared once per connection, on first use, so that a store can be

@@ -1,7 +1,7 @@
 /*
  * Allocation that never returns NULL: out of memory for a small internal
  * allocation is not something a request handler can recover from, so these
- * abort with the caller's file and line instead (house rule H10).
+ * abort with the caller's file and line instead.
  */
 #ifndef HCWATCH_UTIL_XALLOC_H
 #define HCWATCH_UTIL_XALLOC_H
