@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 secs=${1:-300}
 [ $# -gt 0 ] && shift
-targets=${*:-"form bind_form bind_payload metadata config hwc channel render"}
+targets=${*:-"form bind_form bind_payload metadata config hwc channel render template"}
 dir=build/fuzz
 
 sh scripts/bootstrap.sh

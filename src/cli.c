@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "notify/templates.h"
 #include "store/migrate.h"
 #include "store/store.h"
 #include "verify/keys.h"
@@ -37,6 +38,23 @@ cli_load_keys(const struct config *cfg, const char *path, char *err, size_t errl
 		return NULL;
 	return keyring_load(cfg->bind_certificates, config_dir(path, dir, sizeof(dir)), err,
 	    errlen);
+}
+
+struct templates *
+cli_load_templates(const struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	char dir[4096], full[8192], why[CONFIG_ERR_LEN];
+	const char *t = cfg->al_templates;
+	struct templates *set;
+
+	if (t[0] && t[0] != '/' && config_dir(path, dir, sizeof(dir))) {
+		snprintf(full, sizeof(full), "%s/%s", dir, t);
+		t = full;
+	}
+	set = templates_load(t, why, sizeof(why));
+	if (set == NULL)
+		snprintf(err, errlen, "[alerts] templates: %s", why);
+	return set;
 }
 
 void

@@ -27,6 +27,7 @@ struct cli_opts {
 };
 
 struct keyring;
+struct templates;
 
 /** Prints config_load's errors, one per line, each saying it is hcwatch's. */
 void cli_config_errors(const char *err);
@@ -37,6 +38,13 @@ bool cli_check_migrations(const struct config *cfg);
 
 /** The signing keys of [bind] certificates, relative paths from the file's folder; NULL if off. */
 struct keyring *cli_load_keys(const struct config *cfg, const char *path, char *err, size_t errlen);
+/**
+ * The wording: the built-in templates, with those of [alerts] templates (a
+ * relative folder from the file's folder) in their place. NULL, with err,
+ * if one of them is broken.
+ */
+struct templates *cli_load_templates(const struct config *cfg, const char *path, char *err,
+    size_t errlen);
 /** The versions of hcwatch and of every library it was built with. */
 void cli_print_versions(FILE *out);
 
@@ -47,5 +55,6 @@ int cmd_poll(const char *path, bool once, const char *job);
 int cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv);
 int cmd_deliver(const char *path, const struct cli_opts *o);
 int cmd_send_test(const char *path, const struct cli_opts *o);
+int cmd_rules(const char *path, const char *write_dir);
 
 #endif

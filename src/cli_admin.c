@@ -18,6 +18,7 @@
 #include "core/instance.h"
 #include "core/log.h"
 #include "hwc/hwc_client.h"
+#include "notify/templates.h"
 #include "poller/poller.h"
 #include "store/migrate.h"
 #include "store/store.h"
@@ -44,6 +45,7 @@ cmd_check_config(const char *path)
 	char err[CONFIG_ERR_LEN];
 	struct config *cfg = config_load(path, err, sizeof(err));
 	struct keyring *keys;
+	struct templates *t;
 
 	if (cfg == NULL) {
 		cli_config_errors(err);
@@ -55,6 +57,13 @@ cmd_check_config(const char *path)
 		config_free(cfg);
 		return 1;
 	}
+	if ((t = cli_load_templates(cfg, path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "hcwatch: %s\n", err);
+		keyring_free(keys);
+		config_free(cfg);
+		return 1;
+	}
+	templates_unref(t);
 	config_dump(cfg, stdout);
 	printf("\n# configuration ok");
 	if (keys) {

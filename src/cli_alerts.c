@@ -14,6 +14,8 @@
 #include "core/instance.h"
 #include "core/log.h"
 #include "notify/notifier.h"
+#include "notify/templates.h"
+#include "rules/rules.h"
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -205,19 +207,26 @@ render_dest(const struct config *cfg, const char *name, struct config_dest *plai
 }
 
 static int
-alerts_render(const struct config *cfg, struct store *s, const char *ref, const char *dest_name)
+alerts_render(const struct config *cfg, const char *path, struct store *s, const char *ref,
+    const char *dest_name)
 {
 	char err[STORE_ERR_LEN], *json = NULL;
 	struct config_dest plain;
 	const struct config_dest *d = render_dest(cfg, dest_name, &plain);
+	struct templates *t;
 	json_t *items, *parts;
 
 	if (d == NULL) {
 		fprintf(stderr, "hcwatch: no [destination %s]\n", dest_name);
 		return 2;
 	}
+	if ((t = cli_load_templates(cfg, path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "hcwatch: %s\n", err);
+		return 1;
+	}
 	if (store_alert_items(s, ref, &json, err, sizeof(err)) != STORE_OK) {
 		log_error("%s", err);
+		templates_unref(t);
 		return 1;
 	}
 	items = json_loads(json, 0, NULL);
@@ -226,13 +235,15 @@ alerts_render(const struct config *cfg, struct store *s, const char *ref, const 
 		fprintf(stderr,
 		    "hcwatch: alert %s has no notifications (or there is no such alert)\n", ref);
 		json_decref(items);
+		templates_unref(t);
 		return 1;
 	}
-	parts = notifier_render(cfg, d, "hcw_render", items);
+	parts = notifier_render(cfg, t, d, "hcw_render", items);
 	printf("as %s (%s) would get it:\n", d->name, config_channel_name(d->type));
 	print_parts(parts);
 	json_decref(parts);
 	json_decref(items);
+	templates_unref(t);
 	return 0;
 }
 
@@ -326,11 +337,17 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 			    "hcwatch: alerts silence needs --for 90m|2h|3d|1w or --until "
 			    "YYYY-MM-DDTHH:MM:SSZ\n");
 			rc = 2;
-		} else if (o->kind && !alerts_kind_known(o->kind)) {
+		} else if (o->kind && !rules_kind_known(o->kind)) {
+			const char *sep = " ";
+
 			fprintf(stderr,
 			    "hcwatch: --kind %s is not a kind of alert; the kinds are:", o->kind);
-			for (size_t i = 0; alerts_kinds[i]; i++)
-				fprintf(stderr, "%s %s", i ? "," : "", alerts_kinds[i]);
+			for (size_t i = 0; rules[i]; i++) {
+				for (const struct rule_kind *k = rules[i]->kinds; k->kind; k++) {
+					fprintf(stderr, "%s%s", sep, k->kind);
+					sep = ", ";
+				}
+			}
 			fprintf(stderr, "\n");
 			rc = 2;
 		} else {
@@ -435,7 +452,7 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 			    "hcwatch: alerts render needs an alert id or fingerprint\n");
 			rc = 2;
 		} else {
-			rc = alerts_render(cfg, s, arg, o->dest);
+			rc = alerts_render(cfg, path, s, arg, o->dest);
 		}
 	} else {
 		fprintf(stderr, "hcwatch: unknown alerts command \"%s\"\n", sub);
@@ -452,6 +469,7 @@ cmd_deliver(const char *path, const struct cli_opts *o)
 {
 	struct config *cfg;
 	struct notifier_stats st;
+	struct templates *t;
 	char err[STORE_ERR_LEN];
 	int rc = 1;
 
@@ -474,7 +492,9 @@ cmd_deliver(const char *path, const struct cli_opts *o)
 		 * what falls due at --now is due. */
 		cfg->al_clock_offset = (int)((now_us - clock_wall_us() + 999999) / 1000000LL);
 	}
-	if (notifier_run_once(cfg, &st, err, sizeof(err))) {
+	if ((t = cli_load_templates(cfg, path, err, sizeof(err))) == NULL) {
+		log_error("deliver: %s", err);
+	} else if (notifier_run_once(cfg, t, &st, err, sizeof(err))) {
 		printf("delivered %ld, dead %ld, waiting for a retry %ld (%ld part(s) sent",
 		    st.delivered, st.dead, st.waiting, st.parts);
 		if (st.retried)
@@ -485,6 +505,7 @@ cmd_deliver(const char *path, const struct cli_opts *o)
 	} else {
 		log_error("deliver: %s", err);
 	}
+	templates_unref(t);
 	config_free(cfg);
 	log_shutdown();
 	return rc;
@@ -532,6 +553,7 @@ cmd_send_test(const char *path, const struct cli_opts *o)
 {
 	struct config *cfg;
 	const struct config_dest *d;
+	struct templates *t = NULL;
 	char err[512], key[64];
 	json_t *items, *parts;
 	int rc = 1;
@@ -557,9 +579,13 @@ cmd_send_test(const char *path, const struct cli_opts *o)
 		rc = 2;
 		goto out;
 	}
+	if ((t = cli_load_templates(cfg, path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "hcwatch: %s\n", err);
+		goto out;
+	}
 	snprintf(key, sizeof(key), "hcw_test_%lld", (long long)(clock_wall_us() / 1000));
 	items = sample_items(cfg);
-	parts = notifier_render(cfg, d, key, items);
+	parts = notifier_render(cfg, t, d, key, items);
 	if (notifier_send_now(cfg, d, key, parts, err, sizeof(err))) {
 		printf("sent a sample to %s (%s), %zu part(s), key %s\n", d->name,
 		    config_channel_name(d->type), json_array_size(parts), key);
@@ -570,6 +596,7 @@ cmd_send_test(const char *path, const struct cli_opts *o)
 	json_decref(parts);
 	json_decref(items);
 out:
+	templates_unref(t);
 	config_free(cfg);
 	log_shutdown();
 	return rc;

@@ -24,6 +24,7 @@
 #include "ingest/retention.h"
 #include "ingest/writer.h"
 #include "notify/notifier.h"
+#include "notify/templates.h"
 #include "poller/poller.h"
 #include "store/store.h"
 #include "util/thread.h"
@@ -37,6 +38,7 @@ struct app {
 	const char *config_path;
 	struct config *cfg;
 	struct keyring *keys;
+	struct templates *templates; /* the wording the notifier was started with */
 	struct event_base *base;
 	struct writer *writer;
 	struct http_server *srv;
@@ -97,7 +99,7 @@ start_alerting(struct app *app)
 	if (cfg->al_enabled)
 		app->evaluator = evaluator_start(cfg);
 	if (cfg->nt_enabled && cfg->n_dests > 0)
-		app->notifier = notifier_start(cfg);
+		app->notifier = notifier_start(cfg, app->templates);
 	if (cfg->al_enabled && cfg->n_dests > 0 && !cfg->rt_default[0])
 		log_warn(
 		    "[routing] default is empty: alerts of customers without an account manager "
@@ -136,6 +138,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	char err[CONFIG_ERR_LEN];
 	struct config *next;
 	struct keyring *keys;
+	struct templates *templates;
 	bool alerting_changed;
 
 	(void)sig;
@@ -155,23 +158,36 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 		config_free(next);
 		return;
 	}
+	/* A template with a mistake must never reach a message: the running wording stays. */
+	templates = cli_load_templates(next, app->config_path, err, sizeof(err));
+	if (templates == NULL) {
+		log_error("reload failed, keeping the running configuration: %s", err);
+		config_free(next);
+		keyring_free(keys);
+		return;
+	}
 	if (!cli_setup_logging(next)) {
 		config_free(next);
 		keyring_free(keys);
+		templates_unref(templates);
 		return;
 	}
 	server_reload(app->srv, next, keys);
 	retention_configure(app->retention, next);
 	keyring_free(app->keys);
-	alerting_changed = !config_alerting_equal(app->cfg, next);
+	alerting_changed =
+	    !config_alerting_equal(app->cfg, next) || !templates_same(app->templates, templates);
 	config_free(app->cfg);
+	templates_unref(app->templates);
 	app->cfg = next;
 	app->keys = keys;
+	app->templates = templates;
 	if (alerting_changed && !app->stopping)
 		restart_alerting(app);
 	log_info("configuration reloaded from %s (%zu signing key(s)%s)",
 	    app->config_path ? app->config_path : "the environment", keys ? keyring_count(keys) : 0,
-	    alerting_changed ? "; alert rules, routes and destinations now as configured" : "");
+	    alerting_changed ? "; alert rules, wording, routes and destinations now as configured" :
+			       "");
 }
 
 static void
@@ -237,6 +253,11 @@ cmd_serve(const char *path)
 	app.keys = cli_load_keys(app.cfg, path, err, sizeof(err));
 	if (app.cfg->bind_enabled && app.keys == NULL) {
 		log_error("[bind] certificates: %s", err);
+		goto out;
+	}
+	app.templates = cli_load_templates(app.cfg, path, err, sizeof(err));
+	if (app.templates == NULL) {
+		log_error("%s", err);
 		goto out;
 	}
 	if (!cli_check_migrations(app.cfg))
@@ -329,6 +350,7 @@ out:
 	if (app.base)
 		event_base_free(app.base);
 	keyring_free(app.keys);
+	templates_unref(app.templates);
 	config_free(app.cfg);
 	if (rc == 0)
 		log_info("stopped");

@@ -1,7 +1,8 @@
 /*
  * hcwatch: the command line. Each command lives in a file of its own:
  * serve in cli_serve.c, check-config, migrate, poll and version in
- * cli_admin.c, alerts, deliver and send-test in cli_alerts.c.
+ * cli_admin.c, alerts, deliver and send-test in cli_alerts.c, rules in
+ * cli_rules.c.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -43,6 +44,9 @@ usage(FILE *out)
 	    "  deliver --once deliver what the outbox holds that is due, then exit\n"
 	    "  send-test --dest NAME\n"
 	    "                 send a sample message to one destination now\n"
+	    "  rules [--write-templates DIR]\n"
+	    "                 list the alert rules, their settings, the kinds of alert and what\n"
+	    "                 their templates can use; or write the built-in templates to DIR\n"
 	    "  check-config   load and validate the configuration, print it (secrets masked)\n"
 	    "  version        print the versions of hcwatch and its libraries\n"
 	    "\n"
@@ -80,10 +84,11 @@ main(int argc, char **argv)
 		{ "all", no_argument, NULL, 11 },
 		{ "dead", no_argument, NULL, 12 },
 		{ "full", no_argument, NULL, 13 },
+		{ "write-templates", required_argument, NULL, 14 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_opts o;
-	const char *job = NULL;
+	const char *job = NULL, *write_templates = NULL;
 	bool once = false;
 	const char *path = getenv("HCWATCH_CONFIG");
 	const char *cmd = NULL;
@@ -114,6 +119,7 @@ main(int argc, char **argv)
 		case 11: o.all = true; break;
 		case 12: o.dead = true; break;
 		case 13: o.full = true; break;
+		case 14: write_templates = optarg; break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -140,6 +146,8 @@ main(int argc, char **argv)
 		rc = cmd_send_test(path, &o);
 	} else if (strcmp(cmd, "migrate") == 0) {
 		rc = cmd_migrate(path);
+	} else if (strcmp(cmd, "rules") == 0) {
+		rc = cmd_rules(path, write_templates);
 	} else if (strcmp(cmd, "check-config") == 0) {
 		rc = cmd_check_config(path);
 	} else if (strcmp(cmd, "version") == 0) {

@@ -10,6 +10,7 @@
 
 #include "core/instance.h"
 #include "core/log.h"
+#include "rules/rules.h"
 #include "util/clock.h"
 #include "util/words.h"
 #include "util/thread.h"
@@ -20,87 +21,10 @@
 /* After a failed evaluation (database down), the next try. */
 #define RETRY_US (10 * 1000000LL)
 
-/* Kept equal to the alerts_kind_check constraint (migrations); a test compares them. */
-const char *const alerts_kinds[] = { "expiry", "low_balance", "arrears", "runway",
-	"partner_low_balance", "customer_bound", "customer_new", "customer_frozen", "customer_gone",
-	"credentials_rejected", "channel_failing", "dead_letters", "poller_behind", NULL };
-
-bool
-alerts_kind_known(const char *kind)
-{
-	for (size_t i = 0; alerts_kinds[i]; i++) {
-		if (strcmp(alerts_kinds[i], kind) == 0)
-			return true;
-	}
-	return false;
-}
-
-static json_t *
-stages_array(const char *value, int *max)
-{
-	int st[CONFIG_MAX_STAGES], n = 0;
-	json_t *a = json_array();
-
-	if (config_stages(value, st, &n)) {
-		for (int i = 0; i < n; i++) {
-			json_array_append_new(a, json_integer(st[i]));
-			if (st[i] > *max)
-				*max = st[i];
-		}
-	}
-	return a;
-}
-
 char *
 alerts_settings_json(const struct config *cfg)
 {
-	json_t *s = json_object(), *by = json_object();
-	int max = 0;
-	char *out, *copy, *save = NULL;
-
-	json_object_set_new(s, "stages", stages_array(cfg->al_expiry_stages, &max));
-	/* "code: 14,7,1; code2: 30,7" (validated at load). */
-	copy = xstrdup(cfg->al_expiry_stages_by_service);
-	for (char *item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
-		char *colon = strchr(item, ':'), *code = item, *end;
-
-		if (colon == NULL)
-			continue;
-		*colon = '\0';
-		while (*code == ' ')
-			code++;
-		end = code + strlen(code);
-		while (end > code && end[-1] == ' ')
-			*--end = '\0';
-		json_object_set_new(by, code, stages_array(colon + 1, &max));
-	}
-	free(copy);
-	json_object_set_new(s, "by_service", by);
-	json_object_set_new(s, "max_days", json_integer(max));
-	json_object_set_new(s, "expired", json_boolean(cfg->al_expired));
-	json_object_set_new(s, "frozen", json_boolean(cfg->al_frozen));
-	json_object_set_new(s, "notice", json_boolean(cfg->al_auto_renew_notice));
-	json_object_set_new(s, "critical_days", json_integer(cfg->al_critical_days));
-	/* Amounts go as text, for PostgreSQL to read as exact numerics. */
-	json_object_set_new(s, "low", json_string(cfg->al_low_balance_threshold));
-	json_object_set_new(s, "margin", json_string(cfg->al_low_balance_margin));
-	json_object_set_new(s, "arrears", json_boolean(cfg->al_arrears));
-	json_object_set_new(s, "runway_days", json_integer(cfg->al_runway_days));
-	json_object_set_new(s, "runway_window", json_integer(cfg->al_runway_window_days));
-	json_object_set_new(s, "runway_margin", json_integer(cfg->al_runway_margin_days));
-	json_object_set_new(s, "partner_low", json_string(cfg->al_partner_low_balance_threshold));
-	json_object_set_new(s, "customer_notices", json_boolean(cfg->al_customer_notices));
-	json_object_set_new(s, "tz", json_string(cfg->al_timezone));
-	/* hcwatch's own trouble; "on" says which of those rules run at all. */
-	json_object_set_new(s, "self",
-	    json_pack("{s:i, s:i, s:{s:b, s:b, s:b, s:b}}", "dead_letters",
-		cfg->al_dead_letters_threshold, "poller_grace", cfg->al_poller_behind_grace, "on",
-		"credentials_rejected", cfg->al_credentials_rejected, "channel_failing",
-		cfg->al_channel_failing, "dead_letters", cfg->al_dead_letters_threshold > 0,
-		"poller_behind", cfg->al_poller_behind_grace > 0));
-	out = json_dumps(s, JSON_COMPACT);
-	json_decref(s);
-	return out;
+	return rules_settings_json(cfg);
 }
 
 char *
@@ -151,14 +75,21 @@ alerts_evaluate(const struct config *cfg, struct store *s, int64_t now_us, bool 
 {
 	char now[CLOCK_RFC3339_LEN], instance[300];
 	char *settings = alerts_settings_json(cfg), *routing = alerts_routing_json(cfg);
+	struct store_eval e = { .now = now, .settings = settings, .full = full };
+	struct rule_run x = { s, &e, err, errlen };
 	int64_t t0 = clock_mono_us();
 	enum store_result r;
 
 	clock_format_rfc3339(now_us, now, sizeof(now));
 	instance_name(instance, sizeof(instance));
-	r = store_alerts_evaluate(s, now, settings, routing, instance, full, out, err, errlen);
+	r = store_eval_begin(s, &e, err, errlen);
+	if (r == STORE_OK && (r = rules_run(&x)) != STORE_OK)
+		store_eval_abort(s);
+	if (r == STORE_OK)
+		r = store_eval_finish(s, &e, routing, instance, err, errlen);
 	free(settings);
 	free(routing);
+	*out = e.counts;
 	if (r != STORE_OK)
 		return false;
 	if (out->notifications || out->resolved || out->deliveries)

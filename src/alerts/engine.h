@@ -1,6 +1,6 @@
 /*
  * The alert engine: turns the configuration into the settings and routing
- * the rule statements take (store/q_alerts.c), runs an evaluation, and in
+ * the rules' statements take (src/rules), runs an evaluation, and in
  * `serve` an evaluator thread that runs one every [alerts] evaluate_interval
  * and soon after any poll run or new event, whichever instance caused it.
  */
@@ -13,11 +13,6 @@
 
 #include "core/config.h"
 #include "store/store.h"
-
-/** Every kind of alert, as alerts.kind holds it; NULL-terminated. */
-extern const char *const alerts_kinds[];
-/** Whether kind is one of alerts_kinds. */
-bool alerts_kind_known(const char *kind);
 
 /** The [alerts] settings as the rule statements read them (caller frees). */
 char *alerts_settings_json(const struct config *cfg);

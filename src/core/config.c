@@ -137,6 +137,7 @@ static const struct cf_key cf_keys[] = {
 	{ "alerts", "evaluate_interval", CF_INT, OFF(al_evaluate_interval), 1, 86400, "300", true, false, NULL, NULL },
 	{ "alerts", "timezone", CF_STR, OFF(al_timezone), 0, 0, "Asia/Shanghai", true, false, NULL, check_timezone },
 	{ "alerts", "language", CF_ENUM, OFF(al_language), 0, 0, "zh", true, false, language_choices, NULL },
+	{ "alerts", "templates", CF_STR, OFF(al_templates), 0, 0, "", true, false, NULL, NULL },
 	{ "alerts", "expiry_stages", CF_STR, OFF(al_expiry_stages), 0, 0, "30,15,7,3,1", true, false, NULL, check_stages },
 	{ "alerts", "expiry_stages_by_service", CF_STR, OFF(al_expiry_stages_by_service), 0, 0, "", true, false, NULL, check_stages_by_service },
 	{ "alerts", "expired", CF_BOOL, OFF(al_expired), 0, 1, "true", true, false, NULL, NULL },

@@ -94,7 +94,8 @@ struct config {
 	bool al_enabled;
 	int al_evaluate_interval;
 	char *al_timezone;
-	int al_language; /* enum config_language */
+	int al_language;    /* enum config_language */
+	char *al_templates; /* the operator's templates folder; "": the built-in wording */
 	char *al_expiry_stages;
 	char *al_expiry_stages_by_service;
 	bool al_expired;

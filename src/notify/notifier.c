@@ -12,6 +12,7 @@
 #include "core/metrics.h"
 #include "notify/channels.h"
 #include "notify/render.h"
+#include "notify/templates.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/thread.h"
@@ -37,9 +38,10 @@ struct worker {
 	char instance[300];
 	char *dests; /* JSON array of the destinations this instance serves */
 	struct notifier_stats stats;
-	unsigned int seed;  /* jitter */
-	int64_t leased_at;  /* monotonic time the current delivery's lease was last set */
-	int64_t *noted_ok;  /* per destination: when last_ok_at was last written */
+	unsigned int seed; /* jitter */
+	int64_t leased_at; /* monotonic time the current delivery's lease was last set */
+	int64_t *noted_ok; /* per destination: when last_ok_at was last written */
+	const struct templates *templates;
 	bool track_waiting; /* deliver --once: remember what is left waiting */
 	long *waiting;	    /* ids scheduled for a retry and not settled since */
 	size_t n_waiting;
@@ -66,6 +68,7 @@ waiting_set(struct worker *w, long id, bool waiting)
 
 struct notifier {
 	struct config *cfg;
+	struct templates *templates;
 	pthread_t *threads;
 	struct worker *workers;
 	int n;
@@ -109,8 +112,8 @@ mentions(const struct config *cfg, const struct config_dest *d, const json_t *it
 }
 
 json_t *
-notifier_render(const struct config *cfg, const struct config_dest *dest, const char *key,
-    const json_t *items)
+notifier_render(const struct config *cfg, const struct templates *t, const struct config_dest *dest,
+    const char *key, const json_t *items)
 {
 	struct render_opts o;
 	char *m = mentions(cfg, dest, items);
@@ -125,6 +128,7 @@ notifier_render(const struct config *cfg, const struct config_dest *dest, const 
 	o.max_parts = dest->max_parts;
 	o.key = key;
 	o.mentions = m;
+	o.templates = t;
 	parts = render_delivery(&o, items);
 	free(m);
 	return parts;
@@ -284,7 +288,7 @@ render_and_store(struct worker *w, struct store_delivery *del, int n)
 			failed(w, d, &del[i], &res);
 			continue;
 		}
-		parts = notifier_render(w->cfg, d, del[i].key, items);
+		parts = notifier_render(w->cfg, w->templates, d, del[i].key, items);
 		json_decref(items);
 		del[i].body = json_dumps(parts, JSON_COMPACT);
 		json_array_append_new(batch,
@@ -501,10 +505,12 @@ step(struct worker *w)
 }
 
 static void
-worker_init(struct worker *w, const struct config *cfg, const atomic_bool *stop)
+worker_init(struct worker *w, const struct config *cfg, const struct templates *t,
+    const atomic_bool *stop)
 {
 	memset(w, 0, sizeof(*w));
 	w->cfg = cfg;
+	w->templates = t;
 	w->stop = stop;
 	w->store = store_open(cfg->database_url, cfg->connect_timeout, cfg->statement_timeout);
 	/*
@@ -546,17 +552,18 @@ worker_main(void *arg)
 }
 
 struct notifier *
-notifier_start(const struct config *cfg)
+notifier_start(const struct config *cfg, struct templates *t)
 {
 	struct notifier *n = xcalloc(1, sizeof(*n));
 
 	n->cfg = config_copy(cfg);
+	n->templates = templates_ref(t);
 	atomic_init(&n->stop, false);
 	n->n = cfg->nt_workers;
 	n->threads = xcalloc((size_t)n->n, sizeof(*n->threads));
 	n->workers = xcalloc((size_t)n->n, sizeof(*n->workers));
 	for (int i = 0; i < n->n; i++) {
-		worker_init(&n->workers[i], n->cfg, &n->stop);
+		worker_init(&n->workers[i], n->cfg, n->templates, &n->stop);
 		if (!thread_start(&n->threads[i], "hcw-notifier", worker_main, &n->workers[i])) {
 			log_error("notifier: cannot start worker %d", i);
 			worker_cleanup(&n->workers[i]);
@@ -580,18 +587,20 @@ notifier_stop(struct notifier *n)
 	free(n->threads);
 	free(n->workers);
 	config_free(n->cfg);
+	templates_unref(n->templates);
 	free(n);
 }
 
 bool
-notifier_run_once(const struct config *cfg, struct notifier_stats *st, char *err, size_t errlen)
+notifier_run_once(const struct config *cfg, const struct templates *t, struct notifier_stats *st,
+    char *err, size_t errlen)
 {
 	struct worker w;
 	atomic_bool stop;
 	char probe[STORE_ERR_LEN];
 
 	atomic_init(&stop, false);
-	worker_init(&w, cfg, &stop);
+	worker_init(&w, cfg, t, &stop);
 	w.track_waiting = true;
 	if (store_ping(w.store, probe, sizeof(probe)) != STORE_OK) {
 		snprintf(err, errlen, "%s", probe);

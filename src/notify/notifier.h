@@ -17,9 +17,10 @@
 #include "core/config.h"
 
 struct notifier;
+struct templates;
 
-/** Starts [notifier] workers threads. */
-struct notifier *notifier_start(const struct config *cfg);
+/** Starts [notifier] workers threads, which word messages with t (they keep a reference). */
+struct notifier *notifier_start(const struct config *cfg, struct templates *t);
 /** Lets each worker finish the part it is sending, hands back what it holds, joins. */
 void notifier_stop(struct notifier *n);
 
@@ -29,13 +30,14 @@ struct notifier_stats {
 	long waiting; /* deliveries of this run still waiting for a retry at its end */
 };
 
-/** In the foreground: delivers until nothing is due, then returns (deliver --once). */
-bool notifier_run_once(const struct config *cfg, struct notifier_stats *st, char *err,
-    size_t errlen) __attribute__((warn_unused_result));
+/** In the foreground, worded with t: delivers until nothing is due, then returns (deliver --once).
+ */
+bool notifier_run_once(const struct config *cfg, const struct templates *t,
+    struct notifier_stats *st, char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /** Renders items for dest as the notifier would (send-test, alerts render); caller decrefs. */
-json_t *notifier_render(const struct config *cfg, const struct config_dest *dest, const char *key,
-    const json_t *items);
+json_t *notifier_render(const struct config *cfg, const struct templates *t,
+    const struct config_dest *dest, const char *key, const json_t *items);
 
 /**
  * Sends parts (from notifier_render) to dest now, unpaced and unrecorded:

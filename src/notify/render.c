@@ -7,6 +7,7 @@
 #include "core/config.h"
 #include "notify/channels.h"
 #include "notify/escape.h"
+#include "notify/templates.h"
 #include "util/buf.h"
 #include "util/utf8.h"
 #include "util/words.h"
@@ -97,43 +98,6 @@ fact(const json_t *facts, const char *key)
 	return "";
 }
 
-/*
- * The text facts of one item that come from outside (names, ids, Huawei's
- * and the platforms' error texts), escaped for the channel. Times, amounts
- * and hcwatch's own words are inserted as they are.
- */
-struct outside {
-	const struct render_opts *o;
-	char **v;
-	size_t n;
-};
-
-static const char *
-outside(struct outside *x, const char *raw)
-{
-	struct buf b;
-
-	buf_init(&b);
-	escape_outside(ch(x->o)->dialect, &b, raw);
-	x->v = xrealloc(x->v, (x->n + 1) * sizeof(*x->v));
-	x->v[x->n] = buf_release(&b);
-	return x->v[x->n++];
-}
-
-static const char *
-ofact(struct outside *x, const json_t *facts, const char *key)
-{
-	return outside(x, fact(facts, key));
-}
-
-static void
-outside_free(struct outside *x)
-{
-	for (size_t i = 0; i < x->n; i++)
-		free(x->v[i]);
-	free(x->v);
-}
-
 /* Exact decimal text as PostgreSQL writes a numeric: nothing else is printed as a number. */
 static bool
 is_number(const char *s)
@@ -152,246 +116,146 @@ is_number(const char *s)
 }
 
 static void
-fact_num(const json_t *facts, const char *key, char *out, size_t outlen)
+fact_num(const json_t *facts, const char *key, struct buf *out)
 {
 	const json_t *v = json_object_get(facts, key);
 
 	if (json_is_integer(v))
-		snprintf(out, outlen, "%lld", (long long)json_integer_value(v));
+		buf_appendf(out, "%lld", (long long)json_integer_value(v));
 	else if (json_is_real(v))
-		snprintf(out, outlen, "%.2f", json_real_value(v));
+		buf_appendf(out, "%.2f", json_real_value(v));
 	else if (json_is_string(v) && is_number(json_string_value(v)))
-		snprintf(out, outlen, "%s", json_string_value(v));
+		buf_append_str(out, json_string_value(v));
 	else
-		snprintf(out, outlen, "?");
+		buf_append_char(out, '?');
 }
 
-/* "80.10 元" / "80.10 CNY": amounts arrive as exact decimal text. Kept with the item's values. */
-static const char *
-money(struct outside *x, const json_t *facts, const char *key)
+/* A fact as text: a string as it is, a number written out, anything else empty. */
+static void
+fact_text(const json_t *facts, const char *key, struct buf *out)
 {
-	const char *cur = ofact(x, facts, "currency");
-	char amount[64];
-	struct buf b;
+	const json_t *v = json_object_get(facts, key);
 
-	fact_num(facts, key, amount, sizeof(amount));
-	buf_init(&b);
-	if (x->o->language != CONFIG_LANG_EN && (*cur == '\0' || strcmp(cur, "CNY") == 0))
-		buf_appendf(&b, "%s 元", amount);
-	else
-		buf_appendf(&b, "%s %s", amount, *cur ? cur : "CNY");
-	x->v = xrealloc(x->v, (x->n + 1) * sizeof(*x->v));
-	x->v[x->n] = buf_release(&b);
-	return x->v[x->n++];
+	if (json_is_string(v))
+		buf_append_str(out, json_string_value(v));
+	else if (json_is_integer(v) || json_is_real(v))
+		fact_num(facts, key, out);
+}
+
+/*
+ * What a template of one item reads: its facts, whether it resolves, its
+ * stage. Every value is written escaped for the channel here, whatever the
+ * template says around it: a template chooses the words, never whether a
+ * customer's name is markup.
+ */
+struct item_ctx {
+	const struct render_opts *o;
+	const struct rule_kind *kind;
+	const json_t *facts;
+	const char *event, *stage;
+};
+
+static bool
+item_set(const char *name, void *arg)
+{
+	const struct item_ctx *c = arg;
+	struct template_name tn;
+	const json_t *v;
+
+	if (!templates_name(c->kind, name, &tn))
+		return false;
+	switch (tn.kind) {
+	case TEMPLATE_NAME_RESOLVED: return strcmp(c->event, "resolved") == 0;
+	case TEMPLATE_NAME_STAGE: return strcmp(c->stage, tn.value) == 0;
+	case TEMPLATE_NAME_CHOICE: return strcmp(fact(c->facts, tn.fact->name), tn.value) == 0;
+	case TEMPLATE_NAME_FACT: break;
+	}
+	v = json_object_get(c->facts, name);
+	if (tn.fact->type == FACT_FLAG)
+		return json_is_true(v);
+	if (json_is_string(v))
+		return json_string_length(v) > 0;
+	return json_is_number(v) || json_is_true(v);
+}
+
+/* "80.10 元" / "80.10 CNY": amounts arrive as exact decimal text. */
+static void
+write_money(const struct item_ctx *c, const char *key, struct buf *out)
+{
+	const char *cur = fact(c->facts, "currency");
+
+	fact_num(c->facts, key, out);
+	if (c->o->language != CONFIG_LANG_EN && (*cur == '\0' || strcmp(cur, "CNY") == 0)) {
+		buf_append_str(out, " 元");
+	} else {
+		buf_append_char(out, ' ');
+		escape_outside(ch(c->o)->dialect, out, *cur ? cur : "CNY");
+	}
 }
 
 static void
-resource_name(struct outside *x, const json_t *f, struct buf *b)
+item_write(struct buf *out, const char *name, void *arg)
 {
-	const char *svc = ofact(x, f, "service"), *region = ofact(x, f, "region");
+	const struct item_ctx *c = arg;
+	struct template_name tn;
+	struct buf v;
 
-	if (*svc)
-		buf_appendf(b, "%s ", svc);
-	buf_append_str(b, ofact(x, f, "resource"));
-	if (*region)
-		buf_appendf(b, x->o->language == CONFIG_LANG_EN ? " (%s)" : "（%s）", region);
-}
-
-static void
-expiry_text(struct outside *x, const char *event, const char *stage, const json_t *f, struct buf *b)
-{
-	bool en = x->o->language == CONFIG_LANG_EN;
-	const char *when = fact(f, "expire_local");
-	char days[32];
-
-	resource_name(x, f, b);
-	fact_num(f, "days_left", days, sizeof(days));
-	if (strcmp(event, "resolved") == 0) {
-		const char *nw = fact(f, "new_expire_local");
-
-		if (strcmp(stage, "renewed") == 0)
-			buf_appendf(b,
-			    en ? " was renewed; it now expires on %s" : " 已续费，新到期时间 %s",
-			    nw);
-		else if (strcmp(stage, "expiry_changed") == 0)
-			buf_appendf(b, en ? ": expiry moved to %s" : " 到期时间已变更为 %s", nw);
-		else if (strcmp(stage, "gone") == 0)
-			buf_append_str(b,
-			    en ? " is no longer listed by Huawei Cloud (released or deleted)" :
-				 " 已不在华为云资源列表中（已释放或删除）");
-		else
-			buf_append_str(b, en ? " was closed" : " 已关闭");
+	if (!templates_name(c->kind, name, &tn))
+		return;
+	if (tn.kind != TEMPLATE_NAME_FACT) {
+		buf_append_str(out, item_set(name, arg) ? "true" : "false");
 		return;
 	}
-	if (strcmp(stage, "expired") == 0)
-		buf_appendf(b, en ? " expired on %s" : " 已于 %s 到期", when);
-	else if (strcmp(stage, "frozen") == 0)
-		buf_appendf(b, en ? " is frozen (expiry %s)" : " 已冻结（到期时间 %s）", when);
-	else if (strcmp(stage, "notice") == 0)
-		buf_appendf(b,
-		    en ? " renews automatically on %s" : " 已开启自动续费，将于 %s 自动续费", when);
-	else {
-		buf_appendf(b, en ? " expires on %s, in %s day(s)" : " 将于 %s 到期，剩 %s 天",
-		    when, days);
-		if (json_is_true(json_object_get(f, "auto_renew")))
-			buf_append_str(b,
-			    en ? " (auto-renew is on but it has not renewed yet)" :
-				 "（已开启自动续费，但尚未续费）");
+	switch (tn.fact->type) {
+	case FACT_NUMBER: fact_num(c->facts, name, out); return;
+	case FACT_MONEY: write_money(c, name, out); return;
+	case FACT_FLAG:
+		buf_append_str(out,
+		    json_is_true(json_object_get(c->facts, name)) ? "true" : "false");
+		return;
+	case FACT_TEXT:
+	case FACT_OWN:
+	case FACT_CHOICE: break;
 	}
+	buf_init(&v);
+	fact_text(c->facts, name, &v);
+	/* hcwatch's own words are kept on one line; outside text is made plain text for the
+	 * channel. */
+	escape_outside(tn.fact->type == FACT_TEXT ? ch(c->o)->dialect : ESCAPE_PLAIN, out,
+	    v.data ? v.data : "");
+	buf_cleanup(&v);
 }
 
-/* One item's sentence, without its severity tag, outside values escaped for the channel. */
+/* One item's sentence, without its severity tag: its kind's template, else its facts. */
 static void
 item_text(const struct render_opts *o, const json_t *item, struct buf *b)
 {
-	struct outside x = { o, NULL, 0 };
-	bool en = o->language == CONFIG_LANG_EN;
 	const char *kind = json_string_value(json_object_get(item, "kind"));
 	const char *event = json_string_value(json_object_get(item, "event"));
 	const char *stage = json_string_value(json_object_get(item, "stage"));
 	const json_t *f = json_object_get(item, "facts");
-	bool resolved = event && strcmp(event, "resolved") == 0;
-	const char *m1, *m2;
-	char n[32];
+	const struct templates *set = o->templates ? o->templates : templates_builtin();
+	struct item_ctx c = { o, NULL, f, event ? event : "", stage ? stage : "" };
+	const struct tmpl *t;
 
 	kind = kind ? kind : "";
-	event = event ? event : "";
-	stage = stage ? stage : "";
-	if (strcmp(kind, "expiry") == 0) {
-		expiry_text(&x, event, stage, f, b);
-	} else if (strcmp(kind, "low_balance") == 0) {
-		m1 = money(&x, f, "amount");
-		m2 = money(&x, f, "threshold");
-		if (resolved)
-			buf_appendf(b,
-			    en ? "Balance recovered: %s available" : "余额已恢复：可用 %s", m1);
-		else
-			buf_appendf(b,
-			    en ? "Low balance: %s available, below %s" :
-				 "余额不足：可用 %s，低于阈值 %s",
-			    m1, m2);
-	} else if (strcmp(kind, "arrears") == 0) {
-		m1 = money(&x, f, "debt");
-		if (resolved)
-			buf_append_str(b, en ? "Arrears paid" : "欠费已结清");
-		else
-			buf_appendf(b, en ? "In arrears: %s owed" : "欠费 %s", m1);
-	} else if (strcmp(kind, "runway") == 0) {
-		m1 = money(&x, f, "daily_spend");
-		m2 = money(&x, f, "amount");
-		fact_num(f, "days_left", n, sizeof(n));
-		if (resolved)
-			buf_appendf(b,
-			    en ? "Runway recovered (%s available)" :
-				 "余额可用天数已恢复（可用 %s）",
-			    m2);
-		else
-			buf_appendf(b,
-			    en ? "At %s a day the balance lasts about %s more day(s) (%s "
-				 "available)" :
-				 "按日均消费 %s 计，余额约可用 %s 天（可用 %s）",
-			    m1, n, m2);
-	} else if (strcmp(kind, "partner_low_balance") == 0) {
-		m1 = money(&x, f, "amount");
-		m2 = money(&x, f, "threshold");
-		if (resolved)
-			buf_appendf(b,
-			    en ? "Partner account %s balance recovered: %s" :
-				 "伙伴账户 %s 余额已恢复：%s",
-			    ofact(&x, f, "account_id"), m1);
-		else
-			buf_appendf(b,
-			    en ? "Partner account %s balance is low: %s, below %s" :
-				 "伙伴账户 %s 余额不足：%s，低于阈值 %s",
-			    ofact(&x, f, "account_id"), m1, m2);
-	} else if (strcmp(kind, "customer_new") == 0) {
-		bool again = strcmp(fact(f, "event"), "reassociated") == 0;
+	c.kind = rules_kind(kind);
+	t = c.kind ? templates_find(set, kind, o->language) : NULL;
+	if (t) {
+		struct tmpl_values v = { item_set, item_write, &c };
 
-		buf_appendf(b,
-		    en ? (again ? "Associated again: account %s" :
-				  "Newly associated customer: account %s") :
-			 (again ? "客户重新关联：账号 %s" : "新关联客户：账号 %s"),
-		    ofact(&x, f, "account_name"));
-	} else if (strcmp(kind, "customer_bound") == 0) {
-		buf_appendf(b,
-		    en ? "Bound or registered through the partner: account %s" :
-			 "客户完成绑定/注册：账号 %s",
-		    ofact(&x, f, "account_name"));
-		if (*ofact(&x, f, "xaccount_id"))
-			buf_appendf(b, ", xAccountId %s", ofact(&x, f, "xaccount_id"));
-	} else if (strcmp(kind, "test") == 0) {
-		buf_append_str(b,
-		    en ? "This is a test message from hcwatch send-test: the items below "
-			 "are samples, not real alerts" :
-			 "这是 hcwatch send-test 发出的测试消息：以下各项均为"
-			 "示例，并非真实告警");
-	} else if (strcmp(kind, "customer_frozen") == 0) {
-		buf_append_str(b, en ? "Customer account frozen" : "客户账号已冻结");
-	} else if (strcmp(kind, "customer_gone") == 0) {
-		buf_append_str(b,
-		    en ? "No longer associated with the partner" : "客户已不再与伙伴关联");
-	} else if (strcmp(kind, "credentials_rejected") == 0) {
-		if (resolved)
-			buf_appendf(b,
-			    en ? "Huawei Cloud accepts hcwatch's credentials again (%s job)" :
-				 "华为云已重新接受 hcwatch 的凭证（%s 任务）",
-			    fact(f, "job"));
-		else
-			buf_appendf(b,
-			    en ?
-				"Huawei Cloud refused hcwatch's credentials (%s job, %s): %s; "
-				"check [huawei] access_key and secret_key and the account's permissions" :
-				"华为云拒绝了 hcwatch 的凭证（%s 任务，%s）：%s；请检查 [huawei] access_key、"
-				"secret_key 及账号权限",
-			    fact(f, "job"), fact(f, "at_local"), ofact(&x, f, "error"));
-	} else if (strcmp(kind, "poller_behind") == 0) {
-		if (resolved)
-			buf_appendf(b,
-			    en ? "The poller's %s job is on schedule again" :
-				 "轮询任务 %s 已恢复按计划运行",
-			    fact(f, "job"));
-		else
-			buf_appendf(b,
-			    en ? "The poller's %s job is behind schedule: its last good run "
-				 "ended %s, the next was due by %s" :
-				 "轮询任务 %s 落后于计划：上次成功运行结束于 "
-				 "%s，下次应在 %s 前完成",
-			    fact(f, "job"),
-			    *fact(f, "last_ok_local") ? fact(f, "last_ok_local") :
-							(en ? "never" : "无"),
-			    fact(f, "due_local"));
-	} else if (strcmp(kind, "channel_failing") == 0) {
-		fact_num(f, "dead", n, sizeof(n));
-		if (resolved)
-			buf_appendf(b,
-			    en ? "Destination %s delivers again" : "通知渠道 %s 已恢复投递",
-			    fact(f, "destination"));
-		else
-			buf_appendf(b,
-			    en ? "Destination %s (%s) fails: %s; %s message(s) are dead "
-				 "letters (hcwatch alerts deliveries --dead)" :
-				 "通知渠道 %s（%s）投递失败：%s；"
-				 "%s 条消息成为死信（hcwatch alerts deliveries --dead）",
-			    fact(f, "destination"), fact(f, "channel"), ofact(&x, f, "error"), n);
-	} else if (strcmp(kind, "dead_letters") == 0) {
-		fact_num(f, "dead", n, sizeof(n));
-		if (resolved)
-			buf_appendf(b, en ? "Dead letters are down to %s" : "死信已降至 %s 条", n);
-		else
-			buf_appendf(b,
-			    en ? "%s deliveries are dead letters; see hcwatch alerts deliveries "
-				 "--dead, then hcwatch alerts replay --dead" :
-				 "%s 条投递成为死信；请用 hcwatch "
-				 "alerts deliveries --dead 查看，hcwatch alerts replay --dead 重投",
-			    n);
+		tmpl_render(t, &v, b);
 	} else {
+		/* A kind this version has no words for: what it is, and its facts. */
 		char *dump = json_dumps(f, JSON_COMPACT | JSON_SORT_KEYS);
 
-		buf_appendf(b, "%s %s %s", outside(&x, kind), outside(&x, stage),
-		    outside(&x, dump ? dump : ""));
+		escape_outside(ch(o)->dialect, b, kind);
+		buf_append_char(b, ' ');
+		escape_outside(ch(o)->dialect, b, c.stage);
+		buf_append_char(b, ' ');
+		escape_outside(ch(o)->dialect, b, dump ? dump : "");
 		free(dump);
 	}
-	outside_free(&x);
 }
 
 /* W_CRITICAL, W_WARNING, W_INFO or W_RESOLVED: the item's tag, in that order. */

@@ -14,13 +14,16 @@
 
 #include <jansson.h>
 
+struct templates;
+
 struct render_opts {
-	int channel;	      /* enum config_channel */
-	int language;	      /* enum config_language */
-	size_t max_bytes;     /* 0: the channel's own limit */
-	int max_parts;	      /* more is cut, saying how many items were left out */
-	const char *key;      /* the delivery's idempotency key, in every footer */
-	const char *mentions; /* comma-separated mobiles to @ (DingTalk), or NULL */
+	int channel;			   /* enum config_channel */
+	int language;			   /* enum config_language */
+	size_t max_bytes;		   /* 0: the channel's own limit */
+	int max_parts;			   /* more is cut, saying how many items were left out */
+	const char *key;		   /* the delivery's idempotency key, in every footer */
+	const char *mentions;		   /* comma-separated mobiles to @ (DingTalk), or NULL */
+	const struct templates *templates; /* the wording; NULL: the built-in one */
 };
 
 /** What a message of the channel may hold, in bytes (see render.c for what is counted). */

@@ -1,10 +1,11 @@
 /*
- * The alert rules, set-based: each rule is one statement over every
- * customer or resource at once, and one evaluation is one transaction, so
- * an alert and the deliveries that announce it commit together.
+ * Alerts: the frame of an evaluation, in which the rules (src/rules) run
+ * their statements, and what the commands read and change.
  *
- * Every statement takes $1, the clock the rules use (shifted for tests and
- * drills), and $2, the settings as JSON (alerts/engine.c builds them).
+ * One evaluation is one transaction, so an alert and the deliveries that
+ * announce it commit together. Every statement of a run takes $1, the clock
+ * the rules use (shifted for tests and drills), and $2, the settings as
+ * JSON (alerts/engine.c builds them).
  */
 #include "store/store_int.h"
 
@@ -23,7 +24,7 @@ long_at(const PGresult *res, int col)
 	return strtol(PQgetvalue(res, 0, col), NULL, 10);
 }
 
-/* Runs rule q; counts[] gets its first columns (how many, by rule). */
+/* Runs q; counts[] gets the first columns of its first row. */
 static enum store_result
 run_rule(struct store *s, enum store_sql q, const char *const *params, long *counts, int ncounts,
     char *err, size_t errlen)
@@ -39,76 +40,30 @@ run_rule(struct store *s, enum store_sql q, const char *const *params, long *cou
 	return STORE_OK;
 }
 
-/*
- * What SQL_ALERTS_PREV finds at the start of a run: the highest resource change,
- * the settings' hash, and the highest notification id before this run.
- * Notifications are written only by evaluations, one at a time under
- * EVAL_LOCK_KEY, so this run's are exactly those above last_nid.
- */
-struct run_marks {
-	char seq[24];
-	char hash[40];
-	char last_nid[24];
-};
+enum store_result
+store_eval_step(struct store *s, enum store_sql id, const char *const *params, long *counts,
+    int ncounts, char *err, size_t errlen)
+{
+	return run_rule(s, id, params, counts, ncounts, err, errlen);
+}
 
 /*
- * The ladder: over only the resources whose stage may have moved when the
- * previous run allows it (SQL_ALERTS_PREV), else over all of them. Resource writers
- * wait until the commit, so no change below *seq can commit after this
- * pass without being in it. counts[] as from run_rule.
+ * SQL_ALERTS_PREV finds the highest resource change (writers of resources
+ * wait until the commit, so no change below it can commit after this run
+ * without being in it), the settings' hash, and the highest notification id
+ * before this run. Notifications are written only by evaluations, one at a
+ * time under the lock, so this run's are exactly those above last_nid.
  */
-static enum store_result
-expiry(struct store *s, const char *now, const char *settings, bool full,
-    struct store_eval_counts *out, struct run_marks *m, long *counts, char *err, size_t errlen)
+enum store_result
+store_eval_begin(struct store *s, struct store_eval *e, char *err, size_t errlen)
 {
-	const char *p2[] = { now, settings };
-	char prev_now[64] = "", prev_seq[24] = "";
+	const char *p2[] = { e->now, e->settings };
 	enum store_result r;
 	PGresult *res;
 
-	if ((r = store_exec_command(s, SQL_ALERTS_LOCK_RESOURCES, NULL, err, errlen)) != STORE_OK)
-		return r;
-	if ((res = store_exec(s, SQL_ALERTS_PREV, p2, err, errlen, &r)) == NULL)
-		return r;
-	if (!full && strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
-		snprintf(prev_now, sizeof(prev_now), "%s", PQgetvalue(res, 0, 0));
-		snprintf(prev_seq, sizeof(prev_seq), "%s", PQgetvalue(res, 0, 1));
-	}
-	snprintf(m->seq, sizeof(m->seq), "%s", PQgetvalue(res, 0, 3));
-	snprintf(m->hash, sizeof(m->hash), "%s", PQgetvalue(res, 0, 4));
-	snprintf(m->last_nid, sizeof(m->last_nid), "%s", PQgetvalue(res, 0, 5));
-	PQclear(res);
-	out->full_pass = prev_seq[0] == '\0';
-	if (out->full_pass)
-		return run_rule(s, SQL_ALERTS_EXPIRY_FULL, p2, counts, 3, err, errlen);
-	{
-		const char *p4[] = { now, settings, prev_now, prev_seq };
-
-		if ((r = run_rule(s, SQL_ALERTS_CHANGES_TABLE, NULL, counts, 0, err, errlen)) !=
-			STORE_OK ||
-		    (r = run_rule(s, SQL_ALERTS_CHANGES, p4, counts, 0, err, errlen)) != STORE_OK ||
-		    (r = run_rule(s, SQL_ALERTS_CHANGES_ANALYZE, NULL, counts, 0, err, errlen)) !=
-			STORE_OK)
-			return r;
-	}
-	return run_rule(s, SQL_ALERTS_EXPIRY_CHANGES, p2, counts, 3, err, errlen);
-}
-
-enum store_result
-store_alerts_evaluate(struct store *s, const char *now, const char *settings, const char *routing,
-    const char *instance, bool full, struct store_eval_counts *out, char *err, size_t errlen)
-{
-	struct run_marks m;
-	int64_t t0 = clock_mono_us();
-	const char *p2[] = { now, settings };
-	const char *recovered[] = { now, settings, "recovered" };
-	const char *paid[] = { now, settings, "paid" };
-	const char *p3[] = { now, settings, m.last_nid };
-	const char *rp[] = { now, routing, m.last_nid };
-	long c[3] = { 0, 0, 0 };
-	enum store_result r;
-
-	memset(out, 0, sizeof(*out));
+	memset(&e->counts, 0, sizeof(e->counts));
+	e->prev_now[0] = e->prev_seq[0] = '\0';
+	e->t0 = clock_mono_us();
 	if ((r = store_exec_command(s, SQL_TX_BEGIN, NULL, err, errlen)) != STORE_OK)
 		return r;
 	/*
@@ -116,43 +71,43 @@ store_alerts_evaluate(struct store *s, const char *now, const char *settings, co
 	 * saves (a second for each balance rule over 100,000 customers), and
 	 * their joins and CTEs spill to disk at the default work_mem.
 	 */
-	if ((r = store_exec_command(s, SQL_ALERTS_SETTINGS, NULL, err, errlen)) != STORE_OK)
+	if ((r = store_exec_command(s, SQL_ALERTS_SETTINGS, NULL, err, errlen)) != STORE_OK ||
+	    (r = store_exec_command(s, SQL_ALERTS_LOCK, NULL, err, errlen)) != STORE_OK ||
+	    (r = store_exec_command(s, SQL_ALERTS_LOCK_RESOURCES, NULL, err, errlen)) != STORE_OK)
 		goto fail;
-	if ((r = run_rule(s, SQL_ALERTS_LOCK, NULL, c, 0, err, errlen)) != STORE_OK)
+	if ((res = store_exec(s, SQL_ALERTS_PREV, p2, err, errlen, &r)) == NULL)
 		goto fail;
-
-	if ((r = expiry(s, now, settings, full, out, &m, c, err, errlen)) != STORE_OK)
-		goto fail;
-	out->fired += c[0];
-	out->resolved += c[1];
-	out->notifications += c[2];
-	{
-		static const enum store_sql rules[] = { SQL_ALERTS_LOW_BALANCE, SQL_ALERTS_ARREARS,
-			SQL_ALERTS_RUNWAY, SQL_ALERTS_PARTNER };
-
-		for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-			r = run_rule(s, rules[i], rules[i] == SQL_ALERTS_ARREARS ? paid : recovered,
-			    c, 3, err, errlen);
-			if (r != STORE_OK)
-				goto fail;
-			out->fired += c[0];
-			out->resolved += c[1];
-			out->notifications += c[2];
-		}
+	if (!e->full && strcmp(PQgetvalue(res, 0, 2), "t") == 0) {
+		snprintf(e->prev_now, sizeof(e->prev_now), "%s", PQgetvalue(res, 0, 0));
+		snprintf(e->prev_seq, sizeof(e->prev_seq), "%s", PQgetvalue(res, 0, 1));
 	}
-	if ((r = run_rule(s, SQL_ALERTS_CUSTOMER_NOTICES, p2, c, 2, err, errlen)) != STORE_OK)
-		goto fail;
-	out->notices += c[1];
-	out->notifications += c[1];
-	if ((r = run_rule(s, SQL_ALERTS_BIND_NOTICES, p2, c, 2, err, errlen)) != STORE_OK)
-		goto fail;
-	out->notices += c[1];
-	out->notifications += c[1];
-	if ((r = run_rule(s, SQL_ALERTS_SELF, p2, c, 3, err, errlen)) != STORE_OK)
-		goto fail;
-	out->fired += c[0];
-	out->resolved += c[1];
-	out->notifications += c[2];
+	snprintf(e->seq, sizeof(e->seq), "%s", PQgetvalue(res, 0, 3));
+	snprintf(e->hash, sizeof(e->hash), "%s", PQgetvalue(res, 0, 4));
+	snprintf(e->last_nid, sizeof(e->last_nid), "%s", PQgetvalue(res, 0, 5));
+	PQclear(res);
+	return STORE_OK;
+fail:
+	store_rollback(s);
+	return r;
+}
+
+void
+store_eval_abort(struct store *s)
+{
+	store_rollback(s);
+}
+
+enum store_result
+store_eval_finish(struct store *s, struct store_eval *e, const char *routing, const char *instance,
+    char *err, size_t errlen)
+{
+	struct store_eval_counts *out = &e->counts;
+	const char *p2[] = { e->now, e->settings };
+	const char *p3[] = { e->now, e->settings, e->last_nid };
+	const char *rp[] = { e->now, routing, e->last_nid };
+	long c[3] = { 0, 0, 0 };
+	enum store_result r;
+
 	if ((r = run_rule(s, SQL_ALERTS_STATES, p2, c, 0, err, errlen)) != STORE_OK)
 		goto fail;
 	if ((r = run_rule(s, SQL_ALERTS_SUPPRESS, p3, c, 0, err, errlen)) != STORE_OK)
@@ -164,10 +119,10 @@ store_alerts_evaluate(struct store *s, const char *now, const char *settings, co
 	out->unrouted = c[2];
 	{
 		char secs[32], f[24], rs[24], n[24], d[24];
-		const char *params[] = { instance, now, secs, f, rs, n, d, m.hash, m.seq,
+		const char *params[] = { instance, e->now, secs, f, rs, n, d, e->hash, e->seq,
 			out->full_pass ? "true" : "false" };
 
-		snprintf(secs, sizeof(secs), "%.6f", (double)(clock_mono_us() - t0) / 1e6);
+		snprintf(secs, sizeof(secs), "%.6f", (double)(clock_mono_us() - e->t0) / 1e6);
 		snprintf(f, sizeof(f), "%ld", out->fired);
 		snprintf(rs, sizeof(rs), "%ld", out->resolved);
 		snprintf(n, sizeof(n), "%ld", out->notifications);

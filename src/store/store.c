@@ -243,14 +243,25 @@ store_rollback(struct store *s)
 		PQclear(exec_prepared(s, SQL_TX_ROLLBACK, NULL, err, sizeof(err)));
 }
 
-/* The transaction store_prepare_all prepares in, with the temporary table some statements read. */
+/*
+ * The transaction store_prepare_all prepares in, with the temporary tables
+ * that some statements read: a rule's statement named <name>_table creates
+ * one for the others of its folder.
+ */
 static void
 prepare_all_begin(struct store *s)
 {
 	char ignored[STORE_ERR_LEN];
 
 	PQclear(exec_prepared(s, SQL_TX_BEGIN, NULL, ignored, sizeof(ignored)));
-	PQclear(exec_prepared(s, SQL_ALERTS_CHANGES_TABLE, NULL, ignored, sizeof(ignored)));
+	for (int id = 0; id < SQL_COUNT; id++) {
+		const char *name = store_sql[id].name;
+		size_t len = strlen(name);
+
+		if (strncmp(name, "rules/", 6) == 0 && strcmp(name + len - 6, "_table") == 0)
+			PQclear(
+			    exec_prepared(s, (enum store_sql)id, NULL, ignored, sizeof(ignored)));
+	}
 }
 
 bool

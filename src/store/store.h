@@ -1,6 +1,8 @@
 /*
- * The store: every SQL statement and every libpq call of hcwatch lives under
- * src/store/. Callers see domain functions only.
+ * The store: every libpq call of hcwatch lives under src/store/, and so do
+ * the statements (src/store/sql/), but for the alert rules' own, which live
+ * with their rule (src/rules/) and which the rules run by name through
+ * store_eval_step. Callers otherwise see domain functions only.
  *
  * A struct store is one connection, used by one thread at a time. Statements
  * are prepared once per connection, on first use, so that a store can be
@@ -14,6 +16,8 @@
 #include <stdint.h>
 
 #include <jansson.h>
+
+#include "store_sql.h"
 
 #define STORE_ERR_LEN 512
 
@@ -169,13 +173,33 @@ struct store_eval_counts {
 	bool full_pass;	    /* the ladder read every resource, not only changes */
 };
 
-/**
- * Evaluates every rule at now, in one transaction that also routes the
- * new notifications into deliveries, and records the run in alert_runs.
+/*
+ * An evaluation is one transaction. store_eval_begin opens it, takes the
+ * lock that makes evaluations take turns, and finds the marks of the
+ * previous run; each rule (src/rules) runs its statements with
+ * store_eval_step; store_eval_finish settles the alerts' states, routes the
+ * new notifications into deliveries, records the run in alert_runs and
+ * commits. After any failure store_eval_abort rolls back: nothing of the
+ * run remains.
  */
-enum store_result store_alerts_evaluate(struct store *s, const char *now, const char *settings,
-    const char *routing, const char *instance, bool full, struct store_eval_counts *out, char *err,
-    size_t errlen);
+struct store_eval {
+	const char *now;      /* the rules' clock */
+	const char *settings; /* JSON */
+	bool full;	      /* asked to read every resource */
+	/* The previous run's clock and highest change, when this one may read only what changed. */
+	char prev_now[64], prev_seq[24];
+	char seq[24], hash[40], last_nid[24]; /* this run's marks */
+	int64_t t0;
+	struct store_eval_counts counts;
+};
+
+enum store_result store_eval_begin(struct store *s, struct store_eval *e, char *err, size_t errlen);
+/** Runs statement id of a rule; counts[] gets the first ncounts columns of its first row. */
+enum store_result store_eval_step(struct store *s, enum store_sql id, const char *const *params,
+    long *counts, int ncounts, char *err, size_t errlen);
+enum store_result store_eval_finish(struct store *s, struct store_eval *e, const char *routing,
+    const char *instance, char *err, size_t errlen);
+void store_eval_abort(struct store *s);
 
 /** Open alerts, outbox depth and dead letters as Prometheus text (caller frees). */
 enum store_result store_gauges(struct store *s, char **text, char *err, size_t errlen);

@@ -1,11 +1,14 @@
 import itertools
 import os
+import re
 import shutil
+import subprocess
 import tempfile
 
+import psycopg2
 import pytest
 
-from harness import Database, Hcwatch, Keys, Postgres
+from harness import HCWATCH, Database, Hcwatch, Keys, Postgres
 
 _db_counter = itertools.count(1)
 
@@ -34,12 +37,49 @@ def other_keys(workdir):
     return Keys(workdir, "other")
 
 
+_declared = {}
+
+
+def declared_facts():
+    """kind -> the facts its rule declares, as `hcwatch rules` lists them."""
+    if not _declared:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HCWATCH_")}
+        r = subprocess.run([HCWATCH, "rules"], capture_output=True, text=True, env=env,
+                           timeout=30)
+        assert r.returncode == 0, r.stderr
+        kind = None
+        for line in r.stdout.splitlines():
+            m = re.match(r"  kind (\w+)$", line)
+            if m:
+                kind = m.group(1)
+                _declared[kind] = set()
+            m = re.match(r"    \{\{(\w+)\}\}", line)
+            if m and kind:
+                _declared[kind].add(m.group(1))
+    return _declared
+
+
+def undeclared_facts(d):
+    """The facts that notifications carry and their kind's rule does not declare."""
+    try:
+        rows = d.query("SELECT DISTINCT a.kind, k FROM notifications n"
+                       " JOIN alerts a ON a.id = n.alert_id,"
+                       " jsonb_object_keys(n.facts) AS k")
+    except psycopg2.errors.UndefinedTable:
+        return []
+    declared = declared_facts()
+    return [f"{kind}.{k}" for kind, k in rows if k not in declared.get(kind, ())]
+
+
 @pytest.fixture
 def db(pg):
     name = pg.create_db(f"t{os.getpid()}_{next(_db_counter)}")
     d = Database(pg, name)
     yield d
+    # A rule names its facts once, in its row: whatever its statements emit is declared there.
+    undeclared = undeclared_facts(d)
     d.close()
+    assert not undeclared, f"facts no rule declares: {undeclared}"
 
 
 @pytest.fixture

@@ -726,13 +726,13 @@ def test_sighup_reloads_destinations_and_routes(make_hcwatch, sim, db):
     h.settings["routing"]["default"] = "team"
     h.write_conf()
     h.send_signal(signal.SIGHUP)
-    wait_until(lambda: "alert rules, routes and destinations now as configured" in h.logtext(),
+    wait_until(lambda: "alert rules, wording, routes and destinations now as configured" in h.logtext(),
                10, "reload of the alerting logged")
     # A second reload right away: the first's old threads may still be stopping.
     h.settings["alerts"]["critical_days"] = "2"
     h.write_conf()
     h.send_signal(signal.SIGHUP)
-    wait_until(lambda: h.logtext().count("alert rules, routes and destinations now as configured")
+    wait_until(lambda: h.logtext().count("alert rules, wording, routes and destinations now as configured")
                == 2, 10, "second reload of the alerting logged")
     add_resource(db, "r2", dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=2))
     assert h.run("alerts", "evaluate").returncode == 0

@@ -10,7 +10,10 @@ from harness import HCWATCH
 ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DOCS = [os.path.join(ROOT, "README.md")] + sorted(
     os.path.join(ROOT, "docs", f) for f in os.listdir(os.path.join(ROOT, "docs"))
-    if f.endswith(".md"))
+    if f.endswith(".md")) + sorted(
+    os.path.join(ROOT, "src", "rules", r, "README.md")
+    for r in os.listdir(os.path.join(ROOT, "src", "rules"))
+    if os.path.isdir(os.path.join(ROOT, "src", "rules", r)))
 
 
 def effective_defaults():

@@ -1,5 +1,5 @@
-"""Every SQL statement (src/store/sql/) is prepared against the migrated schema, and none is
-written in C."""
+"""Every SQL statement (src/store/sql/, and each rule's in src/rules/) is prepared against the
+migrated schema, and none is written in C."""
 
 import os
 import re
@@ -14,7 +14,8 @@ def test_every_statement_prepares_against_the_schema(make_hcwatch, db):
     r = subprocess.run([PREPARE_ALL, db.url], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     files = sum(len([f for f in fs if f.endswith(".sql")])
-                for _, _, fs in os.walk(os.path.join(ROOT, "src", "store", "sql")))
+                for where in (("store", "sql"), ("rules",))
+                for _, _, fs in os.walk(os.path.join(ROOT, "src", *where)))
     assert r.stdout.strip() == f"{files} statements prepared"
 
 

@@ -1,25 +1,17 @@
--- Lookups, one per changed resource: the planner would rather read both tables whole.
+-- The expiry ladder over the resources candidates.sql found: lookups, one per resource; the planner
+-- would rather read both tables whole. What the ladder decides is as in full.sql.
 WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), cfg AS MATERIALIZED (
-  SELECT p.now, p.s->>'tz' AS tz,
-    ARRAY(SELECT x::int FROM jsonb_array_elements_text(p.s->'stages') AS x ORDER BY 1)
-      AS stages,
-    greatest((p.s->>'max_days')::int, COALESCE((SELECT max(x) FROM customer_settings,
-      unnest(expiry_stages) AS x), 0)) AS max_days,
-    (p.s->>'expired')::boolean AS expired, (p.s->>'frozen')::boolean AS frozen,
-    (p.s->>'notice')::boolean AS notice, (p.s->>'critical_days')::int AS critical_days
-  FROM p
+  SELECT l.* FROM p CROSS JOIN LATERAL rule_ladder_settings(p.s, p.now) AS l
 ), svc AS MATERIALIZED (
-  SELECT e.key AS code,
-    ARRAY(SELECT x::int FROM jsonb_array_elements_text(e.value) AS x ORDER BY 1) AS stages
-  FROM p CROSS JOIN jsonb_each(COALESCE(p.s->'by_service', '{}'::jsonb)) AS e
+  SELECT b.* FROM p CROSS JOIN LATERAL rule_ladder_by_service(p.s) AS b
 ), cst AS MATERIALIZED (
-  SELECT customer_id, ARRAY(SELECT x FROM unnest(expiry_stages) AS x ORDER BY 1) AS stages
-  FROM customer_settings WHERE expiry_stages IS NOT NULL
+  SELECT * FROM rule_customer_stages
 ), r AS (
   SELECT r.id AS rid, r.customer_id, r.resource_id, r.status, r.expire_time,
     r.resource_name, r.service_type_code, r.service_type_name, r.resource_type_name,
-    r.region_code, r.expire_policy, ceil(extract(epoch FROM r.expire_time - cfg.now) / 86400)::int
-      AS days_left, COALESCE(cst.stages, svc.stages, cfg.stages) AS stages
+    r.region_code, r.expire_policy,
+    rule_days_left(r.expire_time, cfg.now) AS days_left,
+    COALESCE(cst.stages, svc.stages, cfg.stages) AS stages
   FROM ladder_changes k CROSS JOIN LATERAL
   (SELECT * FROM resources r WHERE r.id = k.id OFFSET 0) AS r CROSS JOIN cfg
   LEFT JOIN cst ON cst.customer_id = r.customer_id
@@ -29,13 +21,8 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), cfg AS MATERIALIZED (
 ), c AS (
   SELECT r.rid, r.customer_id, r.resource_id, r.expire_time, r.expire_policy, r.days_left,
     r.resource_name, r.service_type_code, r.service_type_name, r.resource_type_name,
-    r.region_code, CASE
-    WHEN r.status = 4 THEN CASE WHEN cfg.frozen THEN 'frozen' END
-    WHEN r.status = 5 OR r.expire_time <= cfg.now THEN CASE WHEN cfg.expired THEN 'expired' END
-    WHEN r.stages[width_bucket(r.days_left - 1, r.stages) + 1] IS NULL THEN NULL
-    WHEN r.expire_policy = 3 AND r.days_left > r.stages[1]
-      THEN CASE WHEN cfg.notice THEN 'notice' END
-    ELSE r.stages[width_bucket(r.days_left - 1, r.stages) + 1] || 'd' END AS stage
+    r.region_code, rule_ladder_stage(r.status, r.expire_time, r.expire_policy, r.days_left,
+      r.stages, cfg.now, cfg.frozen, cfg.expired, cfg.notice) AS stage
   FROM r CROSS JOIN cfg
 ), o AS (
   SELECT a.id, a.customer_id, a.resource_id, a.expire_time, a.stage FROM ladder_changes k CROSS JOIN LATERAL (SELECT * FROM alerts a

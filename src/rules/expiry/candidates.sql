@@ -2,21 +2,11 @@
 -- highest change it saw. Beyond the changes, a stage moves only where the days left cross a
 -- stage's number (or zero): the expiry is that many days after a moment in ($3, now].
 WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), cfg AS MATERIALIZED (
-  SELECT p.now, p.s->>'tz' AS tz,
-    ARRAY(SELECT x::int FROM jsonb_array_elements_text(p.s->'stages') AS x ORDER BY 1)
-      AS stages,
-    greatest((p.s->>'max_days')::int, COALESCE((SELECT max(x) FROM customer_settings,
-      unnest(expiry_stages) AS x), 0)) AS max_days,
-    (p.s->>'expired')::boolean AS expired, (p.s->>'frozen')::boolean AS frozen,
-    (p.s->>'notice')::boolean AS notice, (p.s->>'critical_days')::int AS critical_days
-  FROM p
+  SELECT l.* FROM p CROSS JOIN LATERAL rule_ladder_settings(p.s, p.now) AS l
 ), svc AS MATERIALIZED (
-  SELECT e.key AS code,
-    ARRAY(SELECT x::int FROM jsonb_array_elements_text(e.value) AS x ORDER BY 1) AS stages
-  FROM p CROSS JOIN jsonb_each(COALESCE(p.s->'by_service', '{}'::jsonb)) AS e
+  SELECT b.* FROM p CROSS JOIN LATERAL rule_ladder_by_service(p.s) AS b
 ), cst AS MATERIALIZED (
-  SELECT customer_id, ARRAY(SELECT x FROM unnest(expiry_stages) AS x ORDER BY 1) AS stages
-  FROM customer_settings WHERE expiry_stages IS NOT NULL
+  SELECT * FROM rule_customer_stages
 ), bounds AS MATERIALIZED (
   SELECT $3::timestamptz + x.d * interval '1 day' AS lo,
     cfg.now + x.d * interval '1 day' AS hi

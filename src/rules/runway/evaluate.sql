@@ -10,26 +10,25 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), sp AS (
     AND b.day <= (p.now AT TIME ZONE 'UTC')::date
   GROUP BY b.customer_id
 ), c AS (
-  SELECT cu.customer_id, cu.gone_at IS NULL AND cu.balance_state = 'available' AS applicable,
-    cu.gone_at IS NOT NULL OR cu.balance_state = 'not_available' AS inapplicable,
-    cu.customer_name, cu.account_name, cu.balance_amount, cu.debt_amount, cu.balance_currency,
-    cu.balance_at, cs.account_manager, t.rd, t.daily,
+  SELECT cu.*, t.rd, t.daily,
     t.rd > 0 AND t.daily > 0 AND cu.balance_amount / t.daily < t.rd AS fire,
     t.rd <= 0 OR t.daily = 0
       OR cu.balance_amount / t.daily >= t.rd + (p.s->>'runway_margin')::int AS clear
-  FROM customers cu LEFT JOIN customer_settings cs USING (customer_id) CROSS JOIN p
+  FROM rule_customer_balances cu CROSS JOIN p
   LEFT JOIN sp ON sp.customer_id = cu.customer_id
-  CROSS JOIN LATERAL (SELECT COALESCE(cs.runway_days, (p.s->>'runway_days')::int) AS rd,
+  CROSS JOIN LATERAL (SELECT COALESCE(cu.runway_days, (p.s->>'runway_days')::int) AS rd,
     CASE WHEN sp.days >= 1 THEN sp.spent / sp.days END AS daily) AS t
-  WHERE cu.customer_id IS NOT NULL), o AS (SELECT a.id, a.customer_id FROM alerts a
-      WHERE a.kind = 'runway' AND a.resolved_at IS NULL),fire AS (
+), o AS (
+  SELECT a.id, a.customer_id FROM alerts a WHERE a.kind = 'runway' AND a.resolved_at IS NULL
+), fire AS (
   INSERT INTO alerts (fingerprint, kind, severity, customer_id, stage, facts, started_at,
     updated_at)
   SELECT 'runway/' || c.customer_id, 'runway', 'warning', c.customer_id, 'runway',
-    jsonb_build_object('customer_id', c.customer_id, 'customer', COALESCE(c.customer_name, c.account_name, c.customer_id), 'account_name', c.account_name,
-    'amount', c.balance_amount::text, 'debt', c.debt_amount::text,
-    'currency', c.balance_currency, 'balance_local', to_char((c.balance_at) AT TIME ZONE (p.s->>'tz'), 'YYYY-MM-DD HH24:MI'), 'manager', c.account_manager, 'daily_spend', round(c.daily, 2)::text,
-    'days_left', floor(c.balance_amount / NULLIF(c.daily, 0))::int, 'runway_days', c.rd), p.now, p.now
+    rule_balance_facts(c.customer_id, c.customer_name, c.account_name, c.balance_amount,
+      c.debt_amount, c.balance_currency, c.balance_at, c.account_manager, p.s->>'tz')
+      || jsonb_build_object('daily_spend', round(c.daily, 2)::text,
+        'days_left', floor(c.balance_amount / NULLIF(c.daily, 0))::int, 'runway_days', c.rd),
+    p.now, p.now
   FROM c CROSS JOIN p
   WHERE c.applicable AND c.fire AND NOT EXISTS (SELECT 1 FROM o WHERE o.customer_id = c.customer_id)
   RETURNING id, severity, facts
@@ -40,15 +39,18 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), sp AS (
   FROM o LEFT JOIN c USING (customer_id), p
   WHERE a.id = o.id AND a.id = ANY (ARRAY(SELECT id FROM o))
     AND (c.customer_id IS NULL OR c.inapplicable OR (c.applicable AND c.clear))
-  RETURNING a.id, a.resolution, jsonb_build_object('customer_id', c.customer_id, 'customer', COALESCE(c.customer_name, c.account_name, c.customer_id), 'account_name', c.account_name,
-    'amount', c.balance_amount::text, 'debt', c.debt_amount::text,
-    'currency', c.balance_currency, 'balance_local', to_char((c.balance_at) AT TIME ZONE (p.s->>'tz'), 'YYYY-MM-DD HH24:MI'), 'manager', c.account_manager, 'daily_spend', round(c.daily, 2)::text,
-    'days_left', floor(c.balance_amount / NULLIF(c.daily, 0))::int, 'runway_days', c.rd) AS facts
+  RETURNING a.id, a.resolution,
+    rule_balance_facts(c.customer_id, c.customer_name, c.account_name, c.balance_amount,
+      c.debt_amount, c.balance_currency, c.balance_at, c.account_manager, p.s->>'tz')
+      || jsonb_build_object('daily_spend', round(c.daily, 2)::text,
+        'days_left', floor(c.balance_amount / NULLIF(c.daily, 0))::int, 'runway_days', c.rd) AS facts
 ), ins AS (
   INSERT INTO notifications (alert_id, event, stage, severity, facts, created_at)
   SELECT fire.id, 'firing', 'runway', fire.severity, fire.facts, p.now FROM fire, p
   UNION ALL
   SELECT res.id, 'resolved', res.resolution, 'info', res.facts, p.now FROM res, p
-  WHERE res.resolution <> 'not_applicable' AND EXISTS (SELECT 1 FROM notifications n WHERE n.alert_id = res.id
-    AND n.event = 'firing' AND n.suppressed IS NULL)
-  RETURNING 1)SELECT (SELECT count(*) FROM fire), (SELECT count(*) FROM res), (SELECT count(*) FROM ins)
+  WHERE res.resolution <> 'not_applicable' AND EXISTS (SELECT 1 FROM notifications n
+    WHERE n.alert_id = res.id AND n.event = 'firing' AND n.suppressed IS NULL)
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM fire), (SELECT count(*) FROM res), (SELECT count(*) FROM ins)

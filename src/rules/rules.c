@@ -1,0 +1,115 @@
+#include "rules/rules.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+extern const struct rule rule_expiry, rule_low_balance, rule_arrears, rule_runway,
+    rule_partner_low_balance, rule_customer_notices, rule_customer_bound, rule_self;
+extern const struct rule_kind rule_send_test_kind;
+
+/* The order of a run: hcwatch's own alerts last, so that they see this run's dead letters. */
+const struct rule *const rules[] = {
+	&rule_expiry,
+	&rule_low_balance,
+	&rule_arrears,
+	&rule_runway,
+	&rule_partner_low_balance,
+	&rule_customer_notices,
+	&rule_customer_bound,
+	&rule_self,
+	NULL,
+};
+
+const struct rule_kind *
+rules_kind(const char *kind)
+{
+	for (size_t i = 0; rules[i]; i++) {
+		for (const struct rule_kind *k = rules[i]->kinds; k->kind; k++) {
+			if (strcmp(k->kind, kind) == 0)
+				return k;
+		}
+	}
+	return strcmp(kind, rule_send_test_kind.kind) == 0 ? &rule_send_test_kind : NULL;
+}
+
+bool
+rules_kind_known(const char *kind)
+{
+	const struct rule_kind *k = rules_kind(kind);
+
+	return k != NULL && k != &rule_send_test_kind;
+}
+
+const struct rule_fact *
+rules_fact(const struct rule_kind *k, const char *name)
+{
+	for (const struct rule_fact *f = k->facts; f->name; f++) {
+		if (strcmp(f->name, name) == 0)
+			return f;
+	}
+	return NULL;
+}
+
+char *
+rules_settings_json(const struct config *cfg)
+{
+	json_t *s = json_object();
+	char *out;
+
+	/* Every rule writes its times in this zone. */
+	json_object_set_new(s, "tz", json_string(cfg->al_timezone));
+	for (size_t i = 0; rules[i]; i++) {
+		if (rules[i]->settings)
+			rules[i]->settings(cfg, s);
+	}
+	out = json_dumps(s, JSON_COMPACT);
+	json_decref(s);
+	return out;
+}
+
+/* An alarm: (now, settings[, resolution]) → fired, resolved, to be told. */
+static enum store_result
+run_alarm(const struct rule *r, struct rule_run *x)
+{
+	const char *params[] = { x->e->now, x->e->settings, r->resolution };
+	long c[3] = { 0, 0, 0 };
+	enum store_result res = rule_step(x, r->sql, params, c, 3);
+
+	x->e->counts.fired += c[0];
+	x->e->counts.resolved += c[1];
+	x->e->counts.notifications += c[2];
+	return res;
+}
+
+/* A notice: (now, settings) → events read, notices to be told. */
+static enum store_result
+run_notice(const struct rule *r, struct rule_run *x)
+{
+	const char *params[] = { x->e->now, x->e->settings };
+	long c[2] = { 0, 0 };
+	enum store_result res = rule_step(x, r->sql, params, c, 2);
+
+	x->e->counts.notices += c[1];
+	x->e->counts.notifications += c[1];
+	return res;
+}
+
+enum store_result
+rules_run(struct rule_run *x)
+{
+	for (size_t i = 0; rules[i]; i++) {
+		const struct rule *r = rules[i];
+		enum store_result res;
+
+		if (r->run)
+			res = r->run(r, x);
+		else if (r->notice)
+			res = run_notice(r, x);
+		else
+			res = run_alarm(r, x);
+
+		if (res != STORE_OK)
+			return res;
+	}
+	return STORE_OK;
+}
