@@ -116,6 +116,7 @@ cmd_poll(const char *path, bool once, const char *job)
 	struct config *cfg = NULL;
 	struct hwc_client *hw = NULL;
 	struct store *lock = NULL;
+	struct poll_crew *crew = NULL;
 	bool leader = false, all_ok = true;
 	int only = -1, rc = 1;
 
@@ -161,6 +162,7 @@ cmd_poll(const char *path, bool once, const char *job)
 		goto out;
 	}
 	instance_name(instance, sizeof(instance));
+	crew = poll_crew_new(cfg, hw, NULL);
 	printf("%-10s %-8s %8s %8s %8s %10s %8s %8s %8s\n", "job", "status", "seconds", "calls",
 	    "retries", "throttled", "items", "events", "errors");
 	for (int j = 0; j < POLL_JOB_COUNT; j++) {
@@ -168,7 +170,7 @@ cmd_poll(const char *path, bool once, const char *job)
 
 		if (only >= 0 && j != only)
 			continue;
-		poll_run_job(cfg, hw, instance, (enum poll_job)j, 0, NULL, &sum);
+		poll_run_job(crew, instance, (enum poll_job)j, 0, &sum);
 		printf("%-10s %-8s %8.1f %8ld %8ld %10ld %8ld %8d %8ld\n", poll_job_name(j),
 		    sum.status, sum.seconds, sum.counts.calls, sum.counts.retries,
 		    sum.counts.throttled, sum.counts.items, sum.events, sum.counts.errors);
@@ -180,6 +182,7 @@ cmd_poll(const char *path, bool once, const char *job)
 	}
 	rc = all_ok ? 0 : 1;
 out:
+	poll_crew_free(crew);
 	store_close(lock);
 	hwc_client_free(hw);
 	config_free(cfg);

@@ -4,11 +4,12 @@
  * the partner's own balance), and the schedule that runs them.
  *
  * Threads: in `serve`, one scheduler thread holds the poller lock (a
- * PostgreSQL advisory lock, so one poller across all instances) and starts
- * each job on its own thread when it is due; a job fans its calls out over
- * [poller] concurrency worker threads, each with its own libcurl handle and
- * database connection. Answers are applied page by page, so memory does not
- * grow with the number of customers.
+ * PostgreSQL advisory lock, so one poller across all instances) and tells
+ * each job's thread when the job is due. A job's thread fans its calls out
+ * over [poller] concurrency call threads; it and they each keep a libcurl
+ * handle and a database connection from run to run (struct poll_crew).
+ * Answers are applied page by page, so memory does not grow with the
+ * number of customers.
  */
 #ifndef HCWATCH_POLLER_POLLER_H
 #define HCWATCH_POLLER_POLLER_H
@@ -37,14 +38,24 @@ const char *poll_job_name(enum poll_job job);
 /** The job called name, or -1. */
 int poll_job_from_name(const char *name);
 
+struct poll_crew;
+
 /**
- * Runs one job to the end, recorded in poll_runs. The caller holds the
- * poller lock. interval: seconds until the schedule runs the job again
- * after this run, 0 when none does (the poller_behind alert reads it).
- * stop ends it early (status "stopped").
+ * The threads and connections that run jobs, one job at a time; they stay
+ * from run to run. stop ends a run early (status "stopped"); it must outlive
+ * the crew.
  */
-void poll_run_job(const struct config *cfg, struct hwc_client *hw, const char *instance,
-    enum poll_job job, int interval, const atomic_bool *stop, struct poll_summary *out);
+struct poll_crew *poll_crew_new(const struct config *cfg, struct hwc_client *hw,
+    const atomic_bool *stop);
+void poll_crew_free(struct poll_crew *c);
+
+/**
+ * Runs one job to the end on crew c, recorded in poll_runs. The caller
+ * holds the poller lock. interval: seconds until the schedule runs the job
+ * again after this run, 0 when none does (the poller_behind alert reads it).
+ */
+void poll_run_job(struct poll_crew *c, const char *instance, enum poll_job job, int interval,
+    struct poll_summary *out);
 
 struct poller;
 

@@ -317,3 +317,59 @@ def test_the_other_instance_takes_over_when_the_leader_dies(workdir, db, sim):
     finally:
         for h in (a, b):
             h.kill()
+
+
+def test_each_job_keeps_its_connections_from_run_to_run(make_hcwatch, workdir, db):
+    """A job's threads connect to PostgreSQL in its first runs and keep those connections: once
+    every job has run twice, two more runs of each open none (nor does anything else in serve).
+    A kept connection the server closed is replaced at the next run's start, failing nothing."""
+    def connections():
+        needle = f"database={db.name} application_name=hcwatch"
+        with open(db.pg.logfile, errors="replace") as f:
+            return sum(needle in line for line in f)
+
+    def runs():
+        rows = db.query("SELECT job, count(*) FROM poll_runs WHERE finished_at IS NOT NULL"
+                        " GROUP BY job")
+        return {job: n for job, n in rows}
+
+    db.query("ALTER SYSTEM SET log_connections = on")
+    db.query("SELECT pg_reload_conf()")
+    # 120 customers: the customers job fans its second page out too.
+    sim = HuaweiSim(workdir, "--customers", "120", "--resources-per", "2", "--seed", "7",
+                    "--rate", "100")
+    try:
+        poller_hcwatch(make_hcwatch, sim, start=True, enabled="true", concurrency="3",
+                       customers_interval="1", balances_interval="1", resources_interval="1",
+                       partner_interval="1", leader_check="1")
+        jobs = ("customers", "balances", "resources", "partner")
+        wait_until(lambda: all(runs().get(j, 0) >= 2 for j in jobs), 60, "two runs of each job")
+        before, seen = connections(), runs()
+        wait_until(lambda: all(runs().get(j, 0) >= seen[j] + 2 for j in jobs), 60,
+                   "two more runs of each job")
+        assert connections() == before
+        assert before > 0, "log_connections logged nothing: the count would prove nothing"
+        assert db.scalar("SELECT count(*) FROM poll_runs WHERE status <> 'ok'") == 0
+
+        # As a server restart or an idle timeout would: every connection but the lock's.
+        killed = db.scalar(
+            "SELECT count(*) FILTER (WHERE t.done) FROM (SELECT"
+            " pg_terminate_backend(a.pid, 10000) AS done FROM pg_stat_activity a"
+            " WHERE a.datname = current_database() AND a.application_name = 'hcwatch'"
+            " AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid"
+            " AND l.locktype = 'advisory')) AS t")
+        # The jobs' leads and call threads (3 + 3 + 3 + 1), and the writer's and others'.
+        assert killed >= 10
+        # Runs that started before the kill had finished may have lost a connection mid-run.
+        killed_at = db.scalar("SELECT now()")
+        seen = runs()
+        wait_until(lambda: all(runs().get(j, 0) >= seen[j] + 2 for j in jobs), 60,
+                   "two runs of each job after the connections were closed")
+        after = db.query("SELECT job, status, detail FROM poll_runs WHERE started_at > %s"
+                         " AND finished_at IS NOT NULL", (killed_at,))
+        assert {j for j, _, _ in after} == set(jobs)
+        assert [r for r in after if r[1] != "ok"] == []
+    finally:
+        sim.stop()
+        db.query("ALTER SYSTEM RESET log_connections")
+        db.query("SELECT pg_reload_conf()")
