@@ -11,208 +11,10 @@
 #include <ini.h>
 #include <libpq-fe.h>
 
+#include "core/config_keys.h"
 #include "util/buf.h"
 #include "util/words.h"
 #include "util/xalloc.h"
-
-enum cf_type { CF_STR, CF_INT, CF_BOOL, CF_ENUM };
-
-struct cf_key {
-	const char *section;
-	const char *name;
-	enum cf_type type;
-	size_t offset;
-	long min, max;
-	const char *def;
-	bool reloadable;
-	bool secret;
-	const char *const *choices; /* CF_ENUM: index is the stored value */
-	bool (*validate)(const char *value, char *err, size_t errlen);
-};
-
-static bool check_hostport(const char *value, char *err, size_t errlen);
-static bool check_hostport_or_empty(const char *value, char *err, size_t errlen);
-static bool check_path(const char *value, char *err, size_t errlen);
-static bool check_signed_string(const char *value, char *err, size_t errlen);
-static bool check_url_or_empty(const char *value, char *err, size_t errlen);
-static bool check_url(const char *value, char *err, size_t errlen);
-static bool check_rate_overrides(const char *value, char *err, size_t errlen);
-static bool check_stages(const char *value, char *err, size_t errlen);
-static bool check_stages_by_service(const char *value, char *err, size_t errlen);
-static bool check_amount(const char *value, char *err, size_t errlen);
-static bool check_timezone(const char *value, char *err, size_t errlen);
-static bool check_timezone_or_empty(const char *value, char *err, size_t errlen);
-static bool check_quiet_hours(const char *value, char *err, size_t errlen);
-static bool check_language_or_empty(const char *value, char *err, size_t errlen);
-static bool check_name_list(const char *value, char *err, size_t errlen);
-static bool check_url_or_smtp(const char *value, char *err, size_t errlen);
-
-static const char *const level_choices[] = { "error", "warn", "info", "debug", NULL };
-static const char *const format_choices[] = { "text", "json", NULL };
-static const char *const auth_choices[] = { "aksk", "token", NULL };
-static const char *const language_choices[] = { "zh", "en", NULL };
-static const char *const channel_choices[] = { "wecom", "dingtalk", "feishu", "slack", "webhook",
-	"email", NULL };
-static const char *const smtp_tls_choices[] = { "starttls", "implicit", "none", NULL };
-static const char *const internal_choices[] = { "listen", "tls_listen", "both", "none", NULL };
-
-#define OFF(f) offsetof(struct config, f)
-
-/*
- * Every key, its type, range and default, one a line however long, so that a key is
- * one grep away. conf/hcwatch.conf.example mirrors this.
- */
-/* clang-format off */
-static const struct cf_key cf_keys[] = {
-	{ "server", "listen", CF_STR, OFF(listen), 0, 0, "127.0.0.1:8080", false, false, NULL, check_hostport },
-	{ "server", "tls_listen", CF_STR, OFF(tls_listen), 0, 0, "", false, false, NULL, check_hostport_or_empty },
-	{ "server", "tls_cert_file", CF_STR, OFF(tls_cert_file), 0, 0, "", false, false, NULL, NULL },
-	{ "server", "tls_key_file", CF_STR, OFF(tls_key_file), 0, 0, "", false, false, NULL, NULL },
-	{ "server", "max_body_size", CF_INT, OFF(max_body_size), 1024, 16 << 20, "65536", true, false, NULL, NULL },
-	{ "server", "max_header_size", CF_INT, OFF(max_header_size), 1024, 1 << 20, "16384", true, false, NULL, NULL },
-	{ "server", "timeout", CF_INT, OFF(timeout), 1, 3600, "30", true, false, NULL, NULL },
-	{ "server", "request_timeout", CF_INT, OFF(request_timeout), 1, 3600, "60", true, false, NULL, NULL },
-	{ "server", "shutdown_timeout", CF_INT, OFF(shutdown_timeout), 1, 3600, "30", true, false, NULL, NULL },
-	{ "server", "metrics", CF_BOOL, OFF(metrics), 0, 1, "true", true, false, NULL, NULL },
-	{ "server", "internal_endpoints", CF_ENUM, OFF(internal_on), 0, 0, "listen", true, false, internal_choices, NULL },
-
-	{ "database", "url", CF_STR, OFF(database_url), 0, 0, "dbname=hcwatch", false, true, NULL, NULL },
-	{ "database", "auto_migrate", CF_BOOL, OFF(auto_migrate), 0, 1, "false", false, false, NULL, NULL },
-	{ "database", "dashboard_roles", CF_STR, OFF(dashboard_roles), 0, 0, "", false, false, NULL, NULL },
-	{ "database", "batch_max", CF_INT, OFF(batch_max), 1, 10000, "512", false, false, NULL, NULL },
-	{ "database", "queue_max", CF_INT, OFF(queue_max), 1, 1000000, "8192", false, false, NULL, NULL },
-	{ "database", "statement_timeout", CF_INT, OFF(statement_timeout), 0, 3600000, "10000", false, false, NULL, NULL },
-	{ "database", "connect_timeout", CF_INT, OFF(connect_timeout), 1, 600, "5", false, false, NULL, NULL },
-
-	{ "log", "level", CF_ENUM, OFF(log_level), 0, 0, "info", true, false, level_choices, NULL },
-	{ "log", "format", CF_ENUM, OFF(log_format), 0, 0, "text", true, false, format_choices, NULL },
-	{ "log", "file", CF_STR, OFF(log_file), 0, 0, "", true, false, NULL, NULL },
-
-	{ "bind", "enabled", CF_BOOL, OFF(bind_enabled), 0, 1, "true", false, false, NULL, NULL },
-	{ "bind", "path", CF_STR, OFF(bind_path), 0, 0, "/huawei/bind", false, false, NULL, check_path },
-	{ "bind", "certificates", CF_STR, OFF(bind_certificates), 0, 0, "", true, false, NULL, NULL },
-	{ "bind", "signed_string", CF_STR, OFF(bind_signed_string), 0, 0, "A", true, false, NULL, check_signed_string },
-	{ "bind", "success_url", CF_STR, OFF(bind_success_url), 0, 0, "", true, false, NULL, check_url_or_empty },
-	{ "bind", "rejected_per_minute", CF_INT, OFF(bind_rejected_per_minute), 0, 1000000, "30", true, false, NULL, NULL },
-	{ "bind", "retention_days", CF_INT, OFF(bind_retention_days), 0, 36500, "400", true, false, NULL, NULL },
-	{ "bind", "rejected_retention_days", CF_INT, OFF(bind_rejected_retention_days), 0, 36500, "30", true, false, NULL, NULL },
-
-	/* The poller's threads read these without locks: none of them reloads. */
-	{ "huawei", "endpoint", CF_STR, OFF(hw_endpoint), 0, 0, "https://bss.myhuaweicloud.com", false, false, NULL, check_url },
-	{ "huawei", "iam_endpoint", CF_STR, OFF(hw_iam_endpoint), 0, 0, "https://iam.myhuaweicloud.com", false, false, NULL, check_url },
-	{ "huawei", "auth", CF_ENUM, OFF(hw_auth), 0, 0, "aksk", false, false, auth_choices, NULL },
-	{ "huawei", "access_key", CF_STR, OFF(hw_access_key), 0, 0, "", false, false, NULL, NULL },
-	{ "huawei", "secret_key", CF_STR, OFF(hw_secret_key), 0, 0, "", false, true, NULL, NULL },
-	{ "huawei", "iam_user", CF_STR, OFF(hw_iam_user), 0, 0, "", false, false, NULL, NULL },
-	{ "huawei", "iam_password", CF_STR, OFF(hw_iam_password), 0, 0, "", false, true, NULL, NULL },
-	{ "huawei", "iam_domain", CF_STR, OFF(hw_iam_domain), 0, 0, "", false, false, NULL, NULL },
-	{ "huawei", "domain_id", CF_STR, OFF(hw_domain_id), 0, 0, "", false, false, NULL, NULL },
-	{ "huawei", "ca_file", CF_STR, OFF(hw_ca_file), 0, 0, "", false, false, NULL, NULL },
-	{ "huawei", "connect_timeout", CF_INT, OFF(hw_connect_timeout), 1, 600, "5", false, false, NULL, NULL },
-	{ "huawei", "timeout", CF_INT, OFF(hw_timeout), 1, 3600, "30", false, false, NULL, NULL },
-	{ "huawei", "max_response_size", CF_INT, OFF(hw_max_response_size), 1024, 1 << 30, "16777216", false, false, NULL, NULL },
-	{ "huawei", "rate_limit", CF_INT, OFF(hw_rate_limit), 1, 100000, "10", false, false, NULL, NULL },
-	{ "huawei", "rate_limit_overrides", CF_STR, OFF(hw_rate_limit_overrides), 0, 0, "", false, false, NULL, check_rate_overrides },
-	{ "huawei", "retry_max", CF_INT, OFF(hw_retry_max), 0, 100, "6", false, false, NULL, NULL },
-	{ "huawei", "retry_base_ms", CF_INT, OFF(hw_retry_base_ms), 1, 600000, "1000", false, false, NULL, NULL },
-	{ "huawei", "retry_max_ms", CF_INT, OFF(hw_retry_max_ms), 1, 3600000, "30000", false, false, NULL, NULL },
-
-	{ "poller", "enabled", CF_BOOL, OFF(poll_enabled), 0, 1, "false", false, false, NULL, NULL },
-	{ "poller", "customers_interval", CF_INT, OFF(poll_customers_interval), 1, 604800, "600", false, false, NULL, NULL },
-	{ "poller", "balances_interval", CF_INT, OFF(poll_balances_interval), 1, 604800, "1800", false, false, NULL, NULL },
-	{ "poller", "resources_interval", CF_INT, OFF(poll_resources_interval), 1, 604800, "3600", false, false, NULL, NULL },
-	{ "poller", "partner_interval", CF_INT, OFF(poll_partner_interval), 1, 604800, "3600", false, false, NULL, NULL },
-	{ "poller", "resources_horizon_days", CF_INT, OFF(poll_resources_horizon_days), 1, 3650, "60", false, false, NULL, NULL },
-	{ "poller", "resources_expired", CF_BOOL, OFF(poll_resources_expired), 0, 1, "true", false, false, NULL, NULL },
-	{ "poller", "only_main_resource", CF_BOOL, OFF(poll_only_main_resource), 0, 1, "true", false, false, NULL, NULL },
-	{ "poller", "resources_page_size", CF_INT, OFF(poll_resources_page_size), 1, 500, "100", false, false, NULL, NULL },
-	{ "poller", "concurrency", CF_INT, OFF(poll_concurrency), 1, 64, "4", false, false, NULL, NULL },
-	{ "poller", "leader_check", CF_INT, OFF(poll_leader_check), 1, 3600, "5", false, false, NULL, NULL },
-
-	/*
-	 * [alerts], [notifier], [routing], destinations and managers reload:
-	 * serve starts a new evaluator and notifier with them (main.c).
-	 */
-	{ "alerts", "enabled", CF_BOOL, OFF(al_enabled), 0, 1, "true", true, false, NULL, NULL },
-	{ "alerts", "evaluate_interval", CF_INT, OFF(al_evaluate_interval), 1, 86400, "300", true, false, NULL, NULL },
-	{ "alerts", "timezone", CF_STR, OFF(al_timezone), 0, 0, "Asia/Shanghai", true, false, NULL, check_timezone },
-	{ "alerts", "language", CF_ENUM, OFF(al_language), 0, 0, "zh", true, false, language_choices, NULL },
-	{ "alerts", "templates", CF_STR, OFF(al_templates), 0, 0, "", true, false, NULL, NULL },
-	{ "alerts", "expiry_stages", CF_STR, OFF(al_expiry_stages), 0, 0, "30,15,7,3,1", true, false, NULL, check_stages },
-	{ "alerts", "expiry_stages_by_service", CF_STR, OFF(al_expiry_stages_by_service), 0, 0, "", true, false, NULL, check_stages_by_service },
-	{ "alerts", "expired", CF_BOOL, OFF(al_expired), 0, 1, "true", true, false, NULL, NULL },
-	{ "alerts", "frozen", CF_BOOL, OFF(al_frozen), 0, 1, "true", true, false, NULL, NULL },
-	{ "alerts", "auto_renew_notice", CF_BOOL, OFF(al_auto_renew_notice), 0, 1, "true", true, false, NULL, NULL },
-	{ "alerts", "critical_days", CF_INT, OFF(al_critical_days), 0, 3650, "3", true, false, NULL, NULL },
-	{ "alerts", "low_balance_threshold", CF_STR, OFF(al_low_balance_threshold), 0, 0, "100", true, false, NULL, check_amount },
-	{ "alerts", "low_balance_margin", CF_STR, OFF(al_low_balance_margin), 0, 0, "20", true, false, NULL, check_amount },
-	{ "alerts", "arrears", CF_BOOL, OFF(al_arrears), 0, 1, "true", true, false, NULL, NULL },
-	{ "alerts", "runway_days", CF_INT, OFF(al_runway_days), 0, 3650, "7", true, false, NULL, NULL },
-	{ "alerts", "runway_window_days", CF_INT, OFF(al_runway_window_days), 1, 365, "7", true, false, NULL, NULL },
-	{ "alerts", "runway_margin_days", CF_INT, OFF(al_runway_margin_days), 0, 3650, "2", true, false, NULL, NULL },
-	{ "alerts", "partner_low_balance_threshold", CF_STR, OFF(al_partner_low_balance_threshold), 0, 0, "0", true, false, NULL, check_amount },
-	{ "alerts", "customer_notices", CF_BOOL, OFF(al_customer_notices), 0, 1, "true", true, false, NULL, NULL },
-	{ "alerts", "credentials_rejected", CF_BOOL, OFF(al_credentials_rejected), 0, 1, "true", true, false, NULL, NULL },
-	{ "alerts", "channel_failing", CF_BOOL, OFF(al_channel_failing), 0, 1, "true", true, false, NULL, NULL },
-	{ "alerts", "dead_letters_threshold", CF_INT, OFF(al_dead_letters_threshold), 0, 1000000, "10", true, false, NULL, NULL },
-	{ "alerts", "poller_behind_grace", CF_INT, OFF(al_poller_behind_grace), 0, 604800, "1800", true, false, NULL, NULL },
-	{ "alerts", "clock_offset", CF_INT, OFF(al_clock_offset), -315360000, 315360000, "0", true, false, NULL, NULL },
-
-	{ "notifier", "enabled", CF_BOOL, OFF(nt_enabled), 0, 1, "true", true, false, NULL, NULL },
-	{ "notifier", "workers", CF_INT, OFF(nt_workers), 1, 64, "2", true, false, NULL, NULL },
-	{ "notifier", "poll_interval_ms", CF_INT, OFF(nt_poll_interval_ms), 10, 60000, "1000", true, false, NULL, NULL },
-	{ "notifier", "lease", CF_INT, OFF(nt_lease), 5, 86400, "120", true, false, NULL, NULL },
-	{ "notifier", "retry_base_ms", CF_INT, OFF(nt_retry_base_ms), 1, 3600000, "30000", true, false, NULL, NULL },
-	{ "notifier", "retry_max_ms", CF_INT, OFF(nt_retry_max_ms), 1, 86400000, "3600000", true, false, NULL, NULL },
-	{ "notifier", "retry_for", CF_INT, OFF(nt_retry_for), 1, 2592000, "86400", true, false, NULL, NULL },
-	{ "notifier", "connect_timeout", CF_INT, OFF(nt_connect_timeout), 1, 600, "5", true, false, NULL, NULL },
-	{ "notifier", "timeout", CF_INT, OFF(nt_timeout), 1, 3600, "15", true, false, NULL, NULL },
-
-	{ "routing", "default", CF_STR, OFF(rt_default), 0, 0, "", true, false, NULL, check_name_list },
-	{ "routing", "operator", CF_STR, OFF(rt_operator), 0, 0, "", true, false, NULL, check_name_list },
-};
-/* clang-format on */
-
-#define DOFF(f) offsetof(struct config_dest, f)
-
-/* The keys of a [destination NAME] section. */
-/* clang-format off */
-static const struct cf_key dest_keys[] = {
-	{ "destination", "type", CF_ENUM, DOFF(type), 0, 0, "webhook", false, false, channel_choices, NULL },
-	{ "destination", "url", CF_STR, DOFF(url), 0, 0, "", false, true, NULL, check_url_or_smtp },
-	{ "destination", "secret", CF_STR, DOFF(secret), 0, 0, "", false, true, NULL, NULL },
-	{ "destination", "mention_mobiles", CF_STR, DOFF(mention_mobiles), 0, 0, "", false, false, NULL, NULL },
-	{ "destination", "rate_limit", CF_INT, DOFF(rate_limit), 0, 1000000, "0", false, false, NULL, NULL },
-	{ "destination", "max_bytes", CF_INT, DOFF(max_bytes), 0, 1 << 24, "0", false, false, NULL, NULL },
-	{ "destination", "max_parts", CF_INT, DOFF(max_parts), 1, 1000, "10", false, false, NULL, NULL },
-	{ "destination", "quiet_hours", CF_STR, DOFF(quiet_hours), 0, 0, "", false, false, NULL, check_quiet_hours },
-	{ "destination", "timezone", CF_STR, DOFF(timezone), 0, 0, "", false, false, NULL, check_timezone_or_empty },
-	{ "destination", "language", CF_STR, DOFF(language), 0, 0, "", false, false, NULL, check_language_or_empty },
-	{ "destination", "digest", CF_BOOL, DOFF(digest), 0, 1, "true", false, false, NULL, NULL },
-	{ "destination", "fallback", CF_STR, DOFF(fallback), 0, 0, "", false, false, NULL, NULL },
-	{ "destination", "ca_file", CF_STR, DOFF(ca_file), 0, 0, "", false, false, NULL, NULL },
-	{ "destination", "from", CF_STR, DOFF(mail_from), 0, 0, "", false, false, NULL, NULL },
-	{ "destination", "to", CF_STR, DOFF(mail_to), 0, 0, "", false, false, NULL, NULL },
-	{ "destination", "username", CF_STR, DOFF(username), 0, 0, "", false, false, NULL, NULL },
-	{ "destination", "password", CF_STR, DOFF(password), 0, 0, "", false, true, NULL, NULL },
-	{ "destination", "tls", CF_ENUM, DOFF(tls), 0, 0, "starttls", false, false, smtp_tls_choices, NULL },
-};
-/* clang-format on */
-
-#define MOFF(f) offsetof(struct config_manager, f)
-
-/* clang-format off */
-static const struct cf_key manager_keys[] = {
-	{ "manager", "name", CF_STR, MOFF(display_name), 0, 0, "", false, false, NULL, NULL },
-	{ "manager", "destinations", CF_STR, MOFF(destinations), 0, 0, "", false, false, NULL, check_name_list },
-	{ "manager", "mobile", CF_STR, MOFF(mobile), 0, 0, "", false, false, NULL, NULL },
-};
-/* clang-format on */
-
-#define N_DEST_KEYS (sizeof(dest_keys) / sizeof(dest_keys[0]))
-#define N_MANAGER_KEYS (sizeof(manager_keys) / sizeof(manager_keys[0]))
-
-#define N_KEYS (sizeof(cf_keys) / sizeof(cf_keys[0]))
 
 /* Every error found, one per line, so that a file is fixed in one go. */
 struct errs {
@@ -224,14 +26,12 @@ struct parse_state {
 	struct config *cfg;
 	FILE *fp;
 	int line;
-	bool seen[N_KEYS];
+	bool *seen; /* by index in cf_keys */
 	struct errs *errs;
 	char bad_section[128]; /* the unknown section told last, told once */
 };
 
 static const struct cf_key *find_key(const char *section, const char *name);
-static bool set_value(void *base, const struct cf_key *k, const char *value, char *err,
-    size_t errlen);
 static char *reader(char *str, int num, void *stream);
 static int handler(void *user, const char *section, const char *name, const char *value);
 static void errs_add(struct errs *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -245,435 +45,6 @@ static void env_name(char *out, size_t outlen, const char *section, const char *
 static void check_file(struct errs *e, const char *what, const char *path);
 static void check_conninfo(struct errs *e, const char *conninfo);
 static int distance(const char *a, const char *b);
-static void dump_named(const struct config *cfg, FILE *out);
-static void format_value(const void *base, const struct cf_key *k, struct buf *out);
-
-bool
-config_split_hostport(const char *s, char *host, size_t hostlen, int *port)
-{
-	const char *colon, *h = s;
-	size_t hl;
-	char *end;
-	long p;
-
-	if (*s == '[') {
-		const char *close = strchr(s, ']');
-
-		if (close == NULL || close[1] != ':')
-			return false;
-		h = s + 1;
-		hl = (size_t)(close - h);
-		colon = close + 1;
-	} else {
-		colon = strrchr(s, ':');
-		if (colon == NULL)
-			return false;
-		hl = (size_t)(colon - s);
-	}
-	if (hl == 0) {
-		h = "0.0.0.0";
-		hl = strlen(h);
-	}
-	if (hl >= hostlen)
-		return false;
-	errno = 0;
-	p = strtol(colon + 1, &end, 10);
-	if (errno || end == colon + 1 || *end != '\0' || p < 0 || p > 65535)
-		return false;
-	memcpy(host, h, hl);
-	host[hl] = '\0';
-	*port = (int)p;
-	return true;
-}
-
-static bool
-check_hostport(const char *value, char *err, size_t errlen)
-{
-	char host[256];
-	int port;
-
-	if (!config_split_hostport(value, host, sizeof(host), &port)) {
-		snprintf(err, errlen, "expected host:port, [ipv6]:port or :port, got \"%s\"",
-		    value);
-		return false;
-	}
-	return true;
-}
-
-static bool
-check_hostport_or_empty(const char *value, char *err, size_t errlen)
-{
-	return *value == '\0' || check_hostport(value, err, errlen);
-}
-
-static bool
-check_path(const char *value, char *err, size_t errlen)
-{
-	if (value[0] != '/' || strpbrk(value, "?# \t") != NULL) {
-		snprintf(err, errlen,
-		    "expected an absolute URL path such as /huawei/bind, got \"%s\"", value);
-		return false;
-	}
-	return true;
-}
-
-static bool
-check_signed_string(const char *value, char *err, size_t errlen)
-{
-	bool seen[3] = { false, false, false };
-	const char *p = value;
-	int n = 0;
-
-	/* A comma-separated list of rules from section 1.3 of the API notes, tried in order. */
-	while (*p) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (*p == '\0')
-			break;
-		if ((*p != 'A' && *p != 'B' && *p != 'C') || seen[*p - 'A'] ||
-		    (p[1] != '\0' && p[1] != ',' && p[1] != ' ')) {
-			snprintf(err, errlen,
-			    "expected rules A, B or C separated by commas, each once, "
-			    "got \"%s\"",
-			    value);
-			return false;
-		}
-		seen[*p - 'A'] = true;
-		n++;
-		p++;
-	}
-	if (n == 0) {
-		snprintf(err, errlen, "at least one rule (A, B or C) is required");
-		return false;
-	}
-	return true;
-}
-
-static bool
-check_url_or_empty(const char *value, char *err, size_t errlen)
-{
-	if (*value == '\0' || strncmp(value, "https://", 8) == 0 ||
-	    strncmp(value, "http://", 7) == 0) {
-		if (strpbrk(value, " \t\r\n\"<>") == NULL)
-			return true;
-	}
-	snprintf(err, errlen,
-	    "expected an http:// or https:// URL without spaces or quotes, got \"%s\"", value);
-	return false;
-}
-
-static bool
-check_url(const char *value, char *err, size_t errlen)
-{
-	if (*value == '\0') {
-		snprintf(err, errlen, "a URL is required");
-		return false;
-	}
-	return check_url_or_empty(value, err, errlen);
-}
-
-/* Huawei's API names, in the order of hwc's enum hwc_api (hwc_quota.c asserts it). */
-const char *const config_hw_apis[CONFIG_HW_API_COUNT] = {
-	"ListSubCustomers",
-	"ListCustomersBalancesDetail",
-	"ListPayPerUseCustomerResources",
-	"ListPartnerBalances",
-	"KeystoneCreateUserTokenByPassword",
-};
-
-bool
-config_parse_rate_overrides(const char *s, int rates[CONFIG_HW_API_COUNT], char *err, size_t errlen)
-{
-	const char *p = s ? s : "";
-
-	while (*p) {
-		char name[64];
-		const char *eq, *end;
-		size_t n;
-		char *num_end;
-		long v;
-		int api;
-
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (*p == '\0')
-			break;
-		eq = strchr(p, '=');
-		end = strchr(p, ',');
-		if (end == NULL)
-			end = p + strlen(p);
-		if (eq == NULL || eq > end) {
-			snprintf(err, errlen, "expected Name=calls-per-second, got \"%.*s\"",
-			    (int)(end - p), p);
-			return false;
-		}
-		n = (size_t)(eq - p);
-		while (n > 0 && p[n - 1] == ' ')
-			n--;
-		if (n >= sizeof(name))
-			n = sizeof(name) - 1;
-		memcpy(name, p, n);
-		name[n] = '\0';
-		api = -1;
-		for (int i = 0; i < CONFIG_HW_API_COUNT; i++) {
-			if (strcmp(config_hw_apis[i], name) == 0)
-				api = i;
-		}
-		if (api < 0) {
-			snprintf(err, errlen,
-			    "unknown API \"%s\" (known: ListSubCustomers, "
-			    "ListCustomersBalancesDetail, ListPayPerUseCustomerResources, "
-			    "ListPartnerBalances, KeystoneCreateUserTokenByPassword)",
-			    name);
-			return false;
-		}
-		v = strtol(eq + 1, &num_end, 10);
-		while (*num_end == ' ')
-			num_end++;
-		if (num_end == eq + 1 || num_end != end || v < 1 || v > 100000) {
-			snprintf(err, errlen, "%s: expected calls per second from 1 to 100000",
-			    name);
-			return false;
-		}
-		rates[api] = (int)v;
-		p = end;
-	}
-	return true;
-}
-
-static bool
-check_rate_overrides(const char *value, char *err, size_t errlen)
-{
-	int rates[CONFIG_HW_API_COUNT];
-
-	return config_parse_rate_overrides(value, rates, err, errlen);
-}
-
-static bool
-check_url_or_smtp(const char *value, char *err, size_t errlen)
-{
-	if (strncmp(value, "smtp://", 7) == 0 || strncmp(value, "smtps://", 8) == 0) {
-		if (strpbrk(value, " \t\r\n\"<>") == NULL)
-			return true;
-		snprintf(err, errlen, "expected a URL without spaces or quotes, got \"%s\"", value);
-		return false;
-	}
-	return check_url_or_empty(value, err, errlen);
-}
-
-/* "30,15,7,3,1": days before expiry, each once; order does not matter. */
-static bool
-parse_stages(const char *value, int *out, int *n_out, char *err, size_t errlen)
-{
-	const char *p = value;
-	int n = 0;
-
-	while (*p) {
-		char *end;
-		long d;
-
-		while (*p == ' ')
-			p++;
-		errno = 0;
-		d = strtol(p, &end, 10);
-		if (errno || end == p || d < 1 || d > 3650) {
-			snprintf(err, errlen,
-			    "expected days (1 to 3650) separated by commas, got \"%s\"", value);
-			return false;
-		}
-		for (int i = 0; i < n; i++) {
-			if (out[i] == d) {
-				snprintf(err, errlen, "%ld is given twice in \"%s\"", d, value);
-				return false;
-			}
-		}
-		if (n == CONFIG_MAX_STAGES) {
-			snprintf(err, errlen, "at most %d stages", CONFIG_MAX_STAGES);
-			return false;
-		}
-		out[n++] = (int)d;
-		p = end;
-		while (*p == ' ')
-			p++;
-		if (*p == ',')
-			p++;
-		else if (*p != '\0') {
-			snprintf(err, errlen, "expected days separated by commas, got \"%s\"",
-			    value);
-			return false;
-		}
-	}
-	if (n == 0) {
-		snprintf(err, errlen, "at least one stage is required");
-		return false;
-	}
-	*n_out = n;
-	return true;
-}
-
-static bool
-check_stages(const char *value, char *err, size_t errlen)
-{
-	int st[CONFIG_MAX_STAGES], n;
-
-	return parse_stages(value, st, &n, err, errlen);
-}
-
-bool
-config_stages(const char *value, int *out, int *n)
-{
-	char err[128];
-
-	return parse_stages(value, out, n, err, sizeof(err));
-}
-
-/* "hws.service.type.ebs: 14,7,1; hws.service.type.ec2: 30,7" */
-static bool
-check_stages_by_service(const char *value, char *err, size_t errlen)
-{
-	char *copy = xstrdup(value), *save = NULL;
-	bool ok = true;
-
-	for (char *item = strtok_r(copy, ";", &save); item && ok;
-	     item = strtok_r(NULL, ";", &save)) {
-		char *colon = strchr(item, ':');
-		int st[CONFIG_MAX_STAGES], n;
-
-		while (*item == ' ')
-			item++;
-		if (*item == '\0')
-			continue;
-		if (colon == NULL || colon == item) {
-			snprintf(err, errlen,
-			    "expected \"service_type_code: days,days; …\", got \"%s\"", value);
-			ok = false;
-			break;
-		}
-		ok = parse_stages(colon + 1, st, &n, err, errlen);
-	}
-	free(copy);
-	return ok;
-}
-
-/* A non-negative decimal amount, as PostgreSQL's numeric reads it. */
-static bool
-check_amount(const char *value, char *err, size_t errlen)
-{
-	const char *p = value;
-	int digits = 0, dots = 0;
-
-	for (; *p; p++) {
-		if (isdigit((unsigned char)*p))
-			digits++;
-		else if (*p == '.' && dots == 0)
-			dots++;
-		else
-			break;
-	}
-	if (*p != '\0' || digits == 0 || p - value > 30) {
-		snprintf(err, errlen, "expected an amount such as 100 or 99.50, got \"%s\"", value);
-		return false;
-	}
-	return true;
-}
-
-/* PostgreSQL on Debian reads the system's zone files: accept the names found there. */
-static bool
-check_timezone(const char *value, char *err, size_t errlen)
-{
-	char path[512];
-	FILE *f;
-
-	if (strcmp(value, "UTC") == 0)
-		return true;
-	if (*value == '\0' || value[0] == '/' || strstr(value, "..") != NULL ||
-	    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_+-") !=
-		strlen(value)) {
-		snprintf(err, errlen, "expected a time zone name such as Asia/Shanghai, got \"%s\"",
-		    value);
-		return false;
-	}
-	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", value);
-	f = fopen(path, "r");
-	if (f == NULL) {
-		snprintf(err, errlen, "unknown time zone \"%s\" (not in /usr/share/zoneinfo)",
-		    value);
-		return false;
-	}
-	fclose(f);
-	return true;
-}
-
-static bool
-check_timezone_or_empty(const char *value, char *err, size_t errlen)
-{
-	return *value == '\0' || check_timezone(value, err, errlen);
-}
-
-bool
-config_quiet_hours(const char *value, int *start_min, int *end_min)
-{
-	int h1, m1, h2, m2, used = 0;
-
-	if (sscanf(value, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2, &used) != 4 ||
-	    value[used] != '\0' || h1 < 0 || h1 > 23 || h2 < 0 || h2 > 23 || m1 < 0 || m1 > 59 ||
-	    m2 < 0 || m2 > 59 || (h1 == h2 && m1 == m2))
-		return false;
-	*start_min = h1 * 60 + m1;
-	*end_min = h2 * 60 + m2;
-	return true;
-}
-
-static bool
-check_quiet_hours(const char *value, char *err, size_t errlen)
-{
-	int a, b;
-
-	if (*value == '\0' || config_quiet_hours(value, &a, &b))
-		return true;
-	snprintf(err, errlen, "expected HH:MM-HH:MM (local time, may cross midnight), got \"%s\"",
-	    value);
-	return false;
-}
-
-static bool
-check_language_or_empty(const char *value, char *err, size_t errlen)
-{
-	if (*value == '\0' || strcmp(value, "zh") == 0 || strcmp(value, "en") == 0)
-		return true;
-	snprintf(err, errlen, "expected zh or en, got \"%s\"", value);
-	return false;
-}
-
-static bool
-valid_name(const char *s, size_t n)
-{
-	if (n == 0 || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
-			return false;
-	}
-	return true;
-}
-
-static bool
-check_name_list(const char *value, char *err, size_t errlen)
-{
-	const char *p = value, *w;
-	size_t n;
-
-	while (words_next(&p, &w, &n)) {
-		if (!valid_name(w, n)) {
-			snprintf(err, errlen,
-			    "expected names (letters, digits, - _ .) separated by "
-			    "commas, got \"%s\"",
-			    value);
-			return false;
-		}
-	}
-	return true;
-}
 
 bool
 config_huawei_credentials(const struct config *cfg, char *err, size_t errlen)
@@ -697,15 +68,15 @@ config_huawei_credentials(const struct config *cfg, char *err, size_t errlen)
 static const struct cf_key *
 find_key(const char *section, const char *name)
 {
-	for (size_t i = 0; i < N_KEYS; i++) {
+	for (size_t i = 0; i < cf_n_keys; i++) {
 		if (strcmp(cf_keys[i].section, section) == 0 && strcmp(cf_keys[i].name, name) == 0)
 			return &cf_keys[i];
 	}
 	return NULL;
 }
 
-static bool
-set_value(void *base, const struct cf_key *k, const char *value, char *err, size_t errlen)
+bool
+cf_set_value(void *base, const struct cf_key *k, const char *value, char *err, size_t errlen)
 {
 	char *field = (char *)base + k->offset;
 
@@ -805,9 +176,9 @@ dest_get(struct config *cfg, const char *name)
 	cfg->dests = xrealloc(cfg->dests, (cfg->n_dests + 1) * sizeof(*cfg->dests));
 	memset(&cfg->dests[cfg->n_dests], 0, sizeof(*cfg->dests));
 	cfg->dests[cfg->n_dests].name = xstrdup(name);
-	for (size_t i = 0; i < N_DEST_KEYS; i++)
-		(void)set_value(&cfg->dests[cfg->n_dests], &dest_keys[i], dest_keys[i].def, msg,
-		    sizeof(msg));
+	for (size_t i = 0; i < cf_n_dest_keys; i++)
+		(void)cf_set_value(&cfg->dests[cfg->n_dests], &cf_dest_keys[i], cf_dest_keys[i].def,
+		    msg, sizeof(msg));
 	return &cfg->dests[cfg->n_dests++];
 }
 
@@ -823,9 +194,9 @@ manager_get(struct config *cfg, const char *name)
 	cfg->managers = xrealloc(cfg->managers, (cfg->n_managers + 1) * sizeof(*cfg->managers));
 	memset(&cfg->managers[cfg->n_managers], 0, sizeof(*cfg->managers));
 	cfg->managers[cfg->n_managers].name = xstrdup(name);
-	for (size_t i = 0; i < N_MANAGER_KEYS; i++)
-		(void)set_value(&cfg->managers[cfg->n_managers], &manager_keys[i],
-		    manager_keys[i].def, msg, sizeof(msg));
+	for (size_t i = 0; i < cf_n_manager_keys; i++)
+		(void)cf_set_value(&cfg->managers[cfg->n_managers], &cf_manager_keys[i],
+		    cf_manager_keys[i].def, msg, sizeof(msg));
 	return &cfg->managers[cfg->n_managers++];
 }
 
@@ -835,13 +206,13 @@ handle_named(struct parse_state *st, const char *section, const char *kind, cons
     const char *name, const char *value)
 {
 	bool is_dest = strcmp(kind, "destination") == 0;
-	const struct cf_key *keys = is_dest ? dest_keys : manager_keys;
-	size_t nkeys = is_dest ? N_DEST_KEYS : N_MANAGER_KEYS, i;
+	const struct cf_key *keys = is_dest ? cf_dest_keys : cf_manager_keys;
+	size_t nkeys = is_dest ? cf_n_dest_keys : cf_n_manager_keys, i;
 	char msg[CONFIG_ERR_LEN / 2];
 	unsigned *seen;
 	void *base;
 
-	if (!valid_name(sname, strlen(sname))) {
+	if (!cf_valid_name(sname, strlen(sname))) {
 		errs_add(st->errs, "%s:%d: [%s]: a %s name has letters, digits, - _ and . only",
 		    st->cfg->source, st->line, section, kind);
 		return 1;
@@ -872,7 +243,7 @@ handle_named(struct parse_state *st, const char *section, const char *kind, cons
 		return 1;
 	}
 	*seen |= 1u << i;
-	if (!set_value(base, &keys[i], value, msg, sizeof(msg)))
+	if (!cf_set_value(base, &keys[i], value, msg, sizeof(msg)))
 		errs_add(st->errs, "%s:%d: [%s] %s: %s", st->cfg->source, st->line, section, name,
 		    msg);
 	return 1;
@@ -882,7 +253,7 @@ handle_named(struct parse_state *st, const char *section, const char *kind, cons
 static bool
 known_section(const char *section)
 {
-	for (size_t i = 0; i < N_KEYS; i++) {
+	for (size_t i = 0; i < cf_n_keys; i++) {
 		if (strcmp(cf_keys[i].section, section) == 0)
 			return true;
 	}
@@ -904,7 +275,7 @@ section_guess(const char *section, char *out, size_t outlen)
 		return;
 	memcpy(word, section, n);
 	word[n] = '\0';
-	for (size_t i = 0; i < N_KEYS; i++) {
+	for (size_t i = 0; i < cf_n_keys; i++) {
 		if (*rest == '\0' && distance(word, cf_keys[i].section) < best) {
 			best = distance(word, cf_keys[i].section);
 			snprintf(out, outlen, "%s", cf_keys[i].section);
@@ -958,7 +329,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 		return 1;
 	}
 	st->seen[k - cf_keys] = true;
-	if (!set_value(st->cfg, k, value, msg, sizeof(msg)))
+	if (!cf_set_value(st->cfg, k, value, msg, sizeof(msg)))
 		errs_add(st->errs, "%s:%d: [%s] %s: %s", st->cfg->source, st->line, section, name,
 		    msg);
 	return 1;
@@ -1035,7 +406,7 @@ check_dest(const struct config *cfg, const struct config_dest *d, char *err, siz
 		snprintf(err, errlen,
 		    "[destination %s] secret is required for %s (turn on "
 		    "signing for the robot and copy its secret here)",
-		    d->name, channel_choices[d->type]);
+		    d->name, config_channel_name(d->type));
 		return false;
 	}
 	if (d->ca_file[0] && access(d->ca_file, R_OK) != 0) {
@@ -1181,7 +552,7 @@ env_override(void *base, const struct cf_key *k, const char *sname, struct errs 
 		return;
 	if (sname && strcmp(k->name, "type") == 0)
 		((struct config_dest *)base)->seen |= 1u;
-	if (!set_value(base, k, v, why, sizeof(why)))
+	if (!cf_set_value(base, k, v, why, sizeof(why)))
 		errs_add(e, "environment %.80s ([%s%s%.64s] %s): %s", name, k->section,
 		    sname ? " " : "", sname ? sname : "", k->name, why);
 }
@@ -1286,13 +657,13 @@ check_environment(const struct config *cfg, struct errs *e)
 			known = strcmp(var, env_not_settings[i]) == 0;
 		if (!known)
 			known =
-			    env_matches(var, NULL, cf_keys, N_KEYS, &best_d, best, sizeof(best));
+			    env_matches(var, NULL, cf_keys, cf_n_keys, &best_d, best, sizeof(best));
 		for (size_t d = 0; !known && d < cfg->n_dests; d++)
-			known = env_matches(var, cfg->dests[d].name, dest_keys, N_DEST_KEYS,
+			known = env_matches(var, cfg->dests[d].name, cf_dest_keys, cf_n_dest_keys,
 			    &best_d, best, sizeof(best));
 		for (size_t m = 0; !known && m < cfg->n_managers; m++)
-			known = env_matches(var, cfg->managers[m].name, manager_keys,
-			    N_MANAGER_KEYS, &best_d, best, sizeof(best));
+			known = env_matches(var, cfg->managers[m].name, cf_manager_keys,
+			    cf_n_manager_keys, &best_d, best, sizeof(best));
 		if (known)
 			continue;
 		if (best_d <= 3)
@@ -1326,9 +697,10 @@ config_load(const char *path, char *err, size_t errlen)
 	buf_init(&e.b);
 	st.cfg = cfg;
 	st.errs = &e;
+	st.seen = xcalloc(cf_n_keys, sizeof(*st.seen));
 	cfg->source = path ? xstrdup(path) : NULL;
-	for (size_t i = 0; i < N_KEYS; i++) {
-		if (!set_value(cfg, &cf_keys[i], cf_keys[i].def, msg, sizeof(msg))) {
+	for (size_t i = 0; i < cf_n_keys; i++) {
+		if (!cf_set_value(cfg, &cf_keys[i], cf_keys[i].def, msg, sizeof(msg))) {
 			snprintf(err, errlen, "built-in default of [%s] %s: %s", cf_keys[i].section,
 			    cf_keys[i].name, msg);
 			goto out;
@@ -1359,16 +731,16 @@ config_load(const char *path, char *err, size_t errlen)
 			errs_add(&e, "%s: cannot read it", path);
 	}
 
-	for (size_t i = 0; i < N_KEYS; i++)
+	for (size_t i = 0; i < cf_n_keys; i++)
 		env_override(cfg, &cf_keys[i], NULL, &e);
 	/* Named sections take overrides for the names the file declares, e.g. a secret. */
 	for (size_t d = 0; d < cfg->n_dests; d++) {
-		for (size_t i = 0; i < N_DEST_KEYS; i++)
-			env_override(&cfg->dests[d], &dest_keys[i], cfg->dests[d].name, &e);
+		for (size_t i = 0; i < cf_n_dest_keys; i++)
+			env_override(&cfg->dests[d], &cf_dest_keys[i], cfg->dests[d].name, &e);
 	}
 	for (size_t m = 0; m < cfg->n_managers; m++) {
-		for (size_t i = 0; i < N_MANAGER_KEYS; i++)
-			env_override(&cfg->managers[m], &manager_keys[i], cfg->managers[m].name,
+		for (size_t i = 0; i < cf_n_manager_keys; i++)
+			env_override(&cfg->managers[m], &cf_manager_keys[i], cfg->managers[m].name,
 			    &e);
 	}
 	check_environment(cfg, &e);
@@ -1388,281 +760,11 @@ config_load(const char *path, char *err, size_t errlen)
 	}
 	ok = true;
 out:
+	free(st.seen);
 	buf_cleanup(&e.b);
 	if (!ok) {
 		config_free(cfg);
 		return NULL;
 	}
 	return cfg;
-}
-static void
-free_strings(void *base, const struct cf_key *keys, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (keys[i].type == CF_STR)
-			free(*(char **)((char *)base + keys[i].offset));
-	}
-}
-
-static void
-dup_strings(void *base, const struct cf_key *keys, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (keys[i].type == CF_STR) {
-			char **f = (char **)((char *)base + keys[i].offset);
-
-			*f = xstrdup(*f);
-		}
-	}
-}
-
-void
-config_free(struct config *cfg)
-{
-	if (cfg == NULL)
-		return;
-	free_strings(cfg, cf_keys, N_KEYS);
-	for (size_t i = 0; i < cfg->n_dests; i++) {
-		free_strings(&cfg->dests[i], dest_keys, N_DEST_KEYS);
-		free(cfg->dests[i].name);
-	}
-	free(cfg->dests);
-	for (size_t i = 0; i < cfg->n_managers; i++) {
-		free_strings(&cfg->managers[i], manager_keys, N_MANAGER_KEYS);
-		free(cfg->managers[i].name);
-	}
-	free(cfg->managers);
-	free(cfg->source);
-	free(cfg);
-}
-
-struct config *
-config_copy(const struct config *cfg)
-{
-	struct config *c = xmalloc(sizeof(*c));
-
-	memcpy(c, cfg, sizeof(*c));
-	dup_strings(c, cf_keys, N_KEYS);
-	c->dests = xcalloc(cfg->n_dests ? cfg->n_dests : 1, sizeof(*c->dests));
-	for (size_t i = 0; i < cfg->n_dests; i++) {
-		c->dests[i] = cfg->dests[i];
-		dup_strings(&c->dests[i], dest_keys, N_DEST_KEYS);
-		c->dests[i].name = xstrdup(cfg->dests[i].name);
-	}
-	c->managers = xcalloc(cfg->n_managers ? cfg->n_managers : 1, sizeof(*c->managers));
-	for (size_t i = 0; i < cfg->n_managers; i++) {
-		c->managers[i] = cfg->managers[i];
-		dup_strings(&c->managers[i], manager_keys, N_MANAGER_KEYS);
-		c->managers[i].name = xstrdup(cfg->managers[i].name);
-	}
-	c->source = cfg->source ? xstrdup(cfg->source) : NULL;
-	return c;
-}
-
-static void
-format_value(const void *base, const struct cf_key *k, struct buf *out)
-{
-	const char *field = (const char *)base + k->offset;
-
-	switch (k->type) {
-	case CF_STR: {
-		const char *s = *(char *const *)field;
-
-		if (k->secret && strcmp(k->section, "database") == 0) {
-			char masked[1024];
-
-			config_mask_conninfo(s, masked, sizeof(masked));
-			buf_append_str(out, masked);
-		} else if (k->secret && *s) {
-			buf_append_str(out, "****");
-		} else {
-			buf_append_str(out, s);
-		}
-		break;
-	}
-	case CF_INT: buf_appendf(out, "%d", *(const int *)field); break;
-	case CF_BOOL: buf_append_str(out, *(const bool *)field ? "true" : "false"); break;
-	case CF_ENUM: buf_append_str(out, k->choices[*(const int *)field]); break;
-	}
-}
-
-int
-config_keep_fixed(const struct config *cur, struct config *next)
-{
-	int kept = 0;
-
-	for (size_t i = 0; i < N_KEYS; i++) {
-		const struct cf_key *k = &cf_keys[i];
-		struct buf a, b;
-
-		if (k->reloadable)
-			continue;
-		buf_init(&a);
-		buf_init(&b);
-		format_value(cur, k, &a);
-		format_value(next, k, &b);
-		if (strcmp(a.data, b.data) != 0) {
-			char msg[CONFIG_ERR_LEN / 2];
-
-			log_warn(
-			    "reload: [%s] %s cannot change while running; keeping the old value "
-			    "until restart",
-			    k->section, k->name);
-			(void)set_value(next, k, a.data, msg, sizeof(msg));
-			/* The masked form of a secret is not its value: copy the string itself. */
-			if (k->type == CF_STR) {
-				char **dst = (char **)((char *)next + k->offset);
-
-				free(*dst);
-				*dst = xstrdup(*(char *const *)((const char *)cur + k->offset));
-			}
-			kept++;
-		}
-		buf_cleanup(&a);
-		buf_cleanup(&b);
-	}
-	return kept;
-}
-
-void
-config_dump(const struct config *cfg, FILE *out)
-{
-	const char *section = "";
-
-	for (size_t i = 0; i < N_KEYS; i++) {
-		struct buf v;
-
-		if (strcmp(section, cf_keys[i].section) != 0) {
-			section = cf_keys[i].section;
-			fprintf(out, "%s[%s]\n", i ? "\n" : "", section);
-		}
-		buf_init(&v);
-		format_value(cfg, &cf_keys[i], &v);
-		fprintf(out, "%s = %s\n", cf_keys[i].name, v.data);
-		buf_cleanup(&v);
-	}
-	dump_named(cfg, out);
-}
-
-static void
-dump_section(const char *kind, const char *name, const void *base, const struct cf_key *keys,
-    size_t n, FILE *out)
-{
-	fprintf(out, "\n[%s %s]\n", kind, name);
-	for (size_t i = 0; i < n; i++) {
-		struct buf v;
-
-		buf_init(&v);
-		format_value(base, &keys[i], &v);
-		fprintf(out, "%s = %s\n", keys[i].name, v.data);
-		buf_cleanup(&v);
-	}
-}
-
-static void
-dump_named(const struct config *cfg, FILE *out)
-{
-	for (size_t i = 0; i < cfg->n_dests; i++)
-		dump_section("destination", cfg->dests[i].name, &cfg->dests[i], dest_keys,
-		    N_DEST_KEYS, out);
-	for (size_t i = 0; i < cfg->n_managers; i++)
-		dump_section("manager", cfg->managers[i].name, &cfg->managers[i], manager_keys,
-		    N_MANAGER_KEYS, out);
-}
-
-/* Compares unmasked values: a changed secret is a change. */
-static bool
-same_strings(const void *a, const void *b, const struct cf_key *keys, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		const char *fa = (const char *)a + keys[i].offset,
-			   *fb = (const char *)b + keys[i].offset;
-
-		if (keys[i].type == CF_STR) {
-			if (strcmp(*(char *const *)fa, *(char *const *)fb) != 0)
-				return false;
-		} else if (keys[i].type == CF_BOOL) {
-			if (*(const bool *)fa != *(const bool *)fb)
-				return false;
-		} else if (*(const int *)fa != *(const int *)fb) {
-			return false;
-		}
-	}
-	return true;
-}
-
-bool
-config_alerting_equal(const struct config *a, const struct config *b)
-{
-	if (!config_routes_equal(a, b))
-		return false;
-	for (size_t i = 0; i < N_KEYS; i++) {
-		const struct cf_key *k = &cf_keys[i];
-
-		if ((strcmp(k->section, "alerts") == 0 || strcmp(k->section, "notifier") == 0 ||
-			strcmp(k->section, "routing") == 0) &&
-		    !same_strings(a, b, k, 1))
-			return false;
-	}
-	return true;
-}
-
-bool
-config_routes_equal(const struct config *a, const struct config *b)
-{
-	if (a->n_dests != b->n_dests || a->n_managers != b->n_managers)
-		return false;
-	for (size_t i = 0; i < a->n_dests; i++) {
-		if (strcmp(a->dests[i].name, b->dests[i].name) != 0 ||
-		    !same_strings(&a->dests[i], &b->dests[i], dest_keys, N_DEST_KEYS))
-			return false;
-	}
-	for (size_t i = 0; i < a->n_managers; i++) {
-		if (strcmp(a->managers[i].name, b->managers[i].name) != 0 ||
-		    !same_strings(&a->managers[i], &b->managers[i], manager_keys, N_MANAGER_KEYS))
-			return false;
-	}
-	return true;
-}
-
-const struct config_dest *
-config_dest_find(const struct config *cfg, const char *name)
-{
-	for (size_t i = 0; i < cfg->n_dests; i++) {
-		if (strcmp(cfg->dests[i].name, name) == 0)
-			return &cfg->dests[i];
-	}
-	return NULL;
-}
-
-const char *
-config_channel_name(int type)
-{
-	return type >= 0 && type < CONFIG_CH_COUNT ? channel_choices[type] : "?";
-}
-
-void
-config_mask_conninfo(const char *conninfo, char *out, size_t outlen)
-{
-	PQconninfoOption *opts = PQconninfoParse(conninfo, NULL);
-	struct buf b;
-
-	if (opts == NULL) {
-		/* Unparseable: do not risk echoing a password. */
-		snprintf(out, outlen, "(unparseable connection string)");
-		return;
-	}
-	buf_init(&b);
-	for (PQconninfoOption *o = opts; o->keyword; o++) {
-		if (o->val == NULL || o->val[0] == '\0')
-			continue;
-		buf_appendf(&b, "%s%s=", b.len ? " " : "", o->keyword);
-		if (strcmp(o->keyword, "password") == 0)
-			buf_append_str(&b, "****");
-		else
-			buf_append_str(&b, o->val);
-	}
-	snprintf(out, outlen, "%s", b.data ? b.data : "");
-	buf_cleanup(&b);
-	PQconninfoFree(opts);
 }
