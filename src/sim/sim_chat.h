@@ -1,4 +1,5 @@
-/* hcwatch-sim serve's chat robots, webhook receiver and SMTP server (sim_chat.c). */
+/* hcwatch-sim serve's chat robots and webhook receiver (sim_chat.c) and SMTP server (sim_smtp.c).
+ */
 #ifndef HCWATCH_SIM_SIM_CHAT_H
 #define HCWATCH_SIM_SIM_CHAT_H
 
