@@ -90,31 +90,30 @@ settings(const struct config *cfg, json_t *s)
 /*
  * The ladder reads only the resources whose stage may have moved when the
  * previous run allows it (store_eval_begin found its marks), else all of
- * them. candidates.sql finds them into a temporary table that changes.sql
- * reads, analysed in between so that the planner knows how many.
+ * them. candidates.sql finds them into a temporary table that ladder.sql
+ * reads, analysed in between so that the planner knows how many; a full
+ * pass makes the table too, empty, since the statement names it.
  */
 static enum store_result
 run(const struct rule *r, struct rule_run *x)
 {
 	struct store_eval *e = x->e;
-	const char *p2[] = { e->now, e->settings };
+	const char *full = e->prev_seq[0] == '\0' ? "true" : "false";
+	const char *p3[] = { e->now, e->settings, full };
 	const char *p4[] = { e->now, e->settings, e->prev_now, e->prev_seq };
 	long c[3] = { 0, 0, 0 };
 	enum store_result res;
 
 	(void)r;
-	e->counts.full_pass = e->prev_seq[0] == '\0';
-	if (e->counts.full_pass) {
-		res = rule_step(x, SQL_RULE_EXPIRY_FULL, p2, c, 3);
-	} else {
-		res = rule_step(x, SQL_RULE_EXPIRY_CANDIDATES_TABLE, NULL, c, 0);
-		if (res == STORE_OK)
-			res = rule_step(x, SQL_RULE_EXPIRY_CANDIDATES, p4, c, 0);
+	e->counts.full_pass = full[0] == 't';
+	res = rule_step(x, SQL_RULE_EXPIRY_CANDIDATES_TABLE, NULL, c, 0);
+	if (res == STORE_OK && !e->counts.full_pass) {
+		res = rule_step(x, SQL_RULE_EXPIRY_CANDIDATES, p4, c, 0);
 		if (res == STORE_OK)
 			res = rule_step(x, SQL_RULE_EXPIRY_CANDIDATES_ANALYZE, NULL, c, 0);
-		if (res == STORE_OK)
-			res = rule_step(x, SQL_RULE_EXPIRY_CHANGES, p2, c, 3);
 	}
+	if (res == STORE_OK)
+		res = rule_step(x, SQL_RULE_EXPIRY_LADDER, p3, c, 3);
 	e->counts.fired += c[0];
 	e->counts.resolved += c[1];
 	e->counts.notifications += c[2];

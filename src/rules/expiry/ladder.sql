@@ -1,13 +1,16 @@
--- The expiry ladder: a pass over every resource near its expiry (the first run, or after the
--- settings changed), or, in changes.sql, over those whose stage may have moved. A resource's stage is
--- the nearest stage it has passed (the smallest number of days not below the days left), or
--- expired, or frozen; its stages come from customer_settings, else its service type, else the
--- default. Auto-renew resources (expire_policy 3) have one 'notice' stage until the last one. An
--- alert whose stage changed gets a notification, and the unique key (alert, event, stage) makes
--- each stage fire once. An open alert ends when its resource's expiry moves (a renewal when
--- later), or the resource is gone or closed; those whose firing was sent get a resolution notice
--- (an auto-renew notice alone does not). Only alerts whose resource is not in the pass at the same
--- expiry can end, so only those look their resource up.
+-- The expiry ladder. $3 true: a pass over every resource near its expiry (the first run, or after
+-- the settings changed); false: over those candidates.sql put in ladder_changes, whose stage may
+-- have moved, looked up one by one (the planner would rather read both tables whole). PostgreSQL
+-- plans each execution for its $3, so the other half costs nothing.
+--
+-- A resource's stage is the nearest stage it has passed (the smallest number of days not below
+-- the days left), or expired, or frozen; its stages come from customer_settings, else its service
+-- type, else the default. Auto-renew resources (expire_policy 3) have one 'notice' stage until the
+-- last one. An alert whose stage changed gets a notification, and the unique key (alert, event,
+-- stage) makes each stage fire once. An open alert ends when its resource's expiry moves (a
+-- renewal when later), or the resource is gone or closed; those whose firing was sent get a
+-- resolution notice (an auto-renew notice alone does not). Only alerts whose resource is not in
+-- the pass at the same expiry can end, so only those look their resource up.
 WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), cfg AS MATERIALIZED (
   SELECT l.* FROM p CROSS JOIN LATERAL rule_ladder_settings(p.s, p.now) AS l
 ), svc AS MATERIALIZED (
@@ -20,7 +23,12 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), cfg AS MATERIALIZED (
     r.region_code, r.expire_policy,
     rule_days_left(r.expire_time, cfg.now) AS days_left,
     COALESCE(cst.stages, svc.stages, cfg.stages) AS stages
-  FROM resources r CROSS JOIN cfg
+  FROM (SELECT r.* FROM resources r WHERE $3::boolean
+        UNION ALL
+        SELECT r.* FROM ladder_changes k CROSS JOIN LATERAL
+          (SELECT * FROM resources r WHERE r.id = k.id OFFSET 0) AS r
+        WHERE NOT $3::boolean) AS r
+  CROSS JOIN cfg
   LEFT JOIN cst ON cst.customer_id = r.customer_id
   LEFT JOIN svc ON svc.code = r.service_type_code
   WHERE r.gone_at IS NULL AND r.expire_time IS NOT NULL AND r.status IN (2, 4, 5)
@@ -33,7 +41,13 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), cfg AS MATERIALIZED (
   FROM r CROSS JOIN cfg
 ), o AS (
   SELECT a.id, a.customer_id, a.resource_id, a.expire_time, a.stage FROM alerts a
-  WHERE a.kind = 'expiry' AND a.resolved_at IS NULL
+  WHERE $3::boolean AND a.kind = 'expiry' AND a.resolved_at IS NULL
+  UNION ALL
+  SELECT a.id, a.customer_id, a.resource_id, a.expire_time, a.stage
+  FROM ladder_changes k CROSS JOIN LATERAL (SELECT * FROM alerts a
+    WHERE a.customer_id = k.customer_id AND a.resource_id = k.resource_id
+      AND a.kind = 'expiry' AND a.resolved_at IS NULL OFFSET 0) AS a
+  WHERE NOT $3::boolean
 ), j AS MATERIALIZED (
   SELECT c.rid, c.customer_id, c.resource_id, c.expire_time, c.expire_policy, c.days_left,
     c.resource_name, c.service_type_code, c.service_type_name, c.resource_type_name,
