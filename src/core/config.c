@@ -768,3 +768,42 @@ out:
 	}
 	return cfg;
 }
+
+static void
+free_strings(void *base, const struct cf_key *keys, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i].type == CF_STR)
+			free(*(char **)((char *)base + keys[i].offset));
+	}
+}
+
+void
+config_free(struct config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	free_strings(cfg, cf_keys, cf_n_keys);
+	for (size_t i = 0; i < cfg->n_dests; i++) {
+		free_strings(&cfg->dests[i], cf_dest_keys, cf_n_dest_keys);
+		free(cfg->dests[i].name);
+	}
+	free(cfg->dests);
+	for (size_t i = 0; i < cfg->n_managers; i++) {
+		free_strings(&cfg->managers[i], cf_manager_keys, cf_n_manager_keys);
+		free(cfg->managers[i].name);
+	}
+	free(cfg->managers);
+	free(cfg->source);
+	free(cfg);
+}
+
+const struct config_dest *
+config_dest_find(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->n_dests; i++) {
+		if (strcmp(cfg->dests[i].name, name) == 0)
+			return &cfg->dests[i];
+	}
+	return NULL;
+}

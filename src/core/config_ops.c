@@ -1,4 +1,4 @@
-/* What is done with a loaded configuration: free, copy, compare, print. */
+/* What is done with a loaded configuration: copy, compare, print. */
 #include "core/config_keys.h"
 
 #include <stdio.h>
@@ -13,15 +13,6 @@
 static void dump_named(const struct config *cfg, FILE *out);
 
 static void
-free_strings(void *base, const struct cf_key *keys, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if (keys[i].type == CF_STR)
-			free(*(char **)((char *)base + keys[i].offset));
-	}
-}
-
-static void
 dup_strings(void *base, const struct cf_key *keys, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -31,26 +22,6 @@ dup_strings(void *base, const struct cf_key *keys, size_t n)
 			*f = xstrdup(*f);
 		}
 	}
-}
-
-void
-config_free(struct config *cfg)
-{
-	if (cfg == NULL)
-		return;
-	free_strings(cfg, cf_keys, cf_n_keys);
-	for (size_t i = 0; i < cfg->n_dests; i++) {
-		free_strings(&cfg->dests[i], cf_dest_keys, cf_n_dest_keys);
-		free(cfg->dests[i].name);
-	}
-	free(cfg->dests);
-	for (size_t i = 0; i < cfg->n_managers; i++) {
-		free_strings(&cfg->managers[i], cf_manager_keys, cf_n_manager_keys);
-		free(cfg->managers[i].name);
-	}
-	free(cfg->managers);
-	free(cfg->source);
-	free(cfg);
 }
 
 struct config *
@@ -241,16 +212,6 @@ config_routes_equal(const struct config *a, const struct config *b)
 			return false;
 	}
 	return true;
-}
-
-const struct config_dest *
-config_dest_find(const struct config *cfg, const char *name)
-{
-	for (size_t i = 0; i < cfg->n_dests; i++) {
-		if (strcmp(cfg->dests[i].name, name) == 0)
-			return &cfg->dests[i];
-	}
-	return NULL;
 }
 
 void

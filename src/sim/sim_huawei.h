@@ -1,8 +1,8 @@
 /*
  * Inside hcwatch-sim serve: the simulator's state (struct sim) and what its
- * three parts share: the data and its changes (sim_data.c), Huawei's APIs as
- * the gateway serves them (sim_bss.c), and the server, its replies and its
- * /_sim/ administration (sim_serve.c).
+ * parts share: the data and its changes (sim_data.c), Huawei's APIs as the
+ * gateway serves them (sim_bss.c), the replies (sim_reply.c), and the server
+ * and its /_sim/ administration (sim_serve.c).
  */
 #ifndef HCWATCH_SIM_SIM_HUAWEI_H
 #define HCWATCH_SIM_SIM_HUAWEI_H
@@ -77,7 +77,7 @@ bool sim_valid_account_name(const char *n);
 json_t *sim_generate(int ncust, int per, uint64_t seed);
 bool sim_mutate(struct sim *s, json_t *op, char *err, size_t errlen);
 
-/* Replies, as the gateway gives them, after any injected latency (sim_serve.c). */
+/* Replies, as the gateway gives them, after any injected latency (sim_reply.c). */
 void sim_send_reply(struct sim *s, struct evhttp_request *req, int status, json_t *body,
     const char *token);
 void sim_send_raw(struct sim *s, struct evhttp_request *req, int status, const char *text,
