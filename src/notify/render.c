@@ -178,13 +178,67 @@ item_set(const char *name, void *arg)
 	return json_is_number(v) || json_is_true(v);
 }
 
-/* "80.10 元" / "80.10 CNY": amounts arrive as exact decimal text. */
+/*
+ * Exact decimal text ("1045.1", "-0.004") with two decimals, rounded half
+ * away from zero on the digits themselves, so that no amount passes through
+ * a double; false, writing nothing, if s is not -?digits[.digits].
+ */
+static bool
+write_cents(const char *s, struct buf *out)
+{
+	char d[48];
+	size_t ni, nf = 0, n;
+	bool neg = *s == '-', nonzero = false;
+
+	if (neg)
+		s++;
+	ni = strspn(s, "0123456789");
+	if (ni == 0 || ni > 40)
+		return false;
+	if (s[ni] == '.') {
+		nf = strspn(s + ni + 1, "0123456789");
+		if (nf == 0 || s[ni + 1 + nf] != '\0')
+			return false;
+	} else if (s[ni] != '\0') {
+		return false;
+	}
+	memcpy(d, s, ni);
+	d[ni] = nf > 0 ? s[ni + 1] : '0';
+	d[ni + 1] = nf > 1 ? s[ni + 2] : '0';
+	n = ni + 2;
+	if (nf > 2 && s[ni + 3] >= '5') {
+		size_t k = n;
+
+		while (k > 0 && d[k - 1] == '9')
+			d[--k] = '0';
+		if (k > 0) {
+			d[k - 1]++;
+		} else {
+			memmove(d + 1, d, n++);
+			d[0] = '1';
+		}
+	}
+	for (size_t k = 0; k < n; k++)
+		nonzero |= d[k] != '0';
+	if (neg && nonzero)
+		buf_append_char(out, '-');
+	buf_append(out, d, n - 2);
+	buf_append_char(out, '.');
+	buf_append(out, d + n - 2, 2);
+	return true;
+}
+
+/* "80.10 元" / "80.10 CNY": two decimals, whatever the amount's own text has. */
 static void
 write_money(const struct item_ctx *c, const char *key, struct buf *out)
 {
 	const char *cur = fact(c->facts, "currency");
+	const json_t *v = json_object_get(c->facts, key);
 
-	fact_num(c->facts, key, out);
+	if (json_is_integer(v))
+		buf_appendf(out, "%lld.00", (long long)json_integer_value(v));
+	else if (!json_is_string(v) || !write_cents(json_string_value(v), out))
+		fact_num(c->facts, key, out);
 	if (c->o->language != CONFIG_LANG_EN && (*cur == '\0' || strcmp(cur, "CNY") == 0)) {
 		buf_append_str(out, " 元");
 	} else {

@@ -227,6 +227,49 @@ test_templates_english_slack_and_email(void **state)
 	json_decref(items);
 }
 
+/* Amounts read with two decimals whatever their text: exact, rounded half away from zero. */
+static void
+test_amounts_have_two_decimals(void **state)
+{
+	static const char *const amounts[][2] = {
+		{ "0.0", "0.00 CNY" },
+		{ "1045.1", "1045.10 CNY" },
+		{ "12.345", "12.35 CNY" },
+		{ "99.995", "100.00 CNY" },
+		{ "-0.004", "0.00 CNY" }, /* and no "-0.00" (below) */
+		{ "-7.5", "-7.50 CNY" },
+		{ "1.2.3", "1.2.3 CNY" },
+	};
+	struct render_opts o = opts(CONFIG_CH_SLACK);
+	json_t *items = json_array(), *parts;
+	const char *t;
+
+	(void)state;
+	o.language = CONFIG_LANG_EN;
+	for (size_t i = 0; i < sizeof(amounts) / sizeof(amounts[0]); i++) {
+		char id[8];
+
+		snprintf(id, sizeof(id), "c%zu", i);
+		json_array_append_new(items,
+		    json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:i, s:s}}", "kind",
+			"low_balance", "event", "firing", "stage", "low", "severity", "warning",
+			"facts", "customer_id", id, "customer", id, "amount", amounts[i][0],
+			"threshold", 100, "currency", "CNY"));
+	}
+	parts = render_delivery(&o, items);
+	t = json_string_value(json_object_get(json_array_get(parts, 0), "text"));
+	for (size_t i = 0; i < sizeof(amounts) / sizeof(amounts[0]); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "%s available, below 100.00 CNY", amounts[i][1]);
+		if (strstr(t, want) == NULL)
+			fail_msg("no \"%s\" in:\n%s", want, t);
+	}
+	assert_null(strstr(t, "-0.00"));
+	json_decref(parts);
+	json_decref(items);
+}
+
 /* hcwatch's own alerts have a header of their own, apart from the partner's balance. */
 static void
 test_own_alerts_under_their_own_header(void **state)
@@ -275,6 +318,7 @@ main(void)
 		cmocka_unit_test(test_too_many_parts_says_how_many_were_left_out),
 		cmocka_unit_test(test_dingtalk_counts_the_escaped_body),
 		cmocka_unit_test(test_templates_english_slack_and_email),
+		cmocka_unit_test(test_amounts_have_two_decimals),
 		cmocka_unit_test(test_own_alerts_under_their_own_header),
 	};
 
