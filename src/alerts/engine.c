@@ -123,7 +123,7 @@ evaluator_main(void *arg)
 	struct store *s = store_open(e->cfg->database_url, e->cfg->connect_timeout, limit);
 	int64_t next = 0;
 	long seen_run = -1;
-	bool failing = false;
+	bool failing = false, swept = !e->cfg->poll_enabled, waiting_told = false;
 
 	while (!atomic_load(&e->stop)) {
 		char err[STORE_ERR_LEN];
@@ -131,6 +131,18 @@ evaluator_main(void *arg)
 		bool events = false;
 		int64_t now = clock_mono_us();
 
+		if (!swept) {
+			/* Day one told once: not from the first pages of a sweep, then again. */
+			if (store_alerts_swept(s, &swept, err, sizeof(err)) != STORE_OK || !swept) {
+				if (!waiting_told)
+					log_info("alerts: the first evaluation waits until every poll "
+						 "job has finished a run");
+				waiting_told = true;
+				clock_sleep_us(CHECK_US, &e->stop);
+				continue;
+			}
+			next = now;
+		}
 		if (store_alerts_pending(s, &last_run, &events, err, sizeof(err)) == STORE_OK) {
 			/* A poll run finished (here or on another instance), or events wait. */
 			if ((seen_run >= 0 && last_run != seen_run) || events)

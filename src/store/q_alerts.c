@@ -265,3 +265,17 @@ store_alerts_pending(struct store *s, long *last_run, bool *events, char *err, s
 	PQclear(res);
 	return STORE_OK;
 }
+
+enum store_result
+store_alerts_swept(struct store *s, bool *swept, char *err, size_t errlen)
+{
+	enum store_result r;
+	PGresult *res = store_exec(s, SQL_ALERTS_SWEPT, NULL, err, errlen, &r);
+
+	*swept = false;
+	if (res == NULL)
+		return r;
+	*swept = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return STORE_OK;
+}

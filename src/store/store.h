@@ -236,6 +236,8 @@ enum store_result store_silences_list(struct store *s, const char *now, char **j
  */
 enum store_result store_alerts_pending(struct store *s, long *last_run, bool *events, char *err,
     size_t errlen);
+/** Whether every poll job has finished at least one run (an evaluation waits for it). */
+enum store_result store_alerts_swept(struct store *s, bool *swept, char *err, size_t errlen);
 /** The notifications an alert produced (for render), as a JSON array of items. */
 enum store_result store_alert_items(struct store *s, const char *ref, char **json, char *err,
     size_t errlen);
