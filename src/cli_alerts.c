@@ -238,7 +238,7 @@ alerts_render(const struct config *cfg, const char *path, struct store *s, const
 		templates_unref(t);
 		return 1;
 	}
-	parts = notifier_render(cfg, t, d, "hcw_render", items);
+	parts = notifier_render(cfg, t, d, "hcw_render", 0, items);
 	printf("as %s (%s) would get it:\n", d->name, config_channel_name(d->type));
 	print_parts(parts);
 	json_decref(parts);
@@ -585,7 +585,7 @@ cmd_send_test(const char *path, const struct cli_opts *o)
 	}
 	snprintf(key, sizeof(key), "hcw_test_%lld", (long long)(clock_wall_us() / 1000));
 	items = sample_items(cfg);
-	parts = notifier_render(cfg, t, d, key, items);
+	parts = notifier_render(cfg, t, d, key, 0, items);
 	if (notifier_send_now(cfg, d, key, parts, err, sizeof(err))) {
 		printf("sent a sample to %s (%s), %zu part(s), key %s\n", d->name,
 		    config_channel_name(d->type), json_array_size(parts), key);

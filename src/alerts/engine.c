@@ -135,8 +135,9 @@ evaluator_main(void *arg)
 			/* Day one told once: not from the first pages of a sweep, then again. */
 			if (store_alerts_swept(s, &swept, err, sizeof(err)) != STORE_OK || !swept) {
 				if (!waiting_told)
-					log_info("alerts: the first evaluation waits until every poll "
-						 "job has finished a run");
+					log_info(
+					    "alerts: the first evaluation waits until every poll "
+					    "job has finished a run");
 				waiting_told = true;
 				clock_sleep_us(CHECK_US, &e->stop);
 				continue;

@@ -310,7 +310,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 			errs_add(st->errs,
 			    "%s:%d: [%s]: unknown section%s%s%s (the sections are "
 			    "[server], [database], [log], [bind], [huawei], [poller], [alerts], "
-			    "[notifier], [routing], [destination NAME] and [manager NAME])",
+			    "[notifier], [web], [routing], [destination NAME] and [manager NAME])",
 			    st->cfg->source, st->line, section, guess[0] ? "; did you mean [" : "",
 			    guess, guess[0] ? "]?" : "");
 			snprintf(st->bad_section, sizeof(st->bad_section), "%s", section);
@@ -530,6 +530,12 @@ validate_all(const struct config *cfg, struct errs *e)
 		    "[notifier] lease (%d s) must exceed [notifier] timeout (%d s) by more "
 		    "than 5 s",
 		    cfg->nt_lease, cfg->nt_timeout);
+	if (cfg->web_public_url[0] && !cfg->web_keys[0])
+		errs_add(e,
+		    "[web] public_url is set, so keys is required: the links it makes are signed "
+		    "(make a key with: openssl rand -base64 32)");
+	if (cfg->web_listen[0] && !cfg->web_public_url[0])
+		errs_add(e, "[web] listen serves pages, so public_url is required");
 	if (cfg->bind_enabled && !cfg->bind_certificates[0])
 		errs_add(e,
 		    "[bind] certificates: at least one certificate file (PEM, or Huawei's SP "

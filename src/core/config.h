@@ -127,6 +127,16 @@ struct config {
 	int nt_connect_timeout;
 	int nt_timeout;
 
+	/* [web] */
+	char *web_public_url; /* "": no links, no pages */
+	char *web_keys;	      /* the link-signing keys; the first signs */
+	int web_link_days;
+	char *web_listen; /* "": pages on the [server] listeners */
+	char *web_console_url;
+	int web_readers;
+	int web_per_minute;
+	int web_note_max;
+
 	/* [routing] */
 	char *rt_default;
 	char *rt_operator;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/link.h"
 #include "util/words.h"
 #include "util/xalloc.h"
 
@@ -122,6 +123,53 @@ cf_check_url_or_empty(const char *value, char *err, size_t errlen)
 	snprintf(err, errlen,
 	    "expected an http:// or https:// URL without spaces or quotes, got \"%s\"", value);
 	return false;
+}
+
+/* Where readers reach the pages: scheme, host and an optional path, no query, no trailing /. */
+bool
+cf_check_public_url(const char *value, char *err, size_t errlen)
+{
+	size_t n = strlen(value);
+
+	if (!cf_check_url_or_empty(value, err, errlen))
+		return false;
+	if (n > 0 && (value[n - 1] == '/' || strpbrk(value, "?#'()[]{}|\\`^") != NULL || n > 200)) {
+		snprintf(err, errlen,
+		    "expected the address the pages are reached at, like https://hcwatch.example.com "
+		    "(no trailing /, query or brackets, at most 200 bytes), got \"%s\"",
+		    value);
+		return false;
+	}
+	return true;
+}
+
+/* The message never holds a key: it names the key by its position. */
+bool
+cf_check_link_keys(const char *value, char *err, size_t errlen)
+{
+	struct link_keys k;
+
+	if (!link_keys_parse(value, &k, err, errlen))
+		return false;
+	link_keys_free(&k);
+	return true;
+}
+
+/* The partner console's page of a customer, {customer_id} where its id goes. */
+bool
+cf_check_console_url(const char *value, char *err, size_t errlen)
+{
+	if (*value == '\0')
+		return true;
+	if (strncmp(value, "https://", 8) != 0 || strstr(value, "{customer_id}") == NULL ||
+	    strpbrk(value, " \t\r\n\"'<>()[]|\\`^") != NULL || strlen(value) > 300) {
+		snprintf(err, errlen,
+		    "expected an https:// URL with {customer_id} where the customer's id goes, "
+		    "without spaces, quotes or brackets, got \"%s\"",
+		    value);
+		return false;
+	}
+	return true;
 }
 
 bool

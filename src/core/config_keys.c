@@ -122,6 +122,15 @@ const struct cf_key cf_keys[] = {
 	{ "notifier", "connect_timeout", CF_INT, OFF(nt_connect_timeout), 1, 600, "5", true, false, NULL, NULL },
 	{ "notifier", "timeout", CF_INT, OFF(nt_timeout), 1, 3600, "15", true, false, NULL, NULL },
 
+	{ "web", "public_url", CF_STR, OFF(web_public_url), 0, 0, "", false, false, NULL, cf_check_public_url },
+	{ "web", "keys", CF_STR, OFF(web_keys), 0, 0, "", false, true, NULL, cf_check_link_keys },
+	{ "web", "link_days", CF_INT, OFF(web_link_days), 1, 365, "30", false, false, NULL, NULL },
+	{ "web", "listen", CF_STR, OFF(web_listen), 0, 0, "", false, false, NULL, cf_check_hostport_or_empty },
+	{ "web", "console_url", CF_STR, OFF(web_console_url), 0, 0, "", false, false, NULL, cf_check_console_url },
+	{ "web", "readers", CF_INT, OFF(web_readers), 1, 16, "2", false, false, NULL, NULL },
+	{ "web", "per_minute", CF_INT, OFF(web_per_minute), 1, 100000, "120", true, false, NULL, NULL },
+	{ "web", "note_max", CF_INT, OFF(web_note_max), 1, 4000, "500", true, false, NULL, NULL },
+
 	{ "routing", "default", CF_STR, OFF(rt_default), 0, 0, "", true, false, NULL, cf_check_name_list },
 	{ "routing", "operator", CF_STR, OFF(rt_operator), 0, 0, "", true, false, NULL, cf_check_name_list },
 };

@@ -65,6 +65,7 @@ const struct channel_ops channel_dingtalk = {
 	.strong_close = "**",
 	.bullet = "- ",
 	.part = CHANNEL_PART_CHAT,
+	.link = CHANNEL_LINK_MARKDOWN,
 	.mentions = true,
 	.limit = 20000,
 	.limit_on_body = true,

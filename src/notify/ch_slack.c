@@ -39,6 +39,7 @@ const struct channel_ops channel_slack = {
 	.strong_close = "*",
 	.bullet = "• ",
 	.part = CHANNEL_PART_CHAT,
+	.link = CHANNEL_LINK_SLACK,
 	.limit = 40000,
 	.limit_on_body = true, /* the text field's 40,000 characters */
 	.per_minute = 60,

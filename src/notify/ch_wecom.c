@@ -42,6 +42,7 @@ const struct channel_ops channel_wecom = {
 	.strong_close = "**",
 	.bullet = "- ",
 	.part = CHANNEL_PART_CHAT,
+	.link = CHANNEL_LINK_MARKDOWN,
 	/* The limit is on the markdown content, not on the request. */
 	.limit = 4096,
 	.limit_on_body = false,

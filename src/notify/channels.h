@@ -52,6 +52,13 @@ enum channel_part {
 	CHANNEL_PART_EMAIL,   /* subject, text, html */
 };
 
+/* How a message writes a link to a page of hcwatch. */
+enum channel_link {
+	CHANNEL_LINK_BARE,     /* "label: URL", which the client makes a link (text, email) */
+	CHANNEL_LINK_MARKDOWN, /* [label](URL) */
+	CHANNEL_LINK_SLACK,    /* <URL|label> */
+};
+
 struct channel_ops {
 	const char *name; /* as [destination] type says it */
 	/* How a message is written for it. */
@@ -60,6 +67,7 @@ struct channel_ops {
 	const char *strong_open, *strong_close; /* around a customer's header */
 	const char *bullet;			/* before each item */
 	enum channel_part part;
+	enum channel_link link;
 	bool mentions; /* @-mentions mobiles: in the text, and in "at" */
 	/* How large. */
 	size_t limit;	    /* bytes a message may hold */

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/instance.h"
 #include "core/log.h"
@@ -15,6 +16,7 @@
 #include "notify/templates.h"
 #include "store/store.h"
 #include "util/clock.h"
+#include "util/link.h"
 #include "util/thread.h"
 #include "util/xalloc.h"
 
@@ -111,13 +113,59 @@ mentions(const struct config *cfg, const struct config_dest *d, const json_t *it
 	return buf_release(&b);
 }
 
+/* The items with each account manager's display name beside its [manager] name. */
+static json_t *
+with_manager_names(const struct config *cfg, const json_t *items)
+{
+	json_t *copy = json_deep_copy(items), *item;
+	size_t i;
+
+	json_array_foreach(copy, i, item) {
+		json_t *f = json_object_get(item, "facts");
+		const char *m = json_string_value(json_object_get(f, "manager"));
+
+		for (size_t k = 0; m && k < cfg->n_managers; k++)
+			if (strcmp(cfg->managers[k].name, m) == 0 &&
+			    cfg->managers[k].display_name[0])
+				json_object_set_new(f, "manager_name",
+				    json_string(cfg->managers[k].display_name));
+	}
+	return copy;
+}
+
+/* What the links of one message are signed with. */
+struct link_ctx {
+	const struct config *cfg;
+	struct link_keys keys;
+	const char *dest;
+	int64_t expires;
+};
+
+static char *
+make_link(const void *arg, char kind, const char *id)
+{
+	const struct link_ctx *c = arg;
+	struct link l;
+
+	memset(&l, 0, sizeof(l));
+	l.kind = kind;
+	l.expires = c->expires;
+	if (!link_word_ok(id) || !link_word_ok(c->dest))
+		return NULL;
+	snprintf(l.id, sizeof(l.id), "%s", id);
+	snprintf(l.dest, sizeof(l.dest), "%s", c->dest);
+	return link_url(c->cfg->web_public_url, &c->keys, &l);
+}
+
 json_t *
 notifier_render(const struct config *cfg, const struct templates *t, const struct config_dest *dest,
-    const char *key, const json_t *items)
+    const char *key, long delivery, const json_t *items)
 {
 	struct render_opts o;
-	char *m = mentions(cfg, dest, items);
-	json_t *parts;
+	char *m = mentions(cfg, dest, items), err[160], *digest = NULL;
+	json_t *parts, *named = with_manager_names(cfg, items);
+	struct link_ctx lc = { cfg, { 0 }, dest->name, 0 };
+	struct render_links links = { NULL, cfg->web_console_url, make_link, &lc };
 
 	memset(&o, 0, sizeof(o));
 	o.channel = dest->type;
@@ -129,7 +177,23 @@ notifier_render(const struct config *cfg, const struct templates *t, const struc
 	o.key = key;
 	o.mentions = m;
 	o.templates = t;
-	parts = render_delivery(&o, items);
+	if (cfg->web_public_url[0] && delivery > 0 &&
+	    link_keys_parse(cfg->web_keys, &lc.keys, err, sizeof(err))) {
+		char id[32];
+
+		lc.expires = (int64_t)time(NULL) + (int64_t)cfg->web_link_days * 86400;
+		snprintf(id, sizeof(id), "%ld", delivery);
+		digest = make_link(&lc, LINK_DIGEST, id);
+		links.digest = digest;
+		o.links = &links;
+	} else if (cfg->web_console_url[0]) {
+		links.make = NULL;
+		o.links = &links;
+	}
+	parts = render_delivery(&o, named);
+	link_keys_free(&lc.keys);
+	free(digest);
+	json_decref(named);
 	free(m);
 	return parts;
 }
@@ -288,7 +352,7 @@ render_and_store(struct worker *w, struct store_delivery *del, int n)
 			failed(w, d, &del[i], &res);
 			continue;
 		}
-		parts = notifier_render(w->cfg, w->templates, d, del[i].key, items);
+		parts = notifier_render(w->cfg, w->templates, d, del[i].key, del[i].id, items);
 		json_decref(items);
 		del[i].body = json_dumps(parts, JSON_COMPACT);
 		json_array_append_new(batch,

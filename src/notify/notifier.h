@@ -35,9 +35,13 @@ struct notifier_stats {
 bool notifier_run_once(const struct config *cfg, const struct templates *t,
     struct notifier_stats *st, char *err, size_t errlen) __attribute__((warn_unused_result));
 
-/** Renders items for dest as the notifier would (send-test, alerts render); caller decrefs. */
+/**
+ * Renders items for dest as the notifier would (send-test, alerts render);
+ * caller decrefs. With [web] public_url set and delivery > 0, the message
+ * links to its pages, for link_days from now.
+ */
 json_t *notifier_render(const struct config *cfg, const struct templates *t,
-    const struct config_dest *dest, const char *key, const json_t *items);
+    const struct config_dest *dest, const char *key, long delivery, const json_t *items);
 
 /**
  * Sends parts (from notifier_render) to dest now, unpaced and unrecorded:

@@ -15,6 +15,19 @@
 #include <jansson.h>
 
 struct templates;
+struct buf;
+
+/*
+ * The links of a message, when [web] public_url is set. make returns a new
+ * URL to the page of an alert ('a', id its number) or a customer ('c', id
+ * its account id), signed for the destination; NULL if none can be made.
+ */
+struct render_links {
+	const char *digest;  /* the delivery's page */
+	const char *console; /* the partner console's customer page, {customer_id} in it; or NULL */
+	char *(*make)(const void *arg, char kind, const char *id);
+	const void *arg;
+};
 
 struct render_opts {
 	int channel;			   /* enum config_channel */
@@ -24,19 +37,28 @@ struct render_opts {
 	const char *key;		   /* the delivery's idempotency key, in every footer */
 	const char *mentions;		   /* comma-separated mobiles to @ (DingTalk), or NULL */
 	const struct templates *templates; /* the wording; NULL: the built-in one */
+	const struct render_links *links;  /* NULL: a message without links */
 };
 
 /** What a message of the channel may hold, in bytes (see render.c for what is counted). */
 size_t render_channel_limit(int channel);
 
 /**
- * Renders items (a JSON array of {kind, event, stage, severity, facts}) into
- * a new JSON array of parts. A chat part is {"title", "text"} (DingTalk adds
- * "at": [mobiles]); an email part {"subject", "text", "html"}; a webhook
- * part {"title", "text", "items"}. Never fails for well-formed items;
- * unknown kinds render from their facts.
+ * Renders items (a JSON array of {kind, event, stage, severity, facts,
+ * alert_id}, the most urgent customer first) into a new JSON array of parts.
+ * Critical items are never cut: they take more than max_parts if they must. A chat part is
+ * {"title", "text"} (DingTalk adds "at": [mobiles]); an email part {"subject", "text", "html"}; a
+ * webhook part {"title", "text", "items"}. Never fails for well-formed items; unknown kinds render
+ * from their facts.
  */
 json_t *render_delivery(const struct render_opts *o, const json_t *items);
+
+/**
+ * One item's sentence as plain text, in the messages' wording (t, NULL: the
+ * built-in one): what a page shows, HTML-escaped there.
+ */
+void render_item_sentence(int language, const struct templates *t, const json_t *item,
+    struct buf *out);
 
 /** Bytes s takes inside a JSON string (escapes counted), without the quotes. */
 size_t json_escaped_len(const char *s, size_t len);

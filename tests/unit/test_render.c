@@ -104,7 +104,7 @@ test_wecom_digest_splits_under_4096_bytes(void **state)
 		assert_non_null(strstr(text, "hcw_test"));
 		/* A part that starts inside a customer repeats its header, marked continued. */
 		if (i > 0)
-			assert_non_null(strstr(text, "华东测试客户（c1）（续）"));
+			assert_non_null(strstr(text, "**客户 华东测试客户（续）**"));
 	}
 	/* Every item exactly once. */
 	for (int n = 0; n < 60; n++) {
@@ -308,6 +308,179 @@ test_own_alerts_under_their_own_header(void **state)
 	json_decref(items);
 }
 
+/* An item of customer c, with severity and days left, as the outbox hands them over. */
+static json_t *
+customer_item(const char *c, const char *severity, int days, int alert_id)
+{
+	char res[32];
+
+	snprintf(res, sizeof(res), "%s-host-%d", c, alert_id);
+	return json_pack("{s:s, s:s, s:s, s:s, s:i, s:{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+			 "s:i, s:b}}",
+	    "kind", "expiry", "event", "firing", "stage", "7d", "severity", severity, "alert_id",
+	    alert_id, "facts", "customer_id", c, "customer", c, "resource_id", res, "resource", res,
+	    "service", "弹性云服务器", "service_code", "hws.service.type.ec2", "region",
+	    "cn-north-4", "expire_local", "2026-12-08 10:00 UTC+08:00", "days_left", days,
+	    "auto_renew", 0);
+}
+
+static int
+count_in_parts(const json_t *parts, const char *needle)
+{
+	int seen = 0;
+
+	for (size_t i = 0; i < json_array_size(parts); i++) {
+		const char *t =
+		    json_string_value(json_object_get(json_array_get(parts, i), "text"));
+
+		for (const char *p = strstr(t, needle); p; p = strstr(p + 1, needle))
+			seen++;
+	}
+	return seen;
+}
+
+/*
+ * Past max_parts, what is not critical is cut and the customers it was about
+ * are named; critical items are never cut, however many parts they take.
+ */
+static void
+test_critical_items_are_never_cut(void **state)
+{
+	struct render_opts o = opts(CONFIG_CH_WECOM);
+	json_t *items = json_array(), *parts;
+	const char *last;
+	int id = 0;
+
+	(void)state;
+	/* Warnings of one customer first, criticals of forty others after them. */
+	for (int i = 0; i < 60; i++)
+		json_array_append_new(items, customer_item("warm", "warning", 20, ++id));
+	for (int c = 0; c < 40; c++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "hot%02d", c);
+		for (int i = 0; i < 3; i++)
+			json_array_append_new(items, customer_item(name, "critical", 2, ++id));
+	}
+	for (int c = 0; c < 30; c++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "cold%02d", c);
+		json_array_append_new(items, customer_item(name, "warning", 25, ++id));
+	}
+	o.max_parts = 1;
+	parts = render_delivery(&o, items);
+	assert_true(json_array_size(parts) > 1);
+	for (int c = 0; c < 40; c++) {
+		char needle[32];
+
+		for (int i = 0; i < 3; i++) {
+			snprintf(needle, sizeof(needle), "hot%02d-host-%d", c, 61 + c * 3 + i);
+			if (count_in_parts(parts, needle) != 1)
+				fail_msg("critical item %s told %d times", needle,
+				    count_in_parts(parts, needle));
+		}
+	}
+	last = json_string_value(
+	    json_object_get(json_array_get(parts, json_array_size(parts) - 1), "text"));
+	assert_non_null(strstr(last, "项未列出（客户 cold"));
+	assert_non_null(strstr(last, " 等 "));
+	assert_true(strlen(last) <= 4096);
+	json_decref(parts);
+	json_decref(items);
+}
+
+/* Whose it is, what to do, and one line where a customer is both in arrears and low. */
+static void
+test_header_names_account_and_manager_and_says_what_to_do(void **state)
+{
+	struct render_opts o = opts(CONFIG_CH_DINGTALK);
+	json_t *items = json_pack("[o, {s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s}},"
+				  " {s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}}]",
+	    customer_item("c9", "critical", 1, 7), "kind", "arrears", "event", "firing", "stage",
+	    "arrears", "severity", "critical", "facts", "customer_id", "c9", "customer", "c9",
+	    "debt", "35.5", "currency", "CNY", "account_name", "c9", "kind", "low_balance", "event",
+	    "firing", "stage", "low", "severity", "warning", "facts", "customer_id", "c9", "amount",
+	    "-35.5", "threshold", "100", "currency", "CNY");
+	json_t *f = json_object_get(json_array_get(items, 0), "facts");
+	json_t *parts;
+	const char *t;
+
+	(void)state;
+	json_object_set_new(f, "customer", json_string("华北示例科技"));
+	json_object_set_new(f, "account_name", json_string("hb_example"));
+	json_object_set_new(f, "manager_name", json_string("王经理"));
+	parts = render_delivery(&o, items);
+	t = json_string_value(json_object_get(json_array_get(parts, 0), "text"));
+	assert_non_null(strstr(t, "**客户 华北示例科技**（账号 hb_example） · 客户经理 王经理"));
+	assert_non_null(strstr(t, "→ 处理：续费 1 项资源；充值"));
+	/* Arrears and low balance: one line. */
+	assert_non_null(strstr(t, "欠费 35.50 元；余额不足：可用 -35.50 元，低于阈值 100.00 元"));
+	assert_int_equal(count_in_parts(parts, "余额不足"), 1);
+	json_decref(parts);
+
+	/* English: the service in English, never Huawei's Chinese name. */
+	o.language = CONFIG_LANG_EN;
+	parts = render_delivery(&o, items);
+	t = json_string_value(json_object_get(json_array_get(parts, 0), "text"));
+	assert_non_null(strstr(t, "Elastic Cloud Server c9-host-7"));
+	assert_null(strstr(t, "弹性云服务器"));
+	assert_non_null(strstr(t, "→ To do: renew 1 resource(s); top up"));
+	assert_non_null(strstr(t, "2026-12-08 10:00 UTC+08:00"));
+	json_decref(parts);
+	json_decref(items);
+}
+
+static char *
+fake_link(const void *arg, char kind, const char *id)
+{
+	char url[128];
+
+	snprintf(url, sizeof(url), "%s/l/%c%s.sig", (const char *)arg, kind, id);
+	return strdup(url);
+}
+
+/* With pages, every item and customer links to its page, and a cut ends with the digest's. */
+static void
+test_links_to_pages_never_to_a_command(void **state)
+{
+	struct render_links links = { "https://hcw.example.com/l/d42.sig",
+		"https://console.example.com/customers/{customer_id}", fake_link,
+		"https://hcw.example.com" };
+	struct render_opts o = opts(CONFIG_CH_WECOM);
+	json_t *items = json_array(), *parts;
+	const char *t;
+
+	(void)state;
+	for (int i = 0; i < 300; i++)
+		json_array_append_new(items, customer_item("c1", "warning", 20, i + 1));
+	o.links = &links;
+	o.max_parts = 1;
+	parts = render_delivery(&o, items);
+	t = json_string_value(json_object_get(json_array_get(parts, 0), "text"));
+	assert_int_equal(json_array_size(parts), 1);
+	assert_non_null(strstr(t, "c1-host-1（cn-north-4）"));
+	assert_non_null(strstr(t, "[详情](https://hcw.example.com/l/a1.sig)"));
+	assert_non_null(strstr(t, "[详情](https://hcw.example.com/l/cc1.sig)"));
+	assert_non_null(strstr(t, "[伙伴中心](https://console.example.com/customers/c1)"));
+	assert_non_null(
+	    strstr(t, "项未列出（客户 c1）：[全部告警](https://hcw.example.com/l/d42.sig)"));
+	assert_null(strstr(t, "hcwatch alerts list"));
+	assert_true(strlen(t) <= 4096);
+	json_decref(parts);
+
+	/* Email: links are links in the HTML, and the text carries them bare. */
+	o.channel = CONFIG_CH_EMAIL;
+	parts = render_delivery(&o, items);
+	t = json_string_value(json_object_get(json_array_get(parts, 0), "html"));
+	assert_non_null(strstr(t, "<a href=\"https://hcw.example.com/l/a1.sig\">详情</a>"));
+	assert_non_null(strstr(t, "<a href=\"https://hcw.example.com/l/d42.sig\">全部告警</a>"));
+	t = json_string_value(json_object_get(json_array_get(parts, 0), "text"));
+	assert_non_null(strstr(t, "详情: https://hcw.example.com/l/a1.sig"));
+	json_decref(parts);
+	json_decref(items);
+}
+
 int
 main(void)
 {
@@ -320,6 +493,9 @@ main(void)
 		cmocka_unit_test(test_templates_english_slack_and_email),
 		cmocka_unit_test(test_amounts_have_two_decimals),
 		cmocka_unit_test(test_own_alerts_under_their_own_header),
+		cmocka_unit_test(test_critical_items_are_never_cut),
+		cmocka_unit_test(test_header_names_account_and_manager_and_says_what_to_do),
+		cmocka_unit_test(test_links_to_pages_never_to_a_command),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,7 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), ev AS (
       'customer', COALESCE(cu.customer_name, ev.account_name, ev.customer_id),
       'account_name', ev.account_name, 'xaccount_id', ev.payload->>'xAccountId',
       'bind_action', ev.payload->>'bindAction',
-      'at_local', to_char((ev.received_at) AT TIME ZONE (p.s->>'tz'), 'YYYY-MM-DD HH24:MI'), 'manager', cs.account_manager),
+      'at_local', rule_local_time(ev.received_at, p.s->>'tz'), 'manager', cs.account_manager),
     p.now, p.now, p.now, 'notice'
   FROM ev CROSS JOIN p
   LEFT JOIN customers cu ON cu.customer_id = ev.customer_id

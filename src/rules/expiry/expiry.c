@@ -20,6 +20,7 @@ static const struct rule_fact facts[] = {
 	{ "resource_id", FACT_TEXT, NULL, "the resource's id" },
 	{ "resource", FACT_TEXT, NULL, "its name (else its id)" },
 	{ "service", FACT_TEXT, NULL, "its service, as Huawei Cloud names it" },
+	{ "service_code", FACT_TEXT, NULL, "its service type code (English messages name it)" },
 	{ "resource_type", FACT_TEXT, NULL, "its resource type, as Huawei Cloud names it" },
 	{ "region", FACT_TEXT, NULL, "its region code" },
 	{ "expire_time", FACT_OWN, NULL, "when it expires, UTC (RFC 3339)" },

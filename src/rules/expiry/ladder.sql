@@ -83,9 +83,10 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), cfg AS MATERIALIZED (
       'account_name', cu.account_name, 'resource_id', j.resource_id,
       'resource', COALESCE(j.resource_name, j.resource_id),
       'service', COALESCE(j.service_type_name, j.service_type_code),
+      'service_code', j.service_type_code,
       'resource_type', j.resource_type_name, 'region', j.region_code,
       'expire_time', to_char((j.expire_time) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-      'expire_local', to_char(j.expire_time AT TIME ZONE cfg.tz, 'YYYY-MM-DD HH24:MI'),
+      'expire_local', rule_local_time(j.expire_time, cfg.tz),
       'days_left', j.days_left, 'auto_renew', j.expire_policy = 3,
       'stage', j.stage, 'manager', cs.account_manager) AS facts
   FROM j CROSS JOIN cfg
@@ -112,7 +113,7 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), cfg AS MATERIALIZED (
   INSERT INTO notifications (alert_id, event, stage, severity, facts, created_at)
   SELECT d.id, 'resolved', d.resolution, 'info', d.facts || jsonb_build_object(
       'resolution', d.resolution, 'new_expire_time', to_char((d.new_expire) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-      'new_expire_local', to_char((d.new_expire) AT TIME ZONE (p.s->>'tz'), 'YYYY-MM-DD HH24:MI')), p.now
+      'new_expire_local', rule_local_time(d.new_expire, p.s->>'tz')), p.now
   FROM done d, p WHERE EXISTS (SELECT 1 FROM notifications n WHERE n.alert_id = d.id
     AND n.event = 'firing' AND n.suppressed IS NULL)
   UNION ALL

@@ -4,7 +4,7 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), c AS (
     (p.s->>'partner_low')::numeric AS thr,
     jsonb_build_object('account_id', l.account_id, 'amount', l.amount::text,
       'currency', l.currency, 'threshold', p.s->>'partner_low',
-      'balance_local', to_char((l.taken_at) AT TIME ZONE (p.s->>'tz'), 'YYYY-MM-DD HH24:MI')) AS facts
+      'balance_local', rule_local_time(l.taken_at, p.s->>'tz')) AS facts
   FROM (SELECT DISTINCT ON (account_id) account_id, amount, currency, taken_at
         FROM partner_balance_snapshots WHERE account_type = 1
         ORDER BY account_id, taken_at DESC) AS l CROSS JOIN p

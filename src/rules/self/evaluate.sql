@@ -14,7 +14,7 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), jobs AS (
     'critical' AS severity, 'rejected' AS stage, r.auth_failed AS fire,
     NOT r.auth_failed AS clear,
     jsonb_build_object('scope', 'hcwatch', 'job', j.job, 'error', r.detail,
-      'at_local', to_char((r.finished_at) AT TIME ZONE (p.s->>'tz'), 'YYYY-MM-DD HH24:MI')) AS facts
+      'at_local', rule_local_time(r.finished_at, p.s->>'tz')) AS facts
   FROM jobs j CROSS JOIN p CROSS JOIN LATERAL (
     SELECT x.auth_failed, x.detail, x.finished_at FROM poll_runs x
     WHERE x.job = j.job AND x.finished_at IS NOT NULL
@@ -25,8 +25,8 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), jobs AS (
   SELECT 'poller_behind/' || j.job, 'poller_behind', 'warning', 'behind',
     now() > b.due + b.grace, now() <= b.due + b.grace,
     jsonb_build_object('scope', 'hcwatch', 'job', j.job,
-      'last_ok_local', to_char((b.last_ok) AT TIME ZONE (p.s->>'tz'), 'YYYY-MM-DD HH24:MI'),
-      'due_local', to_char((b.due + b.grace) AT TIME ZONE (p.s->>'tz'), 'YYYY-MM-DD HH24:MI'))
+      'last_ok_local', rule_local_time(b.last_ok, p.s->>'tz'),
+      'due_local', rule_local_time(b.due + b.grace, p.s->>'tz'))
   FROM jobs j CROSS JOIN p
   LEFT JOIN LATERAL (
     SELECT x.started_at, x.finished_at, x.interval_seconds FROM poll_runs x
@@ -46,7 +46,7 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), jobs AS (
     d.dead_at <= COALESCE(ds.last_ok_at, '-infinity'),
     jsonb_build_object('scope', 'hcwatch', 'destination', d.destination,
       'channel', d.channel, 'error', d.last_error, 'code', d.platform_code,
-      'dead', d.n, 'at_local', to_char((d.dead_at) AT TIME ZONE (p.s->>'tz'), 'YYYY-MM-DD HH24:MI'))
+      'dead', d.n, 'at_local', rule_local_time(d.dead_at, p.s->>'tz'))
   FROM (SELECT DISTINCT ON (x.destination) x.destination, x.channel, x.last_error,
       x.platform_code, x.dead_at, count(*) OVER (PARTITION BY x.destination) AS n
     FROM deliveries x WHERE x.state = 'dead'

@@ -1,6 +1,6 @@
 -- Up to $5 due deliveries at once, with the items of those not yet rendered: one round trip for
 -- what took four per delivery.
--- Items in the order a digest lists them: by customer, the most urgent first.
+-- Items in the order a digest lists them, most urgent customer first (delivery_items).
 -- Whether the destination's last recorded outcome is a failure (or none): see note_ok.
 WITH c AS (
   SELECT d.id FROM deliveries d
@@ -18,13 +18,7 @@ WITH c AS (
     d.body::text AS body, COALESCE(d.fallback_of, 0) AS fallback_of,
     extract(epoch FROM $1::timestamptz - d.retry_from) AS age, d.lease_token,
     d.notification_ids) SELECT u.id, u.idempotency_key, u.destination, u.channel, u.attempts, u.parts_sent,
-  u.body, u.fallback_of, u.age, u.lease_token, CASE WHEN u.body IS NULL THEN (
-  SELECT COALESCE(json_agg(json_build_object('kind', a.kind, 'event', n.event,
-      'stage', n.stage, 'severity', n.severity, 'facts', n.facts)
-    ORDER BY a.customer_id NULLS FIRST, n.facts->>'scope' NULLS LAST,
-      CASE n.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
-      (n.facts->>'days_left')::int NULLS LAST, n.id), '[]')
-  FROM unnest(u.notification_ids) AS i(id)
-  JOIN notifications n ON n.id = i.id JOIN alerts a ON a.id = n.alert_id) END,
+  u.body, u.fallback_of, u.age, u.lease_token,
+  CASE WHEN u.body IS NULL THEN delivery_items(u.notification_ids) END,
   COALESCE((SELECT s.last_ok_at IS NULL OR s.last_error_at > s.last_ok_at
     FROM destination_state s WHERE s.destination = u.destination), true) FROM u ORDER BY u.id
