@@ -1,6 +1,8 @@
 #!/bin/sh
 # Installs every Debian 12 package that building, running and testing hcwatch
 # needs. Idempotent: when everything is present it only runs dpkg-query.
+# With --test, also what only the tests need: a headless browser for the
+# pages, a font for their Chinese, and an image reader for the screenshots.
 set -eu
 
 PKGS="build-essential cmake pkg-config
@@ -9,6 +11,9 @@ libinih-dev libxml2-dev libcmocka-dev
 postgresql openssl curl
 python3 python3-pytest python3-psycopg2 python3-yaml
 wrk clang libclang-rt-14-dev clang-format cppcheck valgrind"
+if [ "${1:-}" = "--test" ]; then
+	PKGS="$PKGS chromium fonts-wqy-microhei python3-pil"
+fi
 
 missing=""
 for p in $PKGS; do

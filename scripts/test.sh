@@ -15,7 +15,7 @@
 set -u
 cd "$(dirname "$0")/.."
 
-sh scripts/bootstrap.sh || exit 1
+sh scripts/bootstrap.sh --test || exit 1
 
 failed=""
 skipped=""

@@ -19,6 +19,7 @@
 #include "store/store.h"
 #include "util/buf.h"
 #include "util/clock.h"
+#include "util/link.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
 
@@ -247,6 +248,56 @@ alerts_render(const struct config *cfg, const char *path, struct store *s, const
 	return 0;
 }
 
+/*
+ * An alert's page link, for an operator to share. It is signed for the
+ * destination --dest names, else "shared": the alert page's audit trail then
+ * tells actions taken through it apart from those through a message.
+ */
+static int
+alerts_link(const struct config *cfg, struct store *s, const char *ref, const char *dest)
+{
+	char err[STORE_ERR_LEN];
+	struct link_keys k;
+	struct link l;
+	long id = 0;
+	char *url;
+
+	if (ref == NULL) {
+		fprintf(stderr, "hcwatch: alerts link needs an alert id or fingerprint\n");
+		return 2;
+	}
+	if (!cfg->web_public_url[0]) {
+		fprintf(stderr, "hcwatch: alerts link needs [web] public_url and keys\n");
+		return 2;
+	}
+	if (store_web_alert_id(s, ref, &id, err, sizeof(err)) != STORE_OK) {
+		log_error("%s", err);
+		return 1;
+	}
+	if (id == 0) {
+		fprintf(stderr, "hcwatch: no alert %s\n", ref);
+		return 1;
+	}
+	memset(&l, 0, sizeof(l));
+	l.kind = LINK_ALERT;
+	snprintf(l.id, sizeof(l.id), "%ld", id);
+	snprintf(l.dest, sizeof(l.dest), "%s", dest ? dest : "shared");
+	l.expires = clock_wall_us() / 1000000 + (int64_t)cfg->web_link_days * 86400;
+	if (!link_keys_parse(cfg->web_keys, &k, err, sizeof(err))) {
+		fprintf(stderr, "hcwatch: [web] keys: %s\n", err);
+		return 2;
+	}
+	url = link_url(cfg->web_public_url, &k, &l);
+	link_keys_free(&k);
+	if (url == NULL) {
+		fprintf(stderr, "hcwatch: --dest: 1 to 64 letters, digits, '.', '-' or '_'\n");
+		return 2;
+	}
+	printf("%s\n", url);
+	free(url);
+	return 0;
+}
+
 int
 cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 {
@@ -261,7 +312,7 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 	if (sub == NULL || argc > 2) {
 		fprintf(stderr,
 		    "hcwatch: alerts needs one of evaluate, list, ack, silence, unsilence, "
-		    "silences, deliveries, replay, render (see hcwatch --help)\n");
+		    "silences, deliveries, replay, render, link (see hcwatch --help)\n");
 		return 2;
 	}
 	if ((cfg = load(path)) == NULL)
@@ -446,6 +497,8 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 			    n);
 			rc = n > 0 || o->dead ? 0 : 1;
 		}
+	} else if (strcmp(sub, "link") == 0) {
+		rc = alerts_link(cfg, s, arg, o->dest);
 	} else if (strcmp(sub, "render") == 0) {
 		if (arg == NULL) {
 			fprintf(stderr,

@@ -41,6 +41,8 @@ usage(FILE *out)
 	    "                 send dead letters again, with their idempotency keys\n"
 	    "  alerts render ID|FINGERPRINT [--dest NAME]\n"
 	    "                 show an alert's messages as a destination would get them\n"
+	    "  alerts link ID|FINGERPRINT [--dest NAME]\n"
+	    "                 print its page's link ([web]) to share, signed for NAME\n"
 	    "  deliver --once deliver what the outbox holds that is due, then exit\n"
 	    "  send-test --dest NAME\n"
 	    "                 send a sample message to one destination now\n"

@@ -16,15 +16,19 @@
 struct http_listener {
 	struct http_server *srv;
 	bool tls;
+	bool pages_only; /* [web] listen: the pages and nothing else */
 };
 
 struct http_server {
 	struct event_base *base;
-	struct http_listener plain, secure;
+	struct http_listener plain, secure, web;
 	struct evhttp *http;
 	struct evhttp *https;
+	struct evhttp *web_http; /* [web] listen */
 	struct evhttp_bound_socket *bound;
 	struct evhttp_bound_socket *bound_tls;
+	struct evhttp_bound_socket *bound_web;
+	struct web_pool *pages; /* the pages' readers; NULL without [web] public_url */
 	SSL_CTX *ssl_ctx;
 	const struct config *cfg;
 	const struct keyring *keys;
@@ -39,8 +43,9 @@ struct http_server {
 	struct event *drained_ev;
 	struct gauges *gauges; /* monitor/gauges.c: what /metrics reads from the database */
 
-	/* limits.c: rejected requests per address */
+	/* limits.c: rejected requests, and page requests, per address */
 	struct rejection_slot *rejections;
+	struct rejection_slot *page_hits;
 
 	/* conns.c: the whole-request deadline */
 	struct conn *conns;
@@ -82,8 +87,12 @@ void conns_free(struct http_server *srv);
  */
 bool http_rejection_allowed(struct http_server *srv, const char *addr);
 void http_rejections_free(struct http_server *srv);
+/** Counts a page request from addr against [web] per_minute; false when over it (429). */
+bool http_page_allowed(struct http_server *srv, const char *addr);
 
 void h_bind(struct http_server *srv, struct evhttp_request *req);
 void h_metrics(struct http_server *srv, struct evhttp_request *req);
+/** path is "/l/TOKEN". */
+void h_page(struct http_server *srv, struct evhttp_request *req, const char *path);
 
 #endif

@@ -41,27 +41,39 @@ hash(const char *s)
 	return h;
 }
 
-bool
-http_rejection_allowed(struct http_server *srv, const char *addr)
+/* Counts one from addr in its slot of *table; the slot, once it is the address's for this window.
+ */
+static struct rejection_slot *
+count(struct rejection_slot **table, const char *addr)
 {
-	int limit = srv->cfg->bind_rejected_per_minute;
 	int64_t now = clock_mono_us();
 	struct rejection_slot *slot;
 
-	if (limit <= 0)
-		return true;
-	if (srv->rejections == NULL)
-		srv->rejections = xcalloc(SLOTS, sizeof(*srv->rejections));
-	if (addr == NULL)
-		addr = "";
-	slot = &srv->rejections[hash(addr) % SLOTS];
+	if (*table == NULL)
+		*table = xcalloc(SLOTS, sizeof(**table));
+	slot = &(*table)[hash(addr) % SLOTS];
 	if (slot->window_start == 0 || now - slot->window_start >= WINDOW_US) {
 		snprintf(slot->addr, sizeof(slot->addr), "%s", addr);
 		slot->window_start = now;
 		slot->count = 0;
 		slot->told = false;
 	}
-	if (++slot->count <= limit)
+	slot->count++;
+	return slot;
+}
+
+bool
+http_rejection_allowed(struct http_server *srv, const char *addr)
+{
+	int limit = srv->cfg->bind_rejected_per_minute;
+	struct rejection_slot *slot;
+
+	if (limit <= 0)
+		return true;
+	if (addr == NULL)
+		addr = "";
+	slot = count(&srv->rejections, addr);
+	if (slot->count <= limit)
 		return true;
 	if (!slot->told) {
 		log_warn("bind: more than %d rejected requests in a minute from %s; the rest of "
@@ -72,9 +84,28 @@ http_rejection_allowed(struct http_server *srv, const char *addr)
 	return false;
 }
 
+/* The pages face the internet: each address may load [web] per_minute of them a minute. */
+bool
+http_page_allowed(struct http_server *srv, const char *addr)
+{
+	struct rejection_slot *slot = count(&srv->page_hits, addr ? addr : "");
+
+	if (slot->count <= srv->cfg->web_per_minute)
+		return true;
+	if (!slot->told) {
+		log_warn("pages: more than %d requests in a minute from %s; the rest of this "
+			 "minute's are answered 429",
+		    srv->cfg->web_per_minute, addr && *addr ? addr : "?");
+		slot->told = true;
+	}
+	return false;
+}
+
 void
 http_rejections_free(struct http_server *srv)
 {
 	free(srv->rejections);
 	srv->rejections = NULL;
+	free(srv->page_hits);
+	srv->page_hits = NULL;
 }

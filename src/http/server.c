@@ -20,6 +20,7 @@
 #include "monitor/gauges.h"
 #include "util/buf.h"
 #include "util/xalloc.h"
+#include "web/pool.h"
 
 static void on_request(struct evhttp_request *req, void *arg);
 static const char *framing_error(struct evhttp_request *req);
@@ -101,7 +102,13 @@ on_request(struct evhttp_request *req, void *arg)
 	}
 	if (path == NULL)
 		path = "/";
-	if (srv->cfg->bind_enabled && strcmp(path, srv->cfg->bind_path) == 0) {
+	if (l->pages_only ||
+	    (srv->pages && srv->web_http == NULL && strncmp(path, "/l/", 3) == 0)) {
+		if (srv->pages && strncmp(path, "/l/", 3) == 0)
+			h_page(srv, req, path);
+		else
+			http_reply_text(srv, req, 404, "not found");
+	} else if (srv->cfg->bind_enabled && strcmp(path, srv->cfg->bind_path) == 0) {
 		h_bind(srv, req);
 	} else if (internal && srv->cfg->metrics && strcmp(path, "/metrics") == 0) {
 		if (get) {
@@ -253,8 +260,9 @@ server_start(struct event_base *base, const struct config *cfg, const struct key
 	struct http_server *srv = xcalloc(1, sizeof(*srv));
 
 	srv->base = base;
-	srv->plain = (struct http_listener){ srv, false };
-	srv->secure = (struct http_listener){ srv, true };
+	srv->plain = (struct http_listener){ srv, false, false };
+	srv->secure = (struct http_listener){ srv, true, false };
+	srv->web = (struct http_listener){ srv, false, true };
 	srv->cfg = cfg;
 	srv->keys = keys;
 	srv->writer = writer;
@@ -267,6 +275,15 @@ server_start(struct event_base *base, const struct config *cfg, const struct key
 		goto fail;
 	if (cfg->tls_listen[0] && !setup_tls(srv, err, errlen))
 		goto fail;
+	if (cfg->web_listen[0]) {
+		srv->web_http = new_evhttp(srv);
+		evhttp_set_gencb(srv->web_http, on_request, &srv->web);
+		if (!bind_listener(srv->web_http, cfg->web_listen, &srv->bound_web, err, errlen))
+			goto fail;
+	}
+	if (cfg->web_public_url[0])
+		srv->pages = web_pool_start(base, cfg->database_url, cfg->connect_timeout,
+		    cfg->statement_timeout, cfg->web_readers, 256);
 	srv->gauges = gauges_start(cfg);
 	return srv;
 fail:
@@ -281,6 +298,7 @@ server_reload(struct http_server *srv, const struct config *cfg, const struct ke
 	srv->keys = keys;
 	apply_limits(srv, srv->http);
 	apply_limits(srv, srv->https);
+	apply_limits(srv, srv->web_http);
 }
 
 void
@@ -294,7 +312,9 @@ server_drain(struct http_server *srv, void (*on_drained)(void *arg), void *arg)
 			evhttp_del_accept_socket(srv->http, srv->bound);
 		if (srv->bound_tls)
 			evhttp_del_accept_socket(srv->https, srv->bound_tls);
-		srv->bound = srv->bound_tls = NULL;
+		if (srv->bound_web)
+			evhttp_del_accept_socket(srv->web_http, srv->bound_web);
+		srv->bound = srv->bound_tls = srv->bound_web = NULL;
 	}
 	if (srv->inflight == 0)
 		event_active(srv->drained_ev, 0, 0);
@@ -312,8 +332,12 @@ server_free(struct http_server *srv)
 	if (srv == NULL)
 		return;
 	gauges_stop(srv->gauges);
+	/* Before the listeners: a page still being built is answered, or dropped with them. */
+	web_pool_stop(srv->pages);
 	if (srv->http)
 		evhttp_free(srv->http);
+	if (srv->web_http)
+		evhttp_free(srv->web_http);
 	if (srv->https)
 		evhttp_free(srv->https);
 	conns_free(srv);

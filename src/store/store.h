@@ -341,4 +341,34 @@ enum store_result store_deliveries_list(struct store *s, bool dead_only, int lim
 /** Server and libpq versions, for the "process up" line. */
 int store_libpq_version(void);
 
+/*
+ * The pages behind the messages (q_web.c). now is the clock of the rules;
+ * tz the zone times are shown in.
+ */
+enum store_web_page { STORE_WEB_DIGEST, STORE_WEB_ALERT, STORE_WEB_CUSTOMER };
+/**
+ * What a page shows, as a new JSON document in *json; *json NULL when there
+ * is no such delivery (for dest), alert or customer.
+ */
+enum store_result store_web_page(struct store *s, enum store_web_page page, const char *id,
+    const char *dest, const char *tz, const char *now, char **json, char *err, size_t errlen);
+
+/** The alert ref (an id or a fingerprint) names; *id 0 if none. */
+enum store_result store_web_alert_id(struct store *s, const char *ref, long *id, char *err,
+    size_t errlen);
+
+enum store_web_action { STORE_WEB_ACK, STORE_WEB_SILENCE, STORE_WEB_UNSILENCE };
+struct store_web_act {
+	const char *alert_id;
+	const char *name, *note; /* as typed */
+	const char *dest;	 /* whose link was used */
+	const char *addr, *user_agent;
+	const char *span;   /* silence: "1d", "7d" or "stage" */
+	const char *stages; /* silence: the default expiry stages, a JSON array */
+	const char *now;
+};
+/** Takes action on an alert, audited; *done false when it did nothing (resolved, not silenced). */
+enum store_result store_web_act(struct store *s, enum store_web_action action,
+    const struct store_web_act *a, bool *done, char *err, size_t errlen);
+
 #endif

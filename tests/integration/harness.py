@@ -156,6 +156,9 @@ class Response:
         self.headers = headers
         self.body = body
 
+    def text(self):
+        return self.body.decode("utf-8")
+
     def header(self, name):
         for k, v in self.headers:
             if k.lower() == name.lower():
