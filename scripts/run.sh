@@ -112,6 +112,11 @@ if [ ! -f "$VAR/keys/huawei.key" ]; then
 	    -out "$VAR/keys/huawei.crt" -days 3650 -subj "/CN=hcwatch demo key (not Huawei)" 2>/dev/null
 	"$SIM" metadata --cert "$VAR/keys/huawei.crt" --out "$VAR/keys/metadata.xml"
 fi
+if [ ! -f "$VAR/keys/links.key" ]; then
+	# Signs the links in messages to hcwatch's pages ([web] keys).
+	(umask 077 && openssl rand -base64 32 > "$VAR/keys/links.key")
+fi
+LINK_KEY=$(cat "$VAR/keys/links.key")
 if [ ! -f "$VAR/hcwatch.conf" ]; then
 	cat > "$VAR/hcwatch.conf" <<CONF
 ; Local demo configuration written by scripts/run.sh; every key is in
@@ -146,6 +151,12 @@ partner_interval = 300
 ; Evaluated after every poll run and every minute.
 evaluate_interval = 60
 
+[web]
+; Every message links to pages here: the delivery, each alert (acknowledge,
+; silence), each customer. In production: the address of your reverse proxy.
+public_url = http://127.0.0.1:$PORT
+keys = $LINK_KEY
+
 [routing]
 default = demo-wecom, demo-hook, demo-mail
 operator = demo-mail
@@ -171,6 +182,11 @@ to = 值班 <oncall@partner.example>
 CONF
 fi
 
+if ! grep -q '^\[web\]' "$VAR/hcwatch.conf"; then
+	# Written by an older run.sh: messages link to the pages from now on.
+	printf '\n[web]\npublic_url = http://127.0.0.1:%s\nkeys = %s\n' "$PORT" "$LINK_KEY" \
+	    >> "$VAR/hcwatch.conf"
+fi
 if ! grep -q '^\[database\]' "$VAR/hcwatch.conf"; then
 	# Written by an older run.sh: the commands below need the database in the file.
 	printf '\n[database]\nurl = postgresql://postgres@127.0.0.1:%s/hcwatch\n' "$PGPORT" \
@@ -221,6 +237,12 @@ polled=$(q "SELECT COALESCE(string_agg(job || ' ' || status || ' (' || items || 
     FROM poll_runs WHERE started_at > '$since'")
 open_alerts=$(q "SELECT COALESCE(string_agg(kind || ' ' || n, ', ' ORDER BY kind), 'none')
     FROM (SELECT kind, count(*) AS n FROM alerts WHERE resolved_at IS NULL GROUP BY 1) AS a")
+# The page of the latest digest the WeCom robot got, from the link at its end.
+page=$(curl -s "http://127.0.0.1:$SIM_PORT/_sim/messages?channel=wecom" | python3 -c '
+import json, re, sys
+links = [m.group(1) for x in json.load(sys.stdin)["messages"]
+         for m in [re.search(r"\((http[^)]*/l/d[^)]*)\)", x["text"])] if m]
+print(links[-1] if links else "no message yet: it is the link at the end of each message")')
 told=$(q "SELECT COALESCE(string_agg(destination || ' ' || state || ' ' || n, ', '
     ORDER BY destination), 'nothing new: everything was told in an earlier run')
     FROM (SELECT destination, state, count(*) AS n FROM deliveries WHERE created_at > '$since'
@@ -242,6 +264,9 @@ What happened:
      $polled
   3. The alert rules ran on what it found. Open alerts: $open_alerts
   4. Deliveries made this run: $told
+  5. Each message links to pages where account managers see every item and acknowledge or
+     silence one, without a shell. The latest digest's page:
+     $page
 
 Look at them:
   psql "$DB_SHOWN" -c "SELECT received_at, status, reason, customer_id FROM callback_events ORDER BY id DESC LIMIT 5"

@@ -339,8 +339,9 @@ page_digest(const struct page_ctx *c, const json_t *d, struct buf *b)
 	size_t i;
 
 	begin(c, b, pw(c, P_TITLE_DIGEST));
-	buf_appendf(b, "<h1>%s: %zu %s</h1>\n<p class=\"muted\">%s ", pw(c, P_TITLE_DIGEST),
-	    json_array_size(items), pw(c, P_ITEMS), pw(c, P_SENT_TO));
+	buf_appendf(b, "<h1>%s%s%zu %s</h1>\n<p class=\"muted\">%s ", pw(c, P_TITLE_DIGEST),
+	    c->language == CONFIG_LANG_EN ? ": " : "：", json_array_size(items), pw(c, P_ITEMS),
+	    pw(c, P_SENT_TO));
 	he(b, str(d, "destination"));
 	buf_appendf(b, " · %s ", pw(c, P_CREATED));
 	he(b, str(d, "created"));

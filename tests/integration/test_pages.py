@@ -12,8 +12,12 @@ import urllib.parse
 
 import pytest
 
-from harness import HuaweiSim, chat_destination
-from test_alerts import T0, add_customer, add_resource, alerting, deliver, evaluate
+import email
+import email.policy
+
+from harness import HuaweiSim, chat_destination, free_port
+from test_alerts import (HOSTILE_CUSTOMER, HOSTILE_RESOURCE, T0, add_customer, add_resource,
+                         alerting, deliver, evaluate, every_channel, webhook_items)
 
 KEY = "0123456789abcdef0123456789abcdef"
 NEW_KEY = "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ"
@@ -268,3 +272,81 @@ def test_rotation_keeps_old_links_until_the_old_key_is_dropped(make_hcwatch, sim
     h.start()
     assert get(h, old).status == 404
     assert get(h, new).status == 200
+
+
+# How each channel writes a link: markdown, Slack's <url|label>, or "label: url".
+LINK_FORMS = {
+    "wecom": r"\[{label}\]\((http[^)]+)\)", "dingtalk": r"\[{label}\]\((http[^)]+)\)",
+    "slack": r"<(http[^|>]+)\|{label}>", "feishu": r"{label}: (http\S+)",
+    "webhook": r"{label}: (http\S+)", "email": r"{label}: (http\S+)",
+}
+
+
+def test_every_channel_leads_to_the_list_and_to_an_action(make_hcwatch, workdir, db):
+    """From a message on each of the six channels to the delivery's page, to the alert's, to an
+    acknowledgement recorded with the destination whose link was used. Hostile names stay text
+    beside links that are ours."""
+    smtp_port = free_port()
+    s = HuaweiSim(workdir, "--customers", "0", "--smtp-listen", f"127.0.0.1:{smtp_port}")
+    try:
+        dests = every_channel(s, smtp_port, **{"from": "alerts@partner.example",
+                                                "to": "ops@partner.example"})
+        h = alerting(make_hcwatch, s, dests=dests, default="wecom,ding,feishu,slack,hook,mail",
+                     alerts={"enabled": "false", "customer_notices": "false"},
+                     notifier={"enabled": "false"})
+        h.settings["web"] = {"public_url": f"http://127.0.0.1:{h.port}", "keys": KEY}
+        h.write_conf()
+        add_customer(db, name=HOSTILE_CUSTOMER)
+        add_resource(db, "r1", T0 + dt.timedelta(days=2), name=HOSTILE_RESOURCE)
+        h.start()
+        evaluate(h, T0)
+        deliver(h, T0)
+        found = {}
+        for channel, target, dest in (("wecom", "k1", "wecom"), ("dingtalk", "t1", "ding"),
+                                      ("feishu", "f1", "feishu"), ("slack", "T0/B0/x", "slack"),
+                                      ("webhook", "w1", "hook")):
+            got = s.messages(channel, target)
+            assert got["rejected"] == [] and len(got["messages"]) == 1, (channel, got)
+            found[channel] = (dest, got["messages"][0]["text"])
+        msg = email.message_from_string(s.mail()[0]["data"], policy=email.policy.default)
+        found["email"] = ("mail", msg.get_body(("plain",)).get_content())
+        mail_html = msg.get_body(("html",)).get_content()
+        item = webhook_items(s, "w1")[0]
+        assert "alert_id" not in item and "/l/a" in item["alert_url"] and \
+            "/l/cc1~hook~" in item["customer_url"]
+        assert re.search(r'<a href="http://127\.0\.0\.1:\d+/l/d\d+~mail~', mail_html)
+
+        for channel, (dest, text) in found.items():
+            form = LINK_FORMS[channel]
+            digest = re.search(form.format(label="全部告警"), text).group(1)
+            alert = re.search(form.format(label="详情") + r"\s*$", text, re.M) or \
+                re.search(form.format(label="详情"), text)
+            links = re.findall(form.format(label="详情"), text)
+            assert f"~{dest}~" in digest, (channel, digest)
+            # The only links are ours: the hostile names made none.
+            assert all(u.startswith(f"http://127.0.0.1:{h.port}/l/") for u in links + [digest])
+            assert alert and get(h, digest).status == 200, channel
+            alert_url = next(u for u in links if "/l/a" in u)
+            page = get(h, alert_url)
+            assert page.status == 200, channel
+            r = post(h, alert_url, action="acknowledge", name=f"reader on {channel}",
+                     csrf=form_of(page.text()))
+            assert r.status == 303, channel
+        told = db.query("SELECT destination, name FROM web_actions ORDER BY id")
+        assert told == [(d, f"reader on {c}") for c, (d, _) in found.items()]
+    finally:
+        s.stop()
+
+
+def test_each_address_has_its_share_of_pages(make_hcwatch, sim, db):
+    h = with_pages(make_hcwatch, sim)
+    h.settings["web"]["per_minute"] = "5"
+    h.write_conf()
+    add_customer(db)
+    add_resource(db, "r1", T0 + dt.timedelta(days=5))
+    h.start()
+    url = "/l/" + sign("a", "1", "ding", int(dt.datetime.now().timestamp()) + 3600)
+    answers = [h.request("GET", url).status for _ in range(7)]
+    # Unknown or not, every request counts: probing links costs the same as reading pages.
+    assert answers[:5] == [404] * 5 and answers[5:] == [429, 429]
+    assert h.request("GET", "/readyz").status == 200
