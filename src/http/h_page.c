@@ -54,6 +54,7 @@ struct page_job {
 	char *user_agent;
 	/* what the reader needs of the configuration, copied: a reload may free it meanwhile */
 	char *public_url, *console_url, *keys, *tz, *stages;
+	char *managers; /* {"alice": "Alice Wang", …} */
 	int note_max, critical_days;
 	int64_t now_us;
 	/* the answer */
@@ -73,6 +74,7 @@ job_free(struct page_job *j)
 	free(j->keys);
 	free(j->tz);
 	free(j->stages);
+	free(j->managers);
 	free(j->location);
 	buf_cleanup(&j->body);
 	free(j);
@@ -234,6 +236,7 @@ run(struct web_job *wj, struct store *s)
 	c.console_url = j->console_url;
 	c.note_max = j->note_max;
 	c.critical_days = j->critical_days;
+	c.managers = json_loads(j->managers, 0, NULL);
 	j->status = 200;
 	if (j->link.kind == LINK_DIGEST)
 		page_digest(&c, doc, &j->body);
@@ -241,6 +244,7 @@ run(struct web_job *wj, struct store *s)
 		page_alert(&c, doc, &j->body);
 	else
 		page_customer(&c, doc, &j->body);
+	json_decref((json_t *)c.managers);
 	json_decref(doc);
 }
 
@@ -371,6 +375,21 @@ read_form(struct http_server *srv, struct evhttp_request *req, struct page_job *
 out:
 	evhttp_clear_headers(&q);
 	return why;
+}
+
+/* Each [manager]'s display name by its section name, for the pages. */
+static char *
+managers_json(const struct config *cfg)
+{
+	json_t *m = json_object();
+	char *s;
+
+	for (size_t i = 0; i < cfg->n_managers; i++)
+		json_object_set_new(m, cfg->managers[i].name,
+		    json_string(cfg->managers[i].display_name));
+	s = json_dumps(m, JSON_COMPACT);
+	json_decref(m);
+	return s;
 }
 
 /* The expiry stages of [alerts] as a JSON array: "until the next stage" reads them. */
@@ -504,6 +523,7 @@ h_page(struct http_server *srv, struct evhttp_request *req, const char *path)
 	j->keys = xstrdup(cfg->web_keys);
 	j->tz = xstrdup(cfg->al_timezone);
 	j->stages = stages_json(cfg);
+	j->managers = managers_json(cfg);
 	j->note_max = cfg->web_note_max;
 	j->critical_days = cfg->al_critical_days;
 	j->job.run = run;

@@ -158,6 +158,15 @@ num(const json_t *o, const char *key, struct buf *b)
 		he(b, json_string_value(v));
 }
 
+/* An account manager by the name its [manager] section gives it, else by the section's. */
+static const char *
+manager(const struct page_ctx *c, const char *key)
+{
+	const char *name = json_string_value(json_object_get(c->managers, key));
+
+	return name && *name ? name : key;
+}
+
 /* ---- the frame ---- */
 
 static pthread_once_t hash_once = PTHREAD_ONCE_INIT;
@@ -378,7 +387,7 @@ page_digest(const struct page_ctx *c, const json_t *d, struct buf *b)
 				if (*str(f, "manager")) {
 					buf_appendf(b, " <span class=\"muted\">· %s ",
 					    pw(c, P_MANAGER));
-					he(b, str(f, "manager"));
+					he(b, manager(c, str(f, "manager")));
 					buf_append_str(b, "</span>");
 				}
 			}
@@ -557,7 +566,7 @@ page_alert(const struct page_ctx *c, const json_t *a, struct buf *b)
 		console_link(c, cid, b);
 		buf_append_str(b, "</dd>\n");
 		fact_row(b, pw(c, P_ACCOUNT), str(cu, "account_name"));
-		fact_row(b, pw(c, P_MANAGER), str(f, "manager"));
+		fact_row(b, pw(c, P_MANAGER), manager(c, str(f, "manager")));
 	}
 	if (r && !json_is_null(r)) {
 		fact_row(b, pw(c, P_RESOURCE),
@@ -742,7 +751,7 @@ page_customer(const struct page_ctx *c, const json_t *cu, struct buf *b)
 	he(b, id);
 	console_link(c, id, b);
 	buf_append_str(b, "</dd>\n");
-	fact_row(b, pw(c, P_MANAGER), str(cu, "manager"));
+	fact_row(b, pw(c, P_MANAGER), manager(c, str(cu, "manager")));
 	buf_appendf(b, "<dt>%s</dt><dd>", pw(c, P_BALANCE));
 	money(cu, "amount", str(cu, "currency"), b);
 	if (*str(cu, "debt") && strcmp(str(cu, "debt"), "0") != 0) {

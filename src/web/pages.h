@@ -29,6 +29,7 @@ struct page_ctx {
 	int note_max;		 /* bytes */
 	int critical_days;
 	const struct templates *templates;
+	const json_t *managers; /* [manager] names to display names, or NULL */
 };
 
 void page_digest(const struct page_ctx *c, const json_t *d, struct buf *out);

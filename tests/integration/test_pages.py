@@ -33,9 +33,9 @@ def sim(workdir):
     s.stop()
 
 
-def with_pages(make_hcwatch, sim, keys=KEY, **dest):
+def with_pages(make_hcwatch, sim, keys=KEY, managers=None, **dest):
     """hcwatch with pages; serve only serves them: the test evaluates and delivers itself."""
-    h = alerting(make_hcwatch, sim,
+    h = alerting(make_hcwatch, sim, managers=managers,
                  dests={"ding": chat_destination(sim, "dingtalk", "d1", **dest)}, default="ding",
                  alerts={"enabled": "false", "customer_notices": "false"},
                  notifier={"enabled": "false"})
@@ -157,8 +157,9 @@ def test_from_a_cut_message_to_every_item_and_an_acknowledgement(make_hcwatch, s
 
 
 def test_silence_and_unsilence_in_english(make_hcwatch, sim, db):
-    h = with_pages(make_hcwatch, sim)
-    add_customer(db)
+    h = with_pages(make_hcwatch, sim, managers={"alice": {"name": "Alice Wang",
+                                                           "destinations": "ding"}})
+    add_customer(db, manager="alice")
     # Pages read the real clock: so does this test.
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     expires = now + dt.timedelta(days=20, hours=1)
@@ -171,6 +172,9 @@ def test_silence_and_unsilence_in_english(make_hcwatch, sim, db):
     assert alert_url.endswith("?lang=en")
     page = get(h, alert_url).text()
     assert "Acknowledge" in page and "until the next stage" in page
+    assert "<dt>manager</dt><dd>Alice Wang</dd>" in page
+    # The message named her too.
+    assert "客户经理 Alice Wang" in texts(sim)[0]
     r = post(h, alert_url, action="silence", name="Ann", span="stage", csrf=form_of(page))
     assert r.status == 303 and r.header("Location").endswith("done=silence&lang=en")
     # Until the next stage of the default ladder (30,15,7,3,1): 15 days before the expiry.

@@ -13,7 +13,7 @@ from test_alerts import T0, add_customer, add_resource, chat_destination, iso, w
 
 S = {k: f"SENTINEL{k}{os.getpid()}x7f3a9c" for k in (
     "dbpw", "sk", "iampw", "wecomkey", "dingtoken", "dingsecret", "feishuhook", "feishusecret",
-    "slackpath", "hooktoken", "hooksecret", "mailpw")}
+    "slackpath", "hooktoken", "hooksecret", "mailpw", "linkkey0000000000")}
 
 
 class Peer:
@@ -114,6 +114,8 @@ def test_no_secret_leaves_through_any_failure(make_hcwatch, workdir, db, pg):
             "server": {"metrics": "true"},
             "routing": {"default": "wecom,ding,feishu,slack,hook,mail", "operator": "ops"},
             "alerts": {"evaluate_interval": "1", "clock_offset": "0"},
+            # The key that signs the pages' links: links are in the messages, never the key.
+            "web": {"public_url": "http://127.0.0.1:9", "keys": S["linkkey0000000000"]},
             "notifier": {"poll_interval_ms": "100", "retry_base_ms": "100", "retry_max_ms": "200",
                          "retry_for": "2", "timeout": "1", "connect_timeout": "1", "lease": "9"},
         })
