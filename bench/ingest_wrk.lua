@@ -1,5 +1,7 @@
 -- Drives hcwatch with distinct signed binding notifications read from BODIES,
 -- one per line, each thread starting at its own offset; counts 303 answers.
+-- DELAY_MS > 0 paces each connection (a steady rate instead of as fast as
+-- answers come).
 local bodies = {}
 local threads = {}
 local n_threads = 0
@@ -17,6 +19,7 @@ function init(args)
    i = offset * 7919
    ok = 0
    other = 0
+   pace = tonumber(os.getenv("DELAY_MS") or "0")
    wrk.method = "POST"
    wrk.path = os.getenv("BIND_PATH") or "/huawei/bind"
    wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -25,6 +28,10 @@ end
 function request()
    i = i + 1
    return wrk.format(nil, nil, nil, bodies[(i % #bodies) + 1])
+end
+
+function delay()
+   return pace
 end
 
 function response(status, headers, body)

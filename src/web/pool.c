@@ -1,7 +1,10 @@
+#define _GNU_SOURCE /* gettid */
 #include "web/pool.h"
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -60,6 +63,9 @@ reader_main(void *arg)
 	struct reader *r = arg;
 	struct web_pool *p = r->pool;
 
+	/* Pages yield the CPU to the loop and the writer: a callback waits for no page. */
+	if (setpriority(PRIO_PROCESS, (id_t)gettid(), 10) != 0)
+		log_debug("pages: a reader thread keeps its priority");
 	for (;;) {
 		struct web_job *j;
 
