@@ -69,17 +69,18 @@ enum word {
 	W_TOP_UP_PARTNER,
 	W_CONTACT,
 	W_ALL,
+	W_CUSTOMER_PAGE,
 	W_COUNT
 };
 
 static const char *const words[2][W_COUNT] = {
 	{ "紧急", "警告", "提示", "已恢复", "客户", "伙伴账户", "hcwatch 自身", "（续）",
 	    "hcwatch 告警", "账号", "客户经理", "详情", "伙伴中心", "处理", "续费", "充值",
-	    "为伙伴账户充值", "联系客户", "全部告警" },
+	    "为伙伴账户充值", "联系客户", "全部告警", "客户详情" },
 	{ "critical", "warning", "info", "resolved", "Customer", "Partner account",
 	    "hcwatch itself", " (cont.)", "hcwatch alerts", "account", "manager", "details",
 	    "partner console", "To do", "renew", "top up", "top up the partner account",
-	    "contact the customer", "all alerts" },
+	    "contact the customer", "all alerts", "customer page" },
 };
 
 /* The header of hcwatch's own alerts (facts.scope = "hcwatch"), told from the partner's. */
@@ -513,7 +514,7 @@ format_header(const struct render_opts *o, const json_t *facts, const char *id, 
 
 		if (page) {
 			buf_append_str(b, " · ");
-			format_link(o, w(o, W_DETAILS), page, b);
+			format_link(o, w(o, W_CUSTOMER_PAGE), page, b);
 		}
 		if (console) {
 			buf_append_str(b, " · ");
@@ -996,7 +997,7 @@ email_html(const struct render_opts *o, const struct model *m, const char *title
 			buf_appendf(&b, "<h3>%s", e);
 			if (l->url)
 				buf_appendf(&b, " · <a href=\"%s\">%s</a>", l->url,
-				    w(o, W_DETAILS));
+				    w(o, W_CUSTOMER_PAGE));
 			if (l->url2)
 				buf_appendf(&b, " · <a href=\"%s\">%s</a>", l->url2,
 				    w(o, W_CONSOLE));

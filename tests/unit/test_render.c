@@ -461,7 +461,7 @@ test_links_to_pages_never_to_a_command(void **state)
 	assert_int_equal(json_array_size(parts), 1);
 	assert_non_null(strstr(t, "c1-host-1（cn-north-4）"));
 	assert_non_null(strstr(t, "[详情](https://hcw.example.com/l/a1.sig)"));
-	assert_non_null(strstr(t, "[详情](https://hcw.example.com/l/cc1.sig)"));
+	assert_non_null(strstr(t, "[客户详情](https://hcw.example.com/l/cc1.sig)"));
 	assert_non_null(strstr(t, "[伙伴中心](https://console.example.com/customers/c1)"));
 	assert_non_null(
 	    strstr(t, "项未列出（客户 c1）：[全部告警](https://hcw.example.com/l/d42.sig)"));
