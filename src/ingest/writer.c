@@ -9,8 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <event2/event.h>
-
 #include "core/log.h"
 #include "core/metrics.h"
 #include "store/migrate.h"
@@ -33,10 +31,8 @@ struct writer {
 	struct writer_job *head, *tail; /* queued */
 	size_t queued;
 	bool stopping;
-	bool waiting; /* the thread sleeps on cond: only then is a wake-up needed */
-	struct writer_job *done_head, *done_tail; /* settled, for the loop */
-
-	struct event *done_ev;
+	bool waiting;		 /* the thread sleeps on cond: only then is a wake-up needed */
+	struct handoff *settled; /* jobs back to the loop */
 	atomic_bool ready;
 	atomic_int health; /* enum writer_health */
 	bool reported_down;
@@ -47,8 +43,7 @@ static void *writer_main(void *arg);
 static void settle(struct writer *w, struct writer_job *batch);
 static void record_batch(struct writer *w, struct writer_job *batch, size_t n);
 static void check_health(struct writer *w);
-static void on_done(evutil_socket_t fd, short what, void *arg);
-static void run_done(struct writer *w);
+static void on_settled(struct handoff_item *item);
 
 struct writer *
 writer_start(struct event_base *base, const struct writer_config *cfg)
@@ -61,7 +56,7 @@ writer_start(struct event_base *base, const struct writer_config *cfg)
 	w->store = store_open(w->conninfo, cfg->connect_timeout, cfg->statement_timeout);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_cond_init(&w->cond, NULL);
-	w->done_ev = event_new(base, -1, 0, on_done, w);
+	w->settled = handoff_new(base, on_settled);
 	atomic_init(&w->ready, false);
 	atomic_init(&w->health, WRITER_HEALTH_UNREACHABLE);
 	if (!thread_start(&w->thread, "hcw-writer", writer_main, w)) {
@@ -105,24 +100,25 @@ writer_health(const struct writer *w)
 	return (enum writer_health)atomic_load(&((struct writer *)w)->health);
 }
 
-/* Hands settled jobs to the event loop. */
+/* Hands settled jobs to the event loop, the batch at once. */
 static void
 settle(struct writer *w, struct writer_job *batch)
 {
-	struct writer_job *last = batch;
+	struct writer_job *j;
 
 	if (batch == NULL)
 		return;
-	while (last->next)
-		last = last->next;
-	pthread_mutex_lock(&w->lock);
-	if (w->done_tail)
-		w->done_tail->next = batch;
-	else
-		w->done_head = batch;
-	w->done_tail = last;
-	pthread_mutex_unlock(&w->lock);
-	event_active(w->done_ev, 0, 0);
+	for (j = batch; j->next; j = j->next)
+		j->settled.next = &j->next->settled;
+	handoff_push(w->settled, &batch->settled, &j->settled);
+}
+
+static void
+on_settled(struct handoff_item *item)
+{
+	struct writer_job *j = HANDOFF_OWNER(item, struct writer_job, settled);
+
+	j->on_done(j);
 }
 
 static void
@@ -264,31 +260,6 @@ writer_main(void *arg)
 	return NULL;
 }
 
-static void
-run_done(struct writer *w)
-{
-	struct writer_job *j;
-
-	pthread_mutex_lock(&w->lock);
-	j = w->done_head;
-	w->done_head = w->done_tail = NULL;
-	pthread_mutex_unlock(&w->lock);
-	while (j) {
-		struct writer_job *next = j->next;
-
-		j->on_done(j);
-		j = next;
-	}
-}
-
-static void
-on_done(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	run_done(arg);
-}
-
 void
 writer_stop(struct writer *w)
 {
@@ -299,8 +270,7 @@ writer_stop(struct writer *w)
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->lock);
 	pthread_join(w->thread, NULL);
-	run_done(w);
-	event_free(w->done_ev);
+	handoff_free(w->settled);
 	store_close(w->store);
 	pthread_mutex_destroy(&w->lock);
 	pthread_cond_destroy(&w->cond);

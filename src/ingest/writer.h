@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "store/store.h"
+#include "util/handoff.h"
 
 struct event_base;
 struct writer;
@@ -35,7 +36,8 @@ struct writer_job {
 	enum writer_status status;
 	/* Runs on the event loop thread once the job is settled. */
 	void (*on_done)(struct writer_job *job);
-	struct writer_job *next; /* the writer's */
+	struct writer_job *next;     /* the writer's queue */
+	struct handoff_item settled; /* the way back to the loop */
 };
 
 struct writer_config {

@@ -6,8 +6,6 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <event2/event.h>
-
 #include "core/log.h"
 #include "store/store.h"
 #include "util/thread.h"
@@ -24,37 +22,19 @@ struct web_pool {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct web_job *head, *tail; /* waiting for a reader */
-	struct web_job *done_head, *done_tail;
 	int queued, queue_max;
 	bool stopping;
-	struct event *done_ev;
+	struct handoff *built; /* pages back to the loop */
 	struct reader *readers;
 	int n;
 };
 
 static void
-run_done(struct web_pool *p)
+on_built(struct handoff_item *item)
 {
-	struct web_job *j;
+	struct web_job *j = HANDOFF_OWNER(item, struct web_job, built);
 
-	pthread_mutex_lock(&p->lock);
-	j = p->done_head;
-	p->done_head = p->done_tail = NULL;
-	pthread_mutex_unlock(&p->lock);
-	while (j) {
-		struct web_job *next = j->next;
-
-		j->on_done(j);
-		j = next;
-	}
-}
-
-static void
-on_done(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	run_done(arg);
+	j->on_done(j);
 }
 
 static void *
@@ -84,15 +64,7 @@ reader_main(void *arg)
 		pthread_mutex_unlock(&p->lock);
 
 		j->run(j, r->store);
-		j->next = NULL;
-		pthread_mutex_lock(&p->lock);
-		if (p->done_tail)
-			p->done_tail->next = j;
-		else
-			p->done_head = j;
-		p->done_tail = j;
-		pthread_mutex_unlock(&p->lock);
-		event_active(p->done_ev, 0, 0);
+		handoff_push(p->built, &j->built, &j->built);
 	}
 	return NULL;
 }
@@ -106,7 +78,7 @@ web_pool_start(struct event_base *base, const char *conninfo, int connect_timeou
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
 	p->queue_max = queue_max;
-	p->done_ev = event_new(base, -1, 0, on_done, p);
+	p->built = handoff_new(base, on_built);
 	p->readers = xcalloc((size_t)readers, sizeof(*p->readers));
 	for (int i = 0; i < readers; i++) {
 		struct reader *r = &p->readers[p->n];
@@ -158,8 +130,7 @@ web_pool_stop(struct web_pool *p)
 		pthread_join(p->readers[i].thread, NULL);
 		store_close(p->readers[i].store);
 	}
-	run_done(p);
-	event_free(p->done_ev);
+	handoff_free(p->built);
 	pthread_mutex_destroy(&p->lock);
 	pthread_cond_destroy(&p->cond);
 	free(p->readers);

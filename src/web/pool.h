@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+#include "util/handoff.h"
+
 struct event_base;
 struct store;
 struct web_pool;
@@ -17,7 +19,8 @@ struct web_pool;
 struct web_job {
 	void (*run)(struct web_job *job, struct store *s); /* on a reader */
 	void (*on_done)(struct web_job *job);		   /* then on the loop */
-	struct web_job *next;				   /* the pool's */
+	struct web_job *next;				   /* the pool's queue */
+	struct handoff_item built;			   /* the way back to the loop */
 };
 
 /** Starts readers threads; base must have been created after evthread_use_pthreads(). */

@@ -1,8 +1,11 @@
--- Drives hcwatch with distinct signed binding notifications read from BODIES,
--- one per line, each thread starting at its own offset; counts 303 answers.
+-- The requests of bench/ingest and bench/pages, each wrk thread from its own
+-- offset in its list:
+--   BODIES: distinct signed binding notifications, one per line, POSTed to
+--           BIND_PATH (default /huawei/bind); a 303 counts as answered;
+--   PAGES:  paths of hcwatch's pages, one per line, GETed; a 200 counts.
 -- DELAY_MS > 0 paces each connection (a steady rate instead of as fast as
 -- answers come).
-local bodies = {}
+local lines = {}
 local threads = {}
 local n_threads = 0
 
@@ -13,21 +16,29 @@ function setup(thread)
 end
 
 function init(args)
-   for line in io.lines(os.getenv("BODIES")) do
-      bodies[#bodies + 1] = line
+   pages = os.getenv("PAGES")
+   for line in io.lines(pages or os.getenv("BODIES")) do
+      lines[#lines + 1] = line
    end
    i = offset * 7919
    ok = 0
    other = 0
    pace = tonumber(os.getenv("DELAY_MS") or "0")
-   wrk.method = "POST"
-   wrk.path = os.getenv("BIND_PATH") or "/huawei/bind"
-   wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+   want = pages and 200 or 303
+   if not pages then
+      wrk.method = "POST"
+      wrk.path = os.getenv("BIND_PATH") or "/huawei/bind"
+      wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+   end
 end
 
 function request()
    i = i + 1
-   return wrk.format(nil, nil, nil, bodies[(i % #bodies) + 1])
+   local line = lines[(i % #lines) + 1]
+   if pages then
+      return wrk.format("GET", line)
+   end
+   return wrk.format(nil, nil, nil, line)
 end
 
 function delay()
@@ -35,7 +46,7 @@ function delay()
 end
 
 function response(status, headers, body)
-   if status == 303 then ok = ok + 1 else other = other + 1 end
+   if status == want then ok = ok + 1 else other = other + 1 end
 end
 
 function done(summary, latency, requests)
