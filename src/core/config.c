@@ -439,6 +439,13 @@ validate_routes(const struct config *cfg, struct errs *e)
 	for (size_t i = 0; i < cfg->n_managers; i++) {
 		const struct config_manager *m = &cfg->managers[i];
 
+		for (size_t k = 0; k < i && m->huawei_account[0]; k++) {
+			if (strcmp(cfg->managers[k].huawei_account, m->huawei_account) == 0)
+				errs_add(e,
+				    "[manager %s] huawei_account: [manager %s] stands for the same "
+				    "Huawei account manager",
+				    m->name, cfg->managers[k].name);
+		}
 		if (!m->destinations[0]) {
 			errs_add(e, "[manager %s] destinations is required", m->name);
 			continue;

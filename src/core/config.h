@@ -208,8 +208,9 @@ struct config_dest {
 struct config_manager {
 	char *name;
 	char *display_name;
-	char *destinations; /* comma-separated destination names */
-	char *mobile;	    /* @-mentioned in DingTalk and WeCom messages */
+	char *destinations;   /* comma-separated destination names */
+	char *mobile;	      /* @-mentioned in DingTalk and WeCom messages */
+	char *huawei_account; /* the Huawei account manager's login it stands for, or "" */
 	unsigned seen;
 };
 

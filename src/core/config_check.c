@@ -172,6 +172,26 @@ cf_check_console_url(const char *value, char *err, size_t errlen)
 	return true;
 }
 
+/* A Huawei login name, as ListSubCustomers' account_managers give it: one word of text. */
+bool
+cf_check_huawei_account(const char *value, char *err, size_t errlen)
+{
+	size_t n = strlen(value);
+
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)value[i] < 0x21 || value[i] == 0x7f) {
+			snprintf(err, errlen,
+			    "a Huawei login name has no spaces or control characters");
+			return false;
+		}
+	}
+	if (n > 128) {
+		snprintf(err, errlen, "a Huawei login name is at most 128 bytes");
+		return false;
+	}
+	return true;
+}
+
 bool
 cf_check_url(const char *value, char *err, size_t errlen)
 {

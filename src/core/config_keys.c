@@ -169,6 +169,7 @@ const struct cf_key cf_manager_keys[] = {
 	{ "manager", "name", CF_STR, MOFF(display_name), 0, 0, "", false, false, NULL, NULL },
 	{ "manager", "destinations", CF_STR, MOFF(destinations), 0, 0, "", false, false, NULL, cf_check_name_list },
 	{ "manager", "mobile", CF_STR, MOFF(mobile), 0, 0, "", false, false, NULL, NULL },
+	{ "manager", "huawei_account", CF_STR, MOFF(huawei_account), 0, 0, "", false, false, NULL, cf_check_huawei_account },
 };
 /* clang-format on */
 

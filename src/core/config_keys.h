@@ -56,6 +56,7 @@ bool cf_check_url_or_smtp(const char *value, char *err, size_t errlen);
 bool cf_check_public_url(const char *value, char *err, size_t errlen);
 bool cf_check_link_keys(const char *value, char *err, size_t errlen);
 bool cf_check_console_url(const char *value, char *err, size_t errlen);
+bool cf_check_huawei_account(const char *value, char *err, size_t errlen);
 
 /* A destination's or manager's name: 1 to 64 letters, digits, '-', '_' or '.'. */
 bool cf_valid_name(const char *s, size_t n);

@@ -77,7 +77,7 @@ sim_generate(int ncust, int per, uint64_t seed)
 	uint64_t r = seed;
 
 	for (int i = 0; i < ncust; i++) {
-		char id[40], name[32], real[48], xid[32], at[CLOCK_UTC_S_LEN];
+		char id[40], name[32], real[48], xid[32], at[CLOCK_UTC_S_LEN], manager[16];
 		bool referral = sim_rng_unit(&r) < 0.2;
 		json_t *c, *res = json_array();
 
@@ -87,13 +87,17 @@ sim_generate(int ncust, int per, uint64_t seed)
 		snprintf(real, sizeof(real), "测试客户%05d有限公司", i);
 		snprintf(xid, sizeof(xid), "x-%05d", i);
 		clock_format_utc_s(now - (int64_t)(sim_rng_unit(&r) * 400 * 86400), at, sizeof(at));
-		c = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:[],s:s,s:s,s:s,s:s}",
+		/* Three of Huawei's account managers for three customers in four; none for the
+		 * rest. */
+		snprintf(manager, sizeof(manager), "am-%02d", i % 3);
+		c = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:o,s:s,s:s,s:s,s:s}",
 		    "customer_id", id, "account_name", name, "customer", real, "associated_on", at,
 		    "association_type", referral ? "1" : "2", "label", i % 3 ? "" : "key-account",
 		    "telephone", "", "country_code", "0086", "customer_type", 1, "is_frozen",
-		    sim_rng_unit(&r) < 0.08 ? 1 : 0, "account_managers", "xaccount_id", xid,
-		    "xaccount_type", "partner_platform", "customer_level", "V2", "verified_status",
-		    "2");
+		    sim_rng_unit(&r) < 0.08 ? 1 : 0, "account_managers",
+		    i % 4 == 3 ? json_array() : json_pack("[{s:s}]", "account_name", manager),
+		    "xaccount_id", xid, "xaccount_type", "partner_platform", "customer_level", "V2",
+		    "verified_status", "2");
 		if (!referral) {
 			bool debt = sim_rng_unit(&r) < 0.15;
 			long cents = debt ? 0 : (long)(sim_rng_unit(&r) * 5000000);

@@ -57,7 +57,7 @@ store_eval_step(struct store *s, enum store_sql id, const char *const *params, l
 enum store_result
 store_eval_begin(struct store *s, struct store_eval *e, char *err, size_t errlen)
 {
-	const char *p2[] = { e->now, e->settings };
+	const char *p2[] = { e->now, e->settings }, *p1[] = { e->settings };
 	enum store_result r;
 	PGresult *res;
 
@@ -73,7 +73,8 @@ store_eval_begin(struct store *s, struct store_eval *e, char *err, size_t errlen
 	 */
 	if ((r = store_exec_command(s, SQL_ALERTS_SETTINGS, NULL, err, errlen)) != STORE_OK ||
 	    (r = store_exec_command(s, SQL_ALERTS_LOCK, NULL, err, errlen)) != STORE_OK ||
-	    (r = store_exec_command(s, SQL_ALERTS_LOCK_RESOURCES, NULL, err, errlen)) != STORE_OK)
+	    (r = store_exec_command(s, SQL_ALERTS_LOCK_RESOURCES, NULL, err, errlen)) != STORE_OK ||
+	    (r = store_exec_command(s, SQL_ALERTS_MANAGERS, p1, err, errlen)) != STORE_OK)
 		goto fail;
 	if ((res = store_exec(s, SQL_ALERTS_PREV, p2, err, errlen, &r)) == NULL)
 		goto fail;

@@ -12,11 +12,11 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), ev AS (
       'customer', COALESCE(cu.customer_name, ev.account_name, ev.customer_id),
       'account_name', ev.account_name, 'xaccount_id', ev.payload->>'xAccountId',
       'bind_action', ev.payload->>'bindAction',
-      'at_local', rule_local_time(ev.received_at, p.s->>'tz'), 'manager', cs.account_manager),
+      'at_local', rule_local_time(ev.received_at, p.s->>'tz'), 'manager', cm.manager),
     p.now, p.now, p.now, 'notice'
   FROM ev CROSS JOIN p
   LEFT JOIN customers cu ON cu.customer_id = ev.customer_id
-  LEFT JOIN customer_settings cs ON cs.customer_id = ev.customer_id
+  LEFT JOIN customer_managers cm ON cm.customer_id = ev.customer_id
   WHERE (p.s->>'customer_notices')::boolean
     AND ev.received_at > clock_timestamp() - interval '7 days'
   RETURNING id, facts

@@ -23,11 +23,11 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), base AS (
       'customer', COALESCE(cu.customer_name, cu.account_name, pick.customer_id),
       'account_name', cu.account_name, 'event', pick.kind, 'old_value', pick.old_value,
       'new_value', pick.new_value, 'association_type', cu.association_type,
-      'at_local', rule_local_time(pick.at, p.s->>'tz'), 'manager', cs.account_manager),
+      'at_local', rule_local_time(pick.at, p.s->>'tz'), 'manager', cm.manager),
     p.now, p.now, p.now, 'notice'
   FROM pick CROSS JOIN p
   LEFT JOIN customers cu ON cu.customer_id = pick.customer_id
-  LEFT JOIN customer_settings cs ON cs.customer_id = pick.customer_id
+  LEFT JOIN customer_managers cm ON cm.customer_id = pick.customer_id
   WHERE pick.akind IS NOT NULL
   RETURNING id, facts
 ), ins AS (

@@ -88,10 +88,10 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), cfg AS MATERIALIZED (
       'expire_time', to_char((j.expire_time) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
       'expire_local', rule_local_time(j.expire_time, cfg.tz),
       'days_left', j.days_left, 'auto_renew', j.expire_policy = 3,
-      'stage', j.stage, 'manager', cs.account_manager) AS facts
+      'stage', j.stage, 'manager', cm.manager) AS facts
   FROM j CROSS JOIN cfg
   LEFT JOIN customers cu ON cu.customer_id = j.customer_id
-  LEFT JOIN customer_settings cs ON cs.customer_id = j.customer_id
+  LEFT JOIN customer_managers cm ON cm.customer_id = j.customer_id
   WHERE j.stage IS NOT NULL AND (NOT j.same OR j.alert_id IS NULL
     OR j.o_stage IS DISTINCT FROM j.stage)
 ), upd AS (

@@ -1,4 +1,5 @@
--- Routing: the customer's account manager's destinations, else the default ones (the operator's
+-- Routing: the customer's account manager's destinations (customer_managers: its
+-- customer_settings row, else Huawei's assignment), else the default ones (the operator's
 -- for the partner's own balance and for hcwatch's own trouble). One delivery per destination per
 -- evaluation, holding every notification routed there (a digest), or one per notification where
 -- digest is off. In quiet hours a digest waits until they end, and later notifications join the
@@ -7,10 +8,10 @@
 -- Not about a destination's failure to that destination.
 WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS r), n AS MATERIALIZED (
   SELECT n.id, a.kind IN ('partner_low_balance', 'credentials_rejected', 'poller_behind',
-    'channel_failing', 'dead_letters') AS partner, cs.account_manager,
+    'channel_failing', 'dead_letters') AS partner, cm.manager AS account_manager,
     CASE WHEN a.kind = 'channel_failing' THEN a.facts->>'destination' END AS avoid
   FROM notifications n JOIN alerts a ON a.id = n.alert_id
-  LEFT JOIN customer_settings cs ON cs.customer_id = a.customer_id
+  LEFT JOIN customer_managers cm ON cm.customer_id = a.customer_id
   WHERE n.id > $3::bigint AND n.suppressed IS NULL
 ), mgr AS MATERIALIZED (
   SELECT m.key AS manager, d.dest FROM p CROSS JOIN jsonb_each(p.r->'managers') AS m

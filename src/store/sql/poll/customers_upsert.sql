@@ -9,6 +9,7 @@ WITH inp AS (
     NULLIF(x->>'customer_level', '') AS customer_level,
     NULLIF(x->>'xaccount_id', '') AS xaccount_id,
     NULLIF(x->>'xaccount_type', '') AS xaccount_type,
+    NULLIF(x->'account_managers'->0->>'account_name', '') AS huawei_manager,
     x AS info
   FROM jsonb_array_elements($1::jsonb -> 'customer_infos') AS x
   WHERE NULLIF(x->>'customer_id', '') IS NOT NULL
@@ -19,9 +20,9 @@ WITH inp AS (
 ), up AS (
   INSERT INTO customers AS c (customer_id, account_name, customer_name, label,
     association_type, associated_on, frozen, customer_level, xaccount_id, xaccount_type,
-    info, first_seen_at, last_seen_at, last_seen_run)
+    huawei_manager, info, first_seen_at, last_seen_at, last_seen_run)
   SELECT customer_id, account_name, customer_name, label, association_type, associated_on,
-    frozen, customer_level, xaccount_id, xaccount_type, info, now(), now(), $2
+    frozen, customer_level, xaccount_id, xaccount_type, huawei_manager, info, now(), now(), $2
   FROM inp
   ON CONFLICT (customer_id) DO UPDATE SET
     account_name = COALESCE(EXCLUDED.account_name, c.account_name),
@@ -30,7 +31,8 @@ WITH inp AS (
     associated_on = EXCLUDED.associated_on, frozen = EXCLUDED.frozen,
     customer_level = EXCLUDED.customer_level,
     xaccount_id = COALESCE(EXCLUDED.xaccount_id, c.xaccount_id),
-    xaccount_type = EXCLUDED.xaccount_type, info = EXCLUDED.info,
+    xaccount_type = EXCLUDED.xaccount_type, huawei_manager = EXCLUDED.huawei_manager,
+    info = EXCLUDED.info,
     first_seen_at = COALESCE(c.first_seen_at, now()), last_seen_at = now(),
     last_seen_run = $2, gone_at = NULL, updated_at = now()
   RETURNING 1

@@ -1,0 +1,90 @@
+"""Routing by Huawei's own account managers: the assignment ListSubCustomers returns is stored
+by every customers poll, a [manager NAME] section that names the login (huawei_account) takes
+those customers' alerts with no SQL at all, and a customer_settings row still overrides."""
+
+import datetime as dt
+
+import pytest
+
+from harness import HuaweiSim, chat_destination, huawei_settings
+from test_alerts import alerting, deliver, evaluate
+
+
+@pytest.fixture
+def sim(workdir):
+    s = HuaweiSim(workdir, "--customers", "12", "--resources-per", "3", "--seed", "7",
+                  "--rate", "100")
+    yield s
+    s.stop()
+
+
+def routed(db):
+    """customer_id -> the destinations its notifications went to."""
+    out = {}
+    for cid, dest in db.query(
+            "SELECT DISTINCT a.customer_id, d.destination FROM deliveries d"
+            " CROSS JOIN unnest(d.notification_ids) AS i(id)"
+            " JOIN notifications n ON n.id = i.id JOIN alerts a ON a.id = n.alert_id"
+            " WHERE a.customer_id IS NOT NULL"):
+        out.setdefault(cid, set()).add(dest)
+    return out
+
+
+def test_huawei_assignment_routes_and_customer_settings_overrides(make_hcwatch, sim, db):
+    settings = huawei_settings(sim)
+    settings["huawei"]["rate_limit"] = "100"
+    h = alerting(make_hcwatch, sim,
+                 dests={"default": chat_destination(sim, "webhook", "default"),
+                        "wang": chat_destination(sim, "webhook", "wang"),
+                        "li": chat_destination(sim, "webhook", "li")},
+                 managers={"wang": {"name": "王经理", "huawei_account": "am-01",
+                                    "destinations": "wang"},
+                           "li": {"destinations": "li"}},
+                 default="default", alerts={"customer_notices": "false"}, **settings)
+    r = h.run("poll", "--once")
+    assert r.returncode == 0, r.stdout + r.stderr
+    managers = dict(db.query("SELECT customer_id, huawei_manager FROM customers"))
+    # The simulator assigns am-00, am-01, am-02 in turn, and none to every fourth customer.
+    assert set(managers.values()) == {"am-00", "am-01", "am-02", None}
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    evaluate(h, now)
+    deliver(h, now)
+    got = routed(db)
+    assert got, "nothing was told: the simulator's data should raise alerts"
+    for cid, dests in got.items():
+        want = {"wang"} if managers[cid] == "am-01" else {"default"}
+        assert dests == want, (cid, managers[cid], dests)
+    assert db.query("SELECT DISTINCT source FROM customer_managers WHERE huawei_manager = 'am-01'") \
+        == [("huawei",)]
+    # The message names her by her display name.
+    wang = sim.messages("webhook", "wang")["messages"]
+    assert wang and all("王经理" in m["text"] for m in wang)
+
+    # A customer_settings row overrides Huawei's assignment; a new evaluation routes by it.
+    one = next(cid for cid in got if managers[cid] == "am-01")
+    db.query("INSERT INTO customer_settings (customer_id, account_manager) VALUES (%s, 'li')",
+             (one,))
+    assert db.scalar("SELECT manager || '/' || source FROM customer_managers"
+                     " WHERE customer_id = %s", (one,)) == "li/customer_settings"
+    db.query("DELETE FROM deliveries")
+    db.query("UPDATE notifications SET routed_at = NULL")
+    later = now + dt.timedelta(days=40)
+    evaluate(h, later)
+    assert routed(db)[one] == {"li"}
+
+    # Changing the configuration rewrites the mapping at the next evaluation.
+    h.settings["manager wang"]["huawei_account"] = "am-02"
+    h.write_conf()
+    evaluate(h, later)
+    assert db.query("SELECT huawei_account, manager FROM manager_accounts") == [("am-02", "wang")]
+
+
+def test_two_managers_cannot_stand_for_one_login(make_hcwatch, sim):
+    h = alerting(make_hcwatch, sim, migrate=False,
+                 dests={"default": chat_destination(sim, "webhook", "default")},
+                 managers={"a": {"huawei_account": "am-01", "destinations": "default"},
+                           "b": {"huawei_account": "am-01", "destinations": "default"}},
+                 default="default")
+    r = h.run("check-config")
+    assert r.returncode != 0
+    assert "[manager b] huawei_account: [manager a] stands for the same" in r.stderr
