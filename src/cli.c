@@ -8,11 +8,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "core/config.h"
 #include "core/log.h"
 #include "notify/templates.h"
 #include "store/migrate.h"
 #include "store/store.h"
+#include "util/buf.h"
+#include "util/utf8.h"
 #include "verify/keys.h"
 
 static const char *config_dir(const char *path, char *out, size_t outlen);
@@ -125,4 +129,76 @@ cli_check_migrations(const struct config *cfg)
 out:
 	store_close(st);
 	return ok;
+}
+
+struct config *
+cli_load(const char *path)
+{
+	char err[CONFIG_ERR_LEN];
+	struct config *cfg = config_load(path, err, sizeof(err));
+
+	if (cfg == NULL) {
+		cli_config_errors(err);
+		return NULL;
+	}
+	if (!cli_setup_logging(cfg) || !cli_check_migrations(cfg)) {
+		config_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+/* The lists' values are text (the queries cast them); "-" when absent. */
+static const char *
+cell(const json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+
+	return v ? v : "-";
+}
+
+/*
+ * A table row: each value a cell of its column's width in terminal columns,
+ * cut without breaking a character (Chinese names are two columns a
+ * character), the last one whole. Values from the database are outside
+ * text: utf8_cell keeps control characters off the terminal.
+ */
+static void
+print_row(const struct cli_column *cols, size_t n, const json_t *row)
+{
+	struct buf line;
+
+	buf_init(&line);
+	for (size_t i = 0; i < n; i++) {
+		const char *v = row ? cell(row, cols[i].key) : cols[i].head;
+
+		utf8_cell(&line, v, i + 1 < n ? cols[i].width : (int)strlen(v));
+		if (i + 1 < n)
+			buf_append_char(&line, ' ');
+	}
+	while (line.len > 0 && line.data[line.len - 1] == ' ')
+		line.data[--line.len] = '\0';
+	printf("%s\n", line.data ? line.data : "");
+	buf_cleanup(&line);
+}
+
+/*
+ * A list as a table. Lists are fetched with one row more than limit (0: no
+ * limit), which only says that more exist; what names the rows in that note.
+ */
+void
+cli_print_table(const char *json, const struct cli_column *cols, size_t ncols, int limit,
+    const char *what)
+{
+	json_t *a = json_loads(json, 0, NULL);
+	size_t n = json_array_size(a);
+
+	print_row(cols, ncols, NULL);
+	if (n == 0)
+		printf("(none)\n");
+	for (size_t i = 0; i < n && (limit == 0 || i < (size_t)limit); i++)
+		print_row(cols, ncols, json_array_get(a, i));
+	if (limit > 0 && n > (size_t)limit)
+		printf("(the newest %d %s shown; more with --limit N)\n", limit, what);
+	json_decref(a);
 }

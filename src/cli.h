@@ -24,6 +24,8 @@ struct cli_opts {
 	bool dead;
 	bool full; /* alerts evaluate --full: every resource, not only changes */
 	bool once;
+	/* customers set: a value, or "none" */
+	const char *manager, *threshold, *stages, *runway;
 };
 
 struct keyring;
@@ -45,6 +47,24 @@ struct keyring *cli_load_keys(const struct config *cfg, const char *path, char *
  */
 struct templates *cli_load_templates(const struct config *cfg, const char *path, char *err,
     size_t errlen);
+/** The configuration at path, logging set up and migrations checked; NULL after saying why. */
+struct config *cli_load(const char *path);
+
+/* A column of a table: its heading, the JSON key it shows, its width in terminal columns. */
+struct cli_column {
+	const char *head, *key;
+	int width;
+};
+#define CLI_COLUMNS(c) (c), sizeof(c) / sizeof((c)[0])
+
+/**
+ * A JSON array of objects with text values as a table ("-" for a missing
+ * value). Lists are fetched with one row more than limit (0: no limit),
+ * which only says that more exist; what names the rows in that note.
+ */
+void cli_print_table(const char *json, const struct cli_column *cols, size_t ncols, int limit,
+    const char *what);
+
 /** The versions of hcwatch and of every library it was built with. */
 void cli_print_versions(FILE *out);
 
@@ -56,5 +76,6 @@ int cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv
 int cmd_deliver(const char *path, const struct cli_opts *o);
 int cmd_send_test(const char *path, const struct cli_opts *o);
 int cmd_rules(const char *path, const char *write_dir);
+int cmd_customers(const char *path, const struct cli_opts *o, int argc, char **argv);
 
 #endif

@@ -56,84 +56,7 @@ parse_duration(const char *s, int64_t *us)
 	return true;
 }
 
-static struct config *
-load(const char *path)
-{
-	char err[CONFIG_ERR_LEN];
-	struct config *cfg = config_load(path, err, sizeof(err));
-
-	if (cfg == NULL) {
-		cli_config_errors(err);
-		return NULL;
-	}
-	if (!cli_setup_logging(cfg) || !cli_check_migrations(cfg)) {
-		config_free(cfg);
-		return NULL;
-	}
-	return cfg;
-}
-
-/* The lists' values are text (the queries cast them); "-" when absent. */
-static const char *
-str(const json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-
-	return v ? v : "-";
-}
-
-/* A column of a table: its heading, the JSON key it shows, its width in terminal columns. */
-struct column {
-	const char *head, *key;
-	int width;
-};
-
-/*
- * A table row: each value a cell of its column's width in terminal columns,
- * cut without breaking a character (Chinese names are two columns a
- * character), the last one whole. Values from the database are outside
- * text: utf8_cell keeps control characters off the terminal.
- */
-static void
-print_row(const struct column *cols, size_t n, const json_t *row)
-{
-	struct buf line;
-
-	buf_init(&line);
-	for (size_t i = 0; i < n; i++) {
-		const char *v = row ? str(row, cols[i].key) : cols[i].head;
-
-		utf8_cell(&line, v, i + 1 < n ? cols[i].width : (int)strlen(v));
-		if (i + 1 < n)
-			buf_append_char(&line, ' ');
-	}
-	while (line.len > 0 && line.data[line.len - 1] == ' ')
-		line.data[--line.len] = '\0';
-	printf("%s\n", line.data ? line.data : "");
-	buf_cleanup(&line);
-}
-
-/*
- * A list as a table. Lists are fetched with one row more than limit (0: no
- * limit), which only says that more exist; what names the rows in that note.
- */
-static void
-print_table(const char *json, const struct column *cols, size_t ncols, int limit, const char *what)
-{
-	json_t *a = json_loads(json, 0, NULL);
-	size_t n = json_array_size(a);
-
-	print_row(cols, ncols, NULL);
-	if (n == 0)
-		printf("(none)\n");
-	for (size_t i = 0; i < n && (limit == 0 || i < (size_t)limit); i++)
-		print_row(cols, ncols, json_array_get(a, i));
-	if (limit > 0 && n > (size_t)limit)
-		printf("(the newest %d %s shown; more with --limit N)\n", limit, what);
-	json_decref(a);
-}
-
-static const struct column alert_columns[] = {
+static const struct cli_column alert_columns[] = {
 	{ "id", "id", 8 },
 	{ "kind", "kind", 20 },
 	{ "severity", "severity", 9 },
@@ -145,7 +68,7 @@ static const struct column alert_columns[] = {
 	{ "started", "started_at", 20 },
 };
 
-static const struct column delivery_columns[] = {
+static const struct cli_column delivery_columns[] = {
 	{ "id", "id", 8 },
 	{ "destination", "destination", 16 },
 	{ "channel", "channel", 9 },
@@ -156,7 +79,7 @@ static const struct column delivery_columns[] = {
 	{ "last error", "last_error", 40 },
 };
 
-static const struct column silence_columns[] = {
+static const struct cli_column silence_columns[] = {
 	{ "id", "id", 6 },
 	{ "customer", "customer_id", 20 },
 	{ "resource", "resource_id", 20 },
@@ -165,8 +88,6 @@ static const struct column silence_columns[] = {
 	{ "until", "ends_at", 21 },
 	{ "comment", "comment", 40 },
 };
-
-#define COLUMNS(c) (c), sizeof(c) / sizeof((c)[0])
 
 static void
 print_parts(const json_t *parts)
@@ -315,7 +236,7 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 		    "silences, deliveries, replay, render, link (see hcwatch --help)\n");
 		return 2;
 	}
-	if ((cfg = load(path)) == NULL)
+	if ((cfg = cli_load(path)) == NULL)
 		return 1;
 	now_us = instance_now_us(cfg);
 	if (o->now && !parse_time(o->now, &now_us)) {
@@ -349,7 +270,7 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 		/* One more than shown, to know whether to say that there are more. */
 		if (store_alerts_list(s, o->all, o->kind, o->customer, limit + 1, now, &json, err,
 			sizeof(err)) == STORE_OK) {
-			print_table(json, COLUMNS(alert_columns), limit, "alerts");
+			cli_print_table(json, CLI_COLUMNS(alert_columns), limit, "alerts");
 			rc = 0;
 		} else {
 			log_error("%s", err);
@@ -462,7 +383,7 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 		char *json = NULL;
 
 		if (store_silences_list(s, now, &json, err, sizeof(err)) == STORE_OK) {
-			print_table(json, COLUMNS(silence_columns), 0, "silences");
+			cli_print_table(json, CLI_COLUMNS(silence_columns), 0, "silences");
 			rc = 0;
 		} else {
 			log_error("%s", err);
@@ -475,7 +396,7 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 
 		if (store_deliveries_list(s, o->dead, limit + 1, &json, err, sizeof(err)) ==
 		    STORE_OK) {
-			print_table(json, COLUMNS(delivery_columns), limit, "deliveries");
+			cli_print_table(json, CLI_COLUMNS(delivery_columns), limit, "deliveries");
 			rc = 0;
 		} else {
 			log_error("%s", err);
@@ -530,7 +451,7 @@ cmd_deliver(const char *path, const struct cli_opts *o)
 		fprintf(stderr, "hcwatch: deliver needs --once (serve delivers continuously)\n");
 		return 2;
 	}
-	if ((cfg = load(path)) == NULL)
+	if ((cfg = cli_load(path)) == NULL)
 		return 1;
 	if (o->now) {
 		int64_t now_us;

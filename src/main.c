@@ -2,7 +2,7 @@
  * hcwatch: the command line. Each command lives in a file of its own:
  * serve in cli_serve.c, check-config, migrate, poll and version in
  * cli_admin.c, alerts, deliver and send-test in cli_alerts.c, rules in
- * cli_rules.c.
+ * cli_rules.c, customers in cli_customers.c.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -46,6 +46,9 @@ usage(FILE *out)
 	    "  deliver --once deliver what the outbox holds that is due, then exit\n"
 	    "  send-test --dest NAME\n"
 	    "                 send a sample message to one destination now\n"
+	    "  customers [list [--limit N] | show ID | set ID [--manager NAME] [--threshold AMOUNT]\n"
+	    "            [--stages 60,30,7] [--runway DAYS]]\n"
+	    "                 customers, whose they are, and their overrides (none clears one)\n"
 	    "  rules [--write-templates DIR]\n"
 	    "                 list the alert rules, their settings, the kinds of alert and what\n"
 	    "                 their templates can use; or write the built-in templates to DIR\n"
@@ -87,6 +90,10 @@ main(int argc, char **argv)
 		{ "dead", no_argument, NULL, 12 },
 		{ "full", no_argument, NULL, 13 },
 		{ "write-templates", required_argument, NULL, 14 },
+		{ "manager", required_argument, NULL, 15 },
+		{ "threshold", required_argument, NULL, 16 },
+		{ "stages", required_argument, NULL, 17 },
+		{ "runway", required_argument, NULL, 18 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_opts o;
@@ -122,14 +129,19 @@ main(int argc, char **argv)
 		case 12: o.dead = true; break;
 		case 13: o.full = true; break;
 		case 14: write_templates = optarg; break;
+		case 15: o.manager = optarg; break;
+		case 16: o.threshold = optarg; break;
+		case 17: o.stages = optarg; break;
+		case 18: o.runway = optarg; break;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (cmd == NULL && optind < argc)
 		cmd = argv[optind++];
 	o.once = once;
-	/* Only alerts takes words after the command (its subcommand and a reference). */
-	if (cmd == NULL || (optind < argc && strcmp(cmd, "alerts") != 0)) {
+	/* Only alerts and customers take words after the command (a subcommand and a reference). */
+	if (cmd == NULL ||
+	    (optind < argc && strcmp(cmd, "alerts") != 0 && strcmp(cmd, "customers") != 0)) {
 		usage(stderr);
 		return 2;
 	}
@@ -148,6 +160,8 @@ main(int argc, char **argv)
 		rc = cmd_send_test(path, &o);
 	} else if (strcmp(cmd, "migrate") == 0) {
 		rc = cmd_migrate(path);
+	} else if (strcmp(cmd, "customers") == 0) {
+		rc = cmd_customers(path, &o, argc - optind, argv + optind);
 	} else if (strcmp(cmd, "rules") == 0) {
 		rc = cmd_rules(path, write_templates);
 	} else if (strcmp(cmd, "check-config") == 0) {

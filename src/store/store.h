@@ -371,4 +371,24 @@ struct store_web_act {
 enum store_result store_web_act(struct store *s, enum store_web_action action,
     const struct store_web_act *a, bool *done, char *err, size_t errlen);
 
+/*
+ * `hcwatch customers` (q_customers.c). A list and a customer are JSON; show
+ * takes an id, or an account name (the answer says which matched).
+ */
+enum store_result store_customers_list(struct store *s, int limit, char **json, char *err,
+    size_t errlen);
+/** *json NULL when no customer has that id or account name. */
+enum store_result store_customer_show(struct store *s, const char *ref, char **json, char *err,
+    size_t errlen);
+
+/* An override: each value is set only when its flag is; "" clears it. */
+struct store_customer_set {
+	const char *customer_id;
+	bool set_manager, set_threshold, set_stages, set_runway;
+	const char *manager, *threshold, *stages /* a JSON array */, *runway_days;
+};
+/** *done false when no customer has that id. */
+enum store_result store_customer_set(struct store *s, const struct store_customer_set *x,
+    bool *done, char *err, size_t errlen);
+
 #endif

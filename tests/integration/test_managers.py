@@ -88,3 +88,58 @@ def test_two_managers_cannot_stand_for_one_login(make_hcwatch, sim):
     r = h.run("check-config")
     assert r.returncode != 0
     assert "[manager b] huawei_account: [manager a] stands for the same" in r.stderr
+
+
+def test_customers_command_checks_every_value_and_needs_no_sql(make_hcwatch, sim, db):
+    settings = huawei_settings(sim)
+    settings["huawei"]["rate_limit"] = "100"
+    h = alerting(make_hcwatch, sim,
+                 dests={"default": chat_destination(sim, "webhook", "default"),
+                        "alice": chat_destination(sim, "webhook", "alice")},
+                 managers={"alice": {"destinations": "alice"},
+                           "wang": {"huawei_account": "am-01", "destinations": "default"}},
+                 default="default", **settings)
+    assert h.run("poll", "--once").returncode == 0
+    cid, account = db.query("SELECT customer_id, account_name FROM customers"
+                            " WHERE huawei_manager = 'am-00' ORDER BY customer_id LIMIT 1")[0]
+    before = db.query("SELECT * FROM customer_settings")
+
+    def refused(*args, says):
+        r = h.run("customers", "set", *args)
+        assert r.returncode != 0, r.stdout
+        assert says in r.stderr, r.stderr
+        assert db.query("SELECT * FROM customer_settings") == before
+
+    # What used to be accepted and quietly routed to the default.
+    refused(cid, "--manager", "Alice", says='there is no [manager Alice]; did you mean "alice"?')
+    refused(account, "--manager", "alice", says=f'is the account name of customer {cid}')
+    refused("no-such-customer", "--manager", "alice", says="no customer has the id")
+    refused(cid, "--stages", "sixty", says="--stages: expected days before expiry")
+    refused(cid, "--threshold", "1.2.3", says="--threshold: expected an amount")
+    refused(cid, "--runway", "0", says="--runway: expected days from 1 to 3650")
+    refused(cid, says="needs --manager, --threshold, --stages or --runway")
+
+    r = h.run("customers", "set", cid, "--manager", "alice", "--stages", "60,30,7",
+              "--threshold", "99.50")
+    assert r.returncode == 0, r.stderr
+    assert "manager      alice (set with hcwatch customers set)" in r.stdout
+    assert "alerts go to alice" in r.stdout
+    assert db.query("SELECT account_manager, expiry_stages, low_balance_threshold::text"
+                    " FROM customer_settings WHERE customer_id = %s", (cid,)) == \
+        [("alice", [7, 30, 60], "99.50")]
+    # Only what is named changes; none clears.
+    r = h.run("customers", "set", cid, "--manager", "none")
+    assert r.returncode == 0, r.stderr
+    assert db.query("SELECT account_manager, expiry_stages FROM customer_settings"
+                    " WHERE customer_id = %s", (cid,)) == [(None, [7, 30, 60])]
+    # Shown by id or by account name; a customer of am-01 is wang's, by Huawei.
+    r = h.run("customers", "show", account)
+    assert r.returncode == 0 and f"customer     {cid}" in r.stdout
+    assert "manager      - (none: the default route)" in r.stdout
+    am01 = db.scalar("SELECT customer_id FROM customers WHERE huawei_manager = 'am-01'"
+                     " ORDER BY customer_id LIMIT 1")
+    h.run("alerts", "evaluate")          # writes manager_accounts from the configuration
+    r = h.run("customers", "show", am01)
+    assert "manager      wang (Huawei's account manager)" in r.stdout
+    r = h.run("customers")
+    assert r.returncode == 0 and "customer id" in r.stdout and am01 in r.stdout
