@@ -182,13 +182,9 @@ print_row(const struct cli_column *cols, size_t n, const json_t *row)
 	buf_cleanup(&line);
 }
 
-/*
- * A list as a table. Lists are fetched with one row more than limit (0: no
- * limit), which only says that more exist; what names the rows in that note.
- */
 void
 cli_print_table(const char *json, const struct cli_column *cols, size_t ncols, int limit,
-    const char *what)
+    const char *which, const char *what)
 {
 	json_t *a = json_loads(json, 0, NULL);
 	size_t n = json_array_size(a);
@@ -199,6 +195,6 @@ cli_print_table(const char *json, const struct cli_column *cols, size_t ncols, i
 	for (size_t i = 0; i < n && (limit == 0 || i < (size_t)limit); i++)
 		print_row(cols, ncols, json_array_get(a, i));
 	if (limit > 0 && n > (size_t)limit)
-		printf("(the newest %d %s shown; more with --limit N)\n", limit, what);
+		printf("(the %s %d %s shown; more with --limit N)\n", which, limit, what);
 	json_decref(a);
 }

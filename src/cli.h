@@ -60,10 +60,10 @@ struct cli_column {
 /**
  * A JSON array of objects with text values as a table ("-" for a missing
  * value). Lists are fetched with one row more than limit (0: no limit),
- * which only says that more exist; what names the rows in that note.
+ * which only says that more exist: "(the WHICH N WHAT shown; …)".
  */
 void cli_print_table(const char *json, const struct cli_column *cols, size_t ncols, int limit,
-    const char *what);
+    const char *which, const char *what);
 
 /** The versions of hcwatch and of every library it was built with. */
 void cli_print_versions(FILE *out);

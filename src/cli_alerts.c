@@ -270,7 +270,8 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 		/* One more than shown, to know whether to say that there are more. */
 		if (store_alerts_list(s, o->all, o->kind, o->customer, limit + 1, now, &json, err,
 			sizeof(err)) == STORE_OK) {
-			cli_print_table(json, CLI_COLUMNS(alert_columns), limit, "alerts");
+			cli_print_table(json, CLI_COLUMNS(alert_columns), limit, "newest",
+			    "alerts");
 			rc = 0;
 		} else {
 			log_error("%s", err);
@@ -383,7 +384,8 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 		char *json = NULL;
 
 		if (store_silences_list(s, now, &json, err, sizeof(err)) == STORE_OK) {
-			cli_print_table(json, CLI_COLUMNS(silence_columns), 0, "silences");
+			cli_print_table(json, CLI_COLUMNS(silence_columns), 0, "newest",
+			    "silences");
 			rc = 0;
 		} else {
 			log_error("%s", err);
@@ -396,7 +398,8 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 
 		if (store_deliveries_list(s, o->dead, limit + 1, &json, err, sizeof(err)) ==
 		    STORE_OK) {
-			cli_print_table(json, CLI_COLUMNS(delivery_columns), limit, "deliveries");
+			cli_print_table(json, CLI_COLUMNS(delivery_columns), limit, "newest",
+			    "deliveries");
 			rc = 0;
 		} else {
 			log_error("%s", err);

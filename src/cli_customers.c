@@ -271,7 +271,8 @@ cmd_customers(const char *path, const struct cli_opts *o, int argc, char **argv)
 		int limit = o->limit > 0 ? o->limit : 100;
 
 		if (store_customers_list(s, limit + 1, &json, err, sizeof(err)) == STORE_OK) {
-			cli_print_table(json, CLI_COLUMNS(customer_columns), limit, "customers");
+			cli_print_table(json, CLI_COLUMNS(customer_columns), limit, "first",
+			    "customers");
 			rc = 0;
 		} else {
 			log_error("%s", err);
