@@ -14,28 +14,11 @@
 
 #include "util/buf.h"
 
-static void html_escape(struct buf *b, const char *s);
-
 void
 http_request_id(struct http_server *srv, char out[HTTP_REQUEST_ID_LEN])
 {
 	snprintf(out, HTTP_REQUEST_ID_LEN, "%08x%08x", (unsigned)srv->rid_prefix,
 	    (unsigned)++srv->rid_seq);
-}
-
-static void
-html_escape(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': buf_append_str(b, "&lt;"); break;
-		case '>': buf_append_str(b, "&gt;"); break;
-		case '&': buf_append_str(b, "&amp;"); break;
-		case '"': buf_append_str(b, "&quot;"); break;
-		case '\'': buf_append_str(b, "&#39;"); break;
-		default: buf_append_char(b, *s); break;
-		}
-	}
 }
 
 void
@@ -79,17 +62,17 @@ http_reply_page(struct http_server *srv, struct evhttp_request *req, int status,
 	buf_append_str(&b,
 	    "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width\"><title>");
-	html_escape(&b, title);
+	buf_append_html(&b, title, strlen(title));
 	buf_append_str(&b,
 	    "</title></head>\n<body style=\"font-family:sans-serif;max-width:36em;"
 	    "margin:3em auto\"><h1>");
-	html_escape(&b, title);
+	buf_append_html(&b, title, strlen(title));
 	buf_append_str(&b, "</h1>\n<p>");
-	html_escape(&b, text);
+	buf_append_html(&b, text, strlen(text));
 	buf_append_str(&b, "</p>\n");
 	if (request_id) {
 		buf_append_str(&b, "<p><small>请求编号 / Request ID: ");
-		html_escape(&b, request_id);
+		buf_append_html(&b, request_id, strlen(request_id));
 		buf_append_str(&b, "</small></p>\n");
 	}
 	buf_append_str(&b, "</body></html>\n");

@@ -958,17 +958,7 @@ html_escape(const char *s, size_t len)
 	struct buf b;
 
 	buf_init(&b);
-	for (size_t i = 0; i < len && s[i]; i++) {
-		switch (s[i]) {
-		case '&': buf_append_str(&b, "&amp;"); break;
-		case '<': buf_append_str(&b, "&lt;"); break;
-		case '>': buf_append_str(&b, "&gt;"); break;
-		case '"': buf_append_str(&b, "&quot;"); break;
-		default: buf_append_char(&b, s[i]); break;
-		}
-	}
-	if (b.data == NULL)
-		buf_append_str(&b, "");
+	buf_append_html(&b, s, len);
 	return buf_release(&b);
 }
 

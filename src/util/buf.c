@@ -106,3 +106,18 @@ buf_release(struct buf *b)
 	buf_init(b);
 	return p;
 }
+
+void
+buf_append_html(struct buf *b, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len && s[i]; i++) {
+		switch (s[i]) {
+		case '<': buf_append_str(b, "&lt;"); break;
+		case '>': buf_append_str(b, "&gt;"); break;
+		case '&': buf_append_str(b, "&amp;"); break;
+		case '"': buf_append_str(b, "&quot;"); break;
+		case '\'': buf_append_str(b, "&#39;"); break;
+		default: buf_append_char(b, s[i]); break;
+		}
+	}
+}

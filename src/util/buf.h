@@ -22,6 +22,8 @@ void buf_cleanup(struct buf *b);
 void buf_reset(struct buf *b);
 void buf_append(struct buf *b, const void *p, size_t n);
 void buf_append_str(struct buf *b, const char *s);
+/** Appends len bytes of s (stopping at a NUL) as HTML text: & < > " ' as entities. */
+void buf_append_html(struct buf *b, const char *s, size_t len);
 void buf_append_char(struct buf *b, char c);
 void buf_appendf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vappendf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));

@@ -123,19 +123,12 @@ pw(const struct page_ctx *c, enum pw w)
 	return pwords[c->language == CONFIG_LANG_EN][w];
 }
 
+/* Outside text as HTML text. */
 static void
 he(struct buf *b, const char *s)
 {
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<': buf_append_str(b, "&lt;"); break;
-		case '>': buf_append_str(b, "&gt;"); break;
-		case '&': buf_append_str(b, "&amp;"); break;
-		case '"': buf_append_str(b, "&quot;"); break;
-		case '\'': buf_append_str(b, "&#39;"); break;
-		default: buf_append_char(b, *s); break;
-		}
-	}
+	if (s)
+		buf_append_html(b, s, strlen(s));
 }
 
 static const char *
