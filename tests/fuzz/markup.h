@@ -87,7 +87,8 @@ static bool
 markup_entity(const char *s)
 {
 	return strncmp(s, "&amp;", 5) == 0 || strncmp(s, "&lt;", 4) == 0 ||
-	    strncmp(s, "&gt;", 4) == 0 || strncmp(s, "&quot;", 6) == 0;
+	    strncmp(s, "&gt;", 4) == 0 || strncmp(s, "&quot;", 6) == 0 ||
+	    strncmp(s, "&#39;", 5) == 0;
 }
 
 /* Counts the markup in text as channel reads it (html: email's HTML part). */
