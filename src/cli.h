@@ -50,6 +50,14 @@ struct templates *cli_load_templates(const struct config *cfg, const char *path,
 /** The configuration at path, logging set up and migrations checked; NULL after saying why. */
 struct config *cli_load(const char *path);
 
+struct store;
+/**
+ * Prints, a line each after prefix, how many customers each [manager]
+ * receives under cfg and how many take the default route; if the database
+ * cannot say, one line that says why.
+ */
+void cli_print_manager_counts(const struct config *cfg, struct store *s, const char *prefix);
+
 /* A column of a table: its heading, the JSON key it shows, its width in terminal columns. */
 struct cli_column {
 	const char *head, *key;

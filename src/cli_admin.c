@@ -72,6 +72,15 @@ cmd_check_config(const char *path)
 			printf("\n#   %s", keyring_label(keys, i));
 	}
 	printf("\n");
+	/* Where customers' alerts go under this file, if the database can say (nothing fails
+	 * without it: the file may be checked before the database exists). */
+	if (cfg->database_url[0]) {
+		struct store *s = store_open(cfg->database_url, cfg->connect_timeout, 0);
+
+		printf("# customers per manager, under this file:\n");
+		cli_print_manager_counts(cfg, s, "#   ");
+		store_close(s);
+	}
 	keyring_free(keys);
 	config_free(cfg);
 	return 0;

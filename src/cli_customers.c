@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "core/log.h"
+#include "rules/rules.h"
 #include "store/store.h"
 #include "util/buf.h"
 
@@ -78,6 +79,54 @@ print_customer(const struct config *cfg, const json_t *c)
 		printf("  %s %s %s %s %s\n", text(a, "id"), text(a, "kind"), text(a, "severity"),
 		    text(a, "state"), text(a, "stage"));
 	}
+}
+
+void
+cli_print_manager_counts(const struct config *cfg, struct store *s, const char *prefix)
+{
+	json_t *logins = rules_manager_logins(cfg), *counts = NULL, *row;
+	char *doc = json_dumps(logins, JSON_COMPACT), *json = NULL, err[STORE_ERR_LEN];
+	long dflt = 0;
+	size_t i;
+
+	if (store_manager_counts(s, doc, &json, err, sizeof(err)) != STORE_OK ||
+	    (counts = json_loads(json, 0, NULL)) == NULL) {
+		printf("%snot counted: %s\n", prefix, json ? "unreadable answer" : err);
+		goto out;
+	}
+	/* Every section, with none too: a manager that receives nothing is worth seeing. */
+	for (size_t m = 0; m < cfg->n_managers; m++) {
+		long n = 0;
+
+		json_array_foreach(counts, i, row) {
+			if (json_is_string(json_object_get(row, "manager")) &&
+			    strcmp(json_string_value(json_object_get(row, "manager")),
+				cfg->managers[m].name) == 0)
+				n = (long)json_integer_value(json_object_get(row, "customers"));
+		}
+		printf("%s[manager %s] receives %ld customer(s)\n", prefix, cfg->managers[m].name, n);
+	}
+	json_array_foreach(counts, i, row) {
+		const char *name = json_string_value(json_object_get(row, "manager"));
+		long n = (long)json_integer_value(json_object_get(row, "customers"));
+		bool known = false;
+
+		for (size_t m = 0; name && m < cfg->n_managers; m++)
+			known = known || strcmp(cfg->managers[m].name, name) == 0;
+		if (!known)
+			dflt += n;
+		if (name && !known)
+			printf("%s%ld customer(s) name manager \"%s\", which has no section: "
+			       "default route\n",
+			    prefix, n, name);
+	}
+	printf("%s%ld customer(s) take the default route (%s)\n", prefix, dflt,
+	    cfg->rt_default[0] ? cfg->rt_default : "[routing] default is empty");
+out:
+	json_decref(counts);
+	json_decref(logins);
+	free(doc);
+	free(json);
 }
 
 /* The customer ref names, or NULL after saying why: by_id refuses an account name. */
@@ -273,6 +322,8 @@ cmd_customers(const char *path, const struct cli_opts *o, int argc, char **argv)
 		if (store_customers_list(s, limit + 1, &json, err, sizeof(err)) == STORE_OK) {
 			cli_print_table(json, CLI_COLUMNS(customer_columns), limit, "first",
 			    "customers");
+			printf("\n");
+			cli_print_manager_counts(cfg, s, "");
 			rc = 0;
 		} else {
 			log_error("%s", err);
@@ -284,6 +335,8 @@ cmd_customers(const char *path, const struct cli_opts *o, int argc, char **argv)
 		if (c) {
 			print_customer(cfg, c);
 			json_decref(c);
+			printf("\nwhere customers' alerts go:\n");
+			cli_print_manager_counts(cfg, s, "  ");
 			rc = 0;
 		}
 	} else {

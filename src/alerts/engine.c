@@ -102,6 +102,11 @@ alerts_evaluate(const struct config *cfg, struct store *s, int64_t now_us, bool 
 				    "");
 	else
 		log_debug("alerts evaluated for %s in %.2f s: nothing new", now, seconds_since(t0));
+	if (out->fallback)
+		log_info("alerts: %ld customer(s) told about have no account manager in the "
+			 "configuration and took the default route: %s%s (hcwatch customers list "
+			 "says whose each customer is)",
+		    out->fallback, out->fallback_names, out->fallback > 5 ? ", …" : "");
 	return true;
 }
 

@@ -50,20 +50,28 @@ rules_fact(const struct rule_kind *k, const char *name)
 	return NULL;
 }
 
+json_t *
+rules_manager_logins(const struct config *cfg)
+{
+	json_t *hw = json_object();
+
+	for (size_t i = 0; i < cfg->n_managers; i++)
+		if (cfg->managers[i].huawei_account[0])
+			json_object_set_new(hw, cfg->managers[i].huawei_account,
+			    json_string(cfg->managers[i].name));
+	return hw;
+}
+
 char *
 rules_settings_json(const struct config *cfg)
 {
-	json_t *s = json_object(), *hw = json_object();
+	json_t *s = json_object();
 	char *out;
 
 	/* Every rule writes its times in this zone. */
 	json_object_set_new(s, "tz", json_string(cfg->al_timezone));
 	/* Which [manager] stands for which of Huawei's account managers (manager_accounts). */
-	for (size_t i = 0; i < cfg->n_managers; i++)
-		if (cfg->managers[i].huawei_account[0])
-			json_object_set_new(hw, cfg->managers[i].huawei_account,
-			    json_string(cfg->managers[i].name));
-	json_object_set_new(s, "huawei_managers", hw);
+	json_object_set_new(s, "huawei_managers", rules_manager_logins(cfg));
 	for (size_t i = 0; rules[i]; i++) {
 		if (rules[i]->settings)
 			rules[i]->settings(cfg, s);

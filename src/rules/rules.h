@@ -108,6 +108,8 @@ bool rules_kind_known(const char *kind);
 /** The fact of k named name, or NULL. */
 const struct rule_fact *rules_fact(const struct rule_kind *k, const char *name);
 
+/** {"huawei login": "manager"} of the [manager] sections that name one (new reference). */
+json_t *rules_manager_logins(const struct config *cfg);
 /** The settings document every rule's statements read (caller frees). */
 char *rules_settings_json(const struct config *cfg);
 

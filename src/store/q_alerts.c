@@ -108,16 +108,20 @@ store_eval_finish(struct store *s, struct store_eval *e, const char *routing, co
 	const char *rp[] = { e->now, routing, e->last_nid };
 	long c[3] = { 0, 0, 0 };
 	enum store_result r;
+	PGresult *res;
 
 	if ((r = run_rule(s, SQL_ALERTS_STATES, p2, c, 0, err, errlen)) != STORE_OK)
 		goto fail;
 	if ((r = run_rule(s, SQL_ALERTS_SUPPRESS, p3, c, 0, err, errlen)) != STORE_OK)
 		goto fail;
-	if ((r = run_rule(s, SQL_ALERTS_ROUTE, rp, c, 3, err, errlen)) != STORE_OK)
+	if ((res = store_exec(s, SQL_ALERTS_ROUTE, rp, err, errlen, &r)) == NULL)
 		goto fail;
-	out->deliveries = c[0];
-	out->appended = c[1];
-	out->unrouted = c[2];
+	out->deliveries = long_at(res, 0);
+	out->appended = long_at(res, 1);
+	out->unrouted = long_at(res, 2);
+	out->fallback = long_at(res, 3);
+	snprintf(out->fallback_names, sizeof(out->fallback_names), "%s", PQgetvalue(res, 0, 4));
+	PQclear(res);
 	{
 		char secs[32], f[24], rs[24], n[24], d[24];
 		const char *params[] = { instance, e->now, secs, f, rs, n, d, e->hash, e->seq,

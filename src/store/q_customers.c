@@ -16,6 +16,14 @@ store_customers_list(struct store *s, int limit, char **json, char *err, size_t 
 }
 
 enum store_result
+store_manager_counts(struct store *s, const char *logins, char **json, char *err, size_t errlen)
+{
+	const char *params[] = { logins };
+
+	return store_exec_text(s, SQL_CUSTOMERS_COUNTS, params, json, err, errlen);
+}
+
+enum store_result
 store_customer_show(struct store *s, const char *ref, char **json, char *err, size_t errlen)
 {
 	const char *params[] = { ref };

@@ -170,6 +170,8 @@ struct store_eval_counts {
 	long deliveries;    /* outbox rows created */
 	long appended;	    /* digests waiting out quiet hours that took more */
 	long unrouted;	    /* notifications no destination takes */
+	long fallback;	    /* customers told about that have no [manager]: the default route */
+	char fallback_names[256]; /* the first five of them, by account name */
 	bool full_pass;	    /* the ladder read every resource, not only changes */
 };
 
@@ -380,6 +382,14 @@ enum store_result store_customers_list(struct store *s, int limit, char **json, 
 /** *json NULL when no customer has that id or account name. */
 enum store_result store_customer_show(struct store *s, const char *ref, char **json, char *err,
     size_t errlen);
+
+/**
+ * How many associated customers each manager receives, as JSON
+ * [{"manager": NAME or null (the default route), "customers": N}], under
+ * logins, the configuration's {"huawei login": "manager"}.
+ */
+enum store_result store_manager_counts(struct store *s, const char *logins, char **json,
+    char *err, size_t errlen);
 
 /* An override: each value is set only when its flag is; "" clears it. */
 struct store_customer_set {

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from harness import HuaweiSim, chat_destination, huawei_settings
-from test_alerts import alerting, deliver, evaluate
+from test_alerts import alerting, deliver, evaluate, iso
 
 
 @pytest.fixture
@@ -47,9 +47,20 @@ def test_huawei_assignment_routes_and_customer_settings_overrides(make_hcwatch, 
     # The simulator assigns am-00, am-01, am-02 in turn, and none to every fourth customer.
     assert set(managers.values()) == {"am-00", "am-01", "am-02", None}
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    evaluate(h, now)
+    r = h.run("alerts", "evaluate", "--now", iso(now))
+    assert r.returncode == 0, r.stderr
     deliver(h, now)
     got = routed(db)
+    # The evaluation names the customers that had no manager and took the default route.
+    fell = sorted(db.query("SELECT account_name FROM customers"
+                           " WHERE huawei_manager IS DISTINCT FROM 'am-01'"
+                           " AND customer_id = ANY(%s) ORDER BY customer_id", (list(got),)))
+    said = r.stdout + r.stderr
+    assert f"{len(fell)} customer(s) told about have no account manager" in said, said
+    first = db.query("SELECT account_name FROM customers WHERE customer_id = ANY(%s)"
+                     " AND huawei_manager IS DISTINCT FROM 'am-01' ORDER BY customer_id LIMIT 5",
+                     (list(got),))
+    assert "took the default route: " + ", ".join(a for (a,) in first) in said, said
     assert got, "nothing was told: the simulator's data should raise alerts"
     for cid, dests in got.items():
         want = {"wang"} if managers[cid] == "am-01" else {"default"}
@@ -100,6 +111,14 @@ def test_customers_command_checks_every_value_and_needs_no_sql(make_hcwatch, sim
                            "wang": {"huawei_account": "am-01", "destinations": "default"}},
                  default="default", **settings)
     assert h.run("poll", "--once").returncode == 0
+    # check-config says how many customers each manager receives under the file it checks.
+    am01 = db.scalar("SELECT count(*) FROM customers WHERE huawei_manager = 'am-01'")
+    total = db.scalar("SELECT count(*) FROM customers")
+    r = h.run("check-config")
+    assert r.returncode == 0, r.stderr
+    assert "#   [manager alice] receives 0 customer(s)" in r.stdout, r.stdout
+    assert f"#   [manager wang] receives {am01} customer(s)" in r.stdout, r.stdout
+    assert f"#   {total - am01} customer(s) take the default route (default)" in r.stdout
     cid, account = db.query("SELECT customer_id, account_name FROM customers"
                             " WHERE huawei_manager = 'am-00' ORDER BY customer_id LIMIT 1")[0]
     before = db.query("SELECT * FROM customer_settings")
@@ -136,10 +155,13 @@ def test_customers_command_checks_every_value_and_needs_no_sql(make_hcwatch, sim
     r = h.run("customers", "show", account)
     assert r.returncode == 0 and f"customer     {cid}" in r.stdout
     assert "manager      - (none: the default route)" in r.stdout
-    am01 = db.scalar("SELECT customer_id FROM customers WHERE huawei_manager = 'am-01'"
-                     " ORDER BY customer_id LIMIT 1")
     h.run("alerts", "evaluate")          # writes manager_accounts from the configuration
-    r = h.run("customers", "show", am01)
+    one = db.scalar("SELECT customer_id FROM customers WHERE huawei_manager = 'am-01'"
+                    " ORDER BY customer_id LIMIT 1")
+    r = h.run("customers", "show", one)
     assert "manager      wang (Huawei's account manager)" in r.stdout
+    # alice now has cid by customers set, wang every am-01 customer.
+    assert "  [manager alice] receives 0 customer(s)" in r.stdout
+    assert f"  [manager wang] receives {am01} customer(s)" in r.stdout
     r = h.run("customers")
-    assert r.returncode == 0 and "customer id" in r.stdout and am01 in r.stdout
+    assert r.returncode == 0 and "customer id" in r.stdout and one in r.stdout

@@ -5,10 +5,11 @@
 -- digest is off. In quiet hours a digest waits until they end, and later notifications join the
 -- waiting one. $2 is the routing, not settings; this run's notifications are those above $3 (see
 -- A_PREV). Only those no destination takes are marked.
--- Not about a destination's failure to that destination.
+-- Not about a destination's failure to that destination. It also counts the customers told
+-- about that have no [manager] and so took the default route, and names the first five.
 WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS r), n AS MATERIALIZED (
   SELECT n.id, a.kind IN ('partner_low_balance', 'credentials_rejected', 'poller_behind',
-    'channel_failing', 'dead_letters') AS partner, cm.manager AS account_manager,
+    'channel_failing', 'dead_letters') AS partner, cm.manager AS account_manager, a.customer_id,
     CASE WHEN a.kind = 'channel_failing' THEN a.facts->>'destination' END AS avoid
   FROM notifications n JOIN alerts a ON a.id = n.alert_id
   LEFT JOIN customer_managers cm ON cm.customer_id = a.customer_id
@@ -62,5 +63,12 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS r), n AS MATERIALIZED (
   UPDATE notifications x SET routed_at = p.now, suppressed = 'no_route'
   FROM n CROSS JOIN p
   WHERE x.id = n.id AND NOT EXISTS (SELECT 1 FROM td WHERE td.nid = n.id)
-  RETURNING 1) SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM app),
-  (SELECT count(*) FROM mark)
+  RETURNING 1
+), fb AS MATERIALIZED (
+  SELECT DISTINCT n.customer_id FROM n WHERE NOT n.partner AND n.customer_id IS NOT NULL
+    AND NOT EXISTS (SELECT 1 FROM mgr WHERE mgr.manager = n.account_manager)
+) SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM app), (SELECT count(*) FROM mark),
+  (SELECT count(*) FROM fb), (SELECT string_agg(regexp_replace(COALESCE(cu.account_name, f.customer_id),
+    '[[:cntrl:]]', '?', 'g'), ', '
+    ORDER BY f.customer_id) FROM (SELECT customer_id FROM fb ORDER BY 1 LIMIT 5) AS f
+    LEFT JOIN customers cu ON cu.customer_id = f.customer_id)
