@@ -104,7 +104,8 @@ cli_print_manager_counts(const struct config *cfg, struct store *s, const char *
 				cfg->managers[m].name) == 0)
 				n = (long)json_integer_value(json_object_get(row, "customers"));
 		}
-		printf("%s[manager %s] receives %ld customer(s)\n", prefix, cfg->managers[m].name, n);
+		printf("%s[manager %s] receives %ld customer(s)\n", prefix, cfg->managers[m].name,
+		    n);
 	}
 	json_array_foreach(counts, i, row) {
 		const char *name = json_string_value(json_object_get(row, "manager"));

@@ -102,6 +102,11 @@ struct config {
 	bool al_frozen;
 	bool al_auto_renew_notice;
 	int al_critical_days;
+	char *al_grace_days;	  /* "V0:1, …, V5:7": days by customer level */
+	char *al_retention_days;  /* the same, after the grace period */
+	int al_unknown_level;	  /* 0-5: the level of a customer Huawei gave none */
+	char *al_deletion_stages; /* days before deletion; "" for none */
+	bool al_released;
 	char *al_low_balance_threshold;
 	char *al_low_balance_margin;
 	bool al_arrears;
@@ -243,6 +248,10 @@ bool config_huawei_credentials(const struct config *cfg, char *err, size_t errle
 
 /** Parses an expiry_stages value into out[CONFIG_MAX_STAGES]; false if invalid. */
 bool config_stages(const char *value, int *out, int *n);
+/** Customer levels V0 to V5. */
+#define CONFIG_LEVELS 6
+/** "V0:1, V1:1, …, V5:7" into days[0..5], every level once; false when it is not that. */
+bool config_level_days(const char *value, int days[CONFIG_LEVELS]);
 /** Parses "HH:MM-HH:MM" into minutes after midnight; false if invalid. */
 bool config_quiet_hours(const char *value, int *start_min, int *end_min);
 /** The destination called name, or NULL. */

@@ -349,6 +349,80 @@ cf_check_stages(const char *value, char *err, size_t errlen)
 	return parse_stages(value, st, &n, err, errlen);
 }
 
+/* Deletion stages may be turned off with an empty value. */
+bool
+cf_check_stages_or_none(const char *value, char *err, size_t errlen)
+{
+	int st[CONFIG_MAX_STAGES], n;
+
+	return value[strspn(value, " ")] == '\0' || parse_stages(value, st, &n, err, errlen);
+}
+
+/* "V0:1, V1:1, V2:1, V3:7, V4:7, V5:7": every customer level once, 0 to 365 days. */
+static bool
+parse_level_days(const char *value, int days[CONFIG_LEVELS], char *err, size_t errlen)
+{
+	bool seen[CONFIG_LEVELS] = { false };
+	const char *p = value;
+
+	while (*p) {
+		char *end;
+		long level, d;
+
+		p += strspn(p, " ");
+		if ((p[0] != 'V' && p[0] != 'v') || p[1] < '0' || p[1] > '5' || p[2] != ':')
+			goto bad;
+		level = p[1] - '0';
+		p += 3;
+		p += strspn(p, " ");
+		errno = 0;
+		d = strtol(p, &end, 10);
+		if (errno || end == p || d < 0 || d > 365)
+			goto bad;
+		if (seen[level]) {
+			snprintf(err, errlen, "V%ld is given twice in \"%s\"", level, value);
+			return false;
+		}
+		seen[level] = true;
+		days[level] = (int)d;
+		p = end + strspn(end, " ");
+		if (*p == ',')
+			p++;
+		else if (*p != '\0')
+			goto bad;
+	}
+	for (int i = 0; i < CONFIG_LEVELS; i++) {
+		if (!seen[i]) {
+			snprintf(err, errlen, "V%d is missing from \"%s\": give all of V0 to V5", i,
+			    value);
+			return false;
+		}
+	}
+	return true;
+bad:
+	snprintf(err, errlen,
+	    "expected days (0 to 365) for each customer level, as \"V0:1, V1:1, V2:1, V3:7, "
+	    "V4:7, V5:7\"; got \"%s\"",
+	    value);
+	return false;
+}
+
+bool
+cf_check_level_days(const char *value, char *err, size_t errlen)
+{
+	int days[CONFIG_LEVELS];
+
+	return parse_level_days(value, days, err, errlen);
+}
+
+bool
+config_level_days(const char *value, int days[CONFIG_LEVELS])
+{
+	char err[160];
+
+	return parse_level_days(value, days, err, sizeof(err));
+}
+
 bool
 config_stages(const char *value, int *out, int *n)
 {

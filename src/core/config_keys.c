@@ -8,6 +8,7 @@ static const char *const language_choices[] = { "zh", "en", NULL };
 static const char *const channel_choices[] = { "wecom", "dingtalk", "feishu", "slack", "webhook",
 	"email", NULL };
 static const char *const smtp_tls_choices[] = { "starttls", "implicit", "none", NULL };
+static const char *const customer_level_choices[] = { "V0", "V1", "V2", "V3", "V4", "V5", NULL };
 static const char *const internal_choices[] = { "listen", "tls_listen", "both", "none", NULL };
 
 #define OFF(f) offsetof(struct config, f)
@@ -98,6 +99,11 @@ const struct cf_key cf_keys[] = {
 	{ "alerts", "frozen", CF_BOOL, OFF(al_frozen), 0, 1, "true", true, false, NULL, NULL },
 	{ "alerts", "auto_renew_notice", CF_BOOL, OFF(al_auto_renew_notice), 0, 1, "true", true, false, NULL, NULL },
 	{ "alerts", "critical_days", CF_INT, OFF(al_critical_days), 0, 3650, "3", true, false, NULL, NULL },
+	{ "alerts", "grace_days", CF_STR, OFF(al_grace_days), 0, 0, "V0:1, V1:1, V2:1, V3:7, V4:7, V5:7", true, false, NULL, cf_check_level_days },
+	{ "alerts", "retention_days", CF_STR, OFF(al_retention_days), 0, 0, "V0:1, V1:7, V2:7, V3:7, V4:15, V5:15", true, false, NULL, cf_check_level_days },
+	{ "alerts", "unknown_level", CF_ENUM, OFF(al_unknown_level), 0, 0, "V0", true, false, customer_level_choices, NULL },
+	{ "alerts", "deletion_stages", CF_STR, OFF(al_deletion_stages), 0, 0, "3,1", true, false, NULL, cf_check_stages_or_none },
+	{ "alerts", "released", CF_BOOL, OFF(al_released), 0, 1, "true", true, false, NULL, NULL },
 	{ "alerts", "low_balance_threshold", CF_STR, OFF(al_low_balance_threshold), 0, 0, "100", true, false, NULL, cf_check_amount },
 	{ "alerts", "low_balance_margin", CF_STR, OFF(al_low_balance_margin), 0, 0, "20", true, false, NULL, cf_check_amount },
 	{ "alerts", "arrears", CF_BOOL, OFF(al_arrears), 0, 1, "true", true, false, NULL, NULL },

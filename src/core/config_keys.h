@@ -45,6 +45,8 @@ bool cf_check_url_or_empty(const char *value, char *err, size_t errlen);
 bool cf_check_url(const char *value, char *err, size_t errlen);
 bool cf_check_rate_overrides(const char *value, char *err, size_t errlen);
 bool cf_check_stages(const char *value, char *err, size_t errlen);
+bool cf_check_stages_or_none(const char *value, char *err, size_t errlen);
+bool cf_check_level_days(const char *value, char *err, size_t errlen);
 bool cf_check_stages_by_service(const char *value, char *err, size_t errlen);
 bool cf_check_amount(const char *value, char *err, size_t errlen);
 bool cf_check_timezone(const char *value, char *err, size_t errlen);

@@ -77,7 +77,8 @@ sim_generate(int ncust, int per, uint64_t seed)
 	uint64_t r = seed;
 
 	for (int i = 0; i < ncust; i++) {
-		char id[40], name[32], real[48], xid[32], at[CLOCK_UTC_S_LEN], manager[16];
+		char id[40], name[32], real[48], xid[32], at[CLOCK_UTC_S_LEN], manager[16],
+		    level[4];
 		bool referral = sim_rng_unit(&r) < 0.2;
 		json_t *c, *res = json_array();
 
@@ -90,14 +91,16 @@ sim_generate(int ncust, int per, uint64_t seed)
 		/* Three of Huawei's account managers for three customers in four; none for the
 		 * rest. */
 		snprintf(manager, sizeof(manager), "am-%02d", i % 3);
+		/* Every customer level in turn: grace and retention periods differ by level. */
+		snprintf(level, sizeof(level), "V%d", i % 6);
 		c = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:o,s:s,s:s,s:s,s:s}",
 		    "customer_id", id, "account_name", name, "customer", real, "associated_on", at,
 		    "association_type", referral ? "1" : "2", "label", i % 3 ? "" : "key-account",
 		    "telephone", "", "country_code", "0086", "customer_type", 1, "is_frozen",
 		    sim_rng_unit(&r) < 0.08 ? 1 : 0, "account_managers",
 		    i % 4 == 3 ? json_array() : json_pack("[{s:s}]", "account_name", manager),
-		    "xaccount_id", xid, "xaccount_type", "partner_platform", "customer_level", "V2",
-		    "verified_status", "2");
+		    "xaccount_id", xid, "xaccount_type", "partner_platform", "customer_level",
+		    level, "verified_status", "2");
 		if (!referral) {
 			bool debt = sim_rng_unit(&r) < 0.15;
 			long cents = debt ? 0 : (long)(sim_rng_unit(&r) * 5000000);

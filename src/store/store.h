@@ -172,7 +172,7 @@ struct store_eval_counts {
 	long unrouted;	    /* notifications no destination takes */
 	long fallback;	    /* customers told about that have no [manager]: the default route */
 	char fallback_names[256]; /* the first five of them, by account name */
-	bool full_pass;	    /* the ladder read every resource, not only changes */
+	bool full_pass;		  /* the ladder read every resource, not only changes */
 };
 
 /*
@@ -388,8 +388,8 @@ enum store_result store_customer_show(struct store *s, const char *ref, char **j
  * [{"manager": NAME or null (the default route), "customers": N}], under
  * logins, the configuration's {"huawei login": "manager"}.
  */
-enum store_result store_manager_counts(struct store *s, const char *logins, char **json,
-    char *err, size_t errlen);
+enum store_result store_manager_counts(struct store *s, const char *logins, char **json, char *err,
+    size_t errlen);
 
 /* An override: each value is set only when its flag is; "" clears it. */
 struct store_customer_set {

@@ -116,10 +116,13 @@ def test_ladder_fires_each_stage_once_across_a_month(make_hcwatch, sim, db):
     for (rid, event, stage), n in told.items():
         assert n == 1, f"{rid} {event} {stage} told {n} times"
         by_resource.setdefault(rid, set()).add((event, stage))
+    # A customer without a level is taken as V0: its data is deleted two days after expiry, so
+    # after "expired" only the 1-day deletion stage has anything new to say.
     assert by_resource["r-plain"] == {("firing", s) for s in
-                                      ("30d", "15d", "7d", "3d", "1d", "expired")}
+                                      ("30d", "15d", "7d", "3d", "1d", "expired", "delete_1d")}
     # Auto-renew: one early notice, then an alert only at the last stage.
-    assert by_resource["r-auto"] == {("notice", "notice"), ("firing", "1d"), ("firing", "expired")}
+    assert by_resource["r-auto"] == {("notice", "notice"), ("firing", "1d"), ("firing", "expired"),
+                                     ("firing", "delete_1d")}
     # Renewed after its 7-day stage: one "renewed" notice, nothing more.
     assert by_resource["r-renew"] == {("firing", "30d"), ("firing", "15d"), ("firing", "7d"),
                                       ("resolved", "renewed")}

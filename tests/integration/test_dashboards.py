@@ -110,7 +110,9 @@ def test_views_say_what_happened(filled):
     exp = {r[0]: r[1:] for r in q("SELECT resource_id, days_left, status, alert_stage, alert_state,"
                                    " customer FROM dashboard.expiring_resources")}
     assert exp["r1"][0] == 2 and exp["r1"][2] == "3d" and exp["r1"][4] == "华东客户"
-    assert exp["r4"][1] == "expired" and exp["r4"][2] == "expired"
+    # Expired a day ago, its customer without a level (taken as V0: data deleted two days after
+    # expiry): one day before deletion.
+    assert exp["r4"][1] == "expired" and exp["r4"][2] == "delete_1d"
     assert exp["r5"][2] is None          # beyond every stage: listed, no alert
     bal = {r[0]: r[1:] for r in q("SELECT customer_id, daily_spend, runway_days, open_alerts,"
                                    " account_manager FROM dashboard.balances")}

@@ -2,6 +2,7 @@
  * expiry: a yearly/monthly resource on its way to expiry, told at each stage
  * of the ladder (README.md).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,10 +10,12 @@
 #include "util/xalloc.h"
 
 static const char *const keys[] = { "expiry_stages", "expiry_stages_by_service", "expired",
-	"frozen", "auto_renew_notice", "critical_days", NULL };
+	"frozen", "auto_renew_notice", "critical_days", "grace_days", "retention_days",
+	"unknown_level", "deletion_stages", "released", NULL };
 
+/* Deletion stages ('delete_3d') are told apart by the deletion fact. */
 static const char *const stages[] = { "expired", "frozen", "notice", "renewed", "expiry_changed",
-	"gone", "closed", NULL };
+	"gone", "released", "closed", NULL };
 
 /* clang-format off */
 static const struct rule_fact facts[] = {
@@ -27,8 +30,18 @@ static const struct rule_fact facts[] = {
 	{ "expire_local", FACT_OWN, NULL, "when it expires, in [alerts] timezone" },
 	{ "days_left", FACT_NUMBER, NULL, "whole days until then" },
 	{ "auto_renew", FACT_FLAG, NULL, "auto-renewal is on (expire_policy 3)" },
-	{ "stage", FACT_OWN, NULL, "the stage it fired at: 30d … 1d, expired, frozen, notice" },
-	{ "resolution", FACT_OWN, NULL, "resolved: renewed, expiry_changed, gone, closed" },
+	{ "stage", FACT_OWN, NULL,
+	    "the stage it fired at: 30d … 1d, expired, frozen, notice, delete_3d … delete_1d" },
+	{ "level", FACT_TEXT, NULL, "past expiry: the customer's level (V0 to V5), as Huawei gave it" },
+	{ "freeze_local", FACT_OWN, NULL,
+	    "past expiry: when the grace period ends and it is frozen, in [alerts] timezone" },
+	{ "delete_time", FACT_OWN, NULL, "past expiry: when its data is deleted, UTC (RFC 3339)" },
+	{ "delete_local", FACT_OWN, NULL, "past expiry: when its data is deleted, in [alerts] timezone" },
+	{ "days_to_delete", FACT_NUMBER, NULL, "past expiry: whole days until its data is deleted" },
+	{ "deletion", FACT_FLAG, NULL, "a stage before deletion (delete_3d …)" },
+	{ "frozen_now", FACT_FLAG, NULL, "Huawei lists it as frozen (status 4)" },
+	{ "delete_due", FACT_FLAG, NULL, "its deletion date has come and Huawei still lists it" },
+	{ "resolution", FACT_OWN, NULL, "resolved: renewed, expiry_changed, gone, released, closed" },
 	{ "new_expire_time", FACT_OWN, NULL, "resolved: the new expiry, UTC" },
 	{ "new_expire_local", FACT_OWN, NULL, "resolved: the new expiry, in [alerts] timezone" },
 	{ NULL, FACT_TEXT, NULL, NULL },
@@ -54,6 +67,24 @@ stages_array(const char *value, int *max)
 		}
 	}
 	return a;
+}
+
+/* {"V0": 1, …, "V5": 7} (validated at load). */
+static json_t *
+level_days(const char *value)
+{
+	int days[CONFIG_LEVELS];
+	json_t *o = json_object();
+
+	if (config_level_days(value, days)) {
+		for (int i = 0; i < CONFIG_LEVELS; i++) {
+			char level[4];
+
+			snprintf(level, sizeof(level), "V%d", i);
+			json_object_set_new(o, level, json_integer(days[i]));
+		}
+	}
+	return o;
 }
 
 static void
@@ -86,6 +117,12 @@ settings(const struct config *cfg, json_t *s)
 	json_object_set_new(s, "frozen", json_boolean(cfg->al_frozen));
 	json_object_set_new(s, "notice", json_boolean(cfg->al_auto_renew_notice));
 	json_object_set_new(s, "critical_days", json_integer(cfg->al_critical_days));
+	json_object_set_new(s, "grace", level_days(cfg->al_grace_days));
+	json_object_set_new(s, "retention", level_days(cfg->al_retention_days));
+	json_object_set_new(s, "unknown_level", json_sprintf("V%d", cfg->al_unknown_level));
+	max = 0;
+	json_object_set_new(s, "deletion_stages", stages_array(cfg->al_deletion_stages, &max));
+	json_object_set_new(s, "released", json_boolean(cfg->al_released));
 }
 
 /*
