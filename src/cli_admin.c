@@ -177,7 +177,7 @@ cmd_poll(const char *path, bool once, const char *job)
 	for (int j = 0; j < POLL_JOB_COUNT; j++) {
 		struct poll_summary sum;
 
-		if (only >= 0 && j != only)
+		if (only >= 0 ? j != only : !poll_job_enabled(cfg, (enum poll_job)j))
 			continue;
 		poll_run_job(crew, instance, (enum poll_job)j, 0, &sum);
 		printf("%-10s %-8s %8.1f %8ld %8ld %10ld %8ld %8d %8ld\n", poll_job_name(j),

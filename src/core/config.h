@@ -83,6 +83,8 @@ struct config {
 	int poll_balances_interval;
 	int poll_resources_interval;
 	int poll_partner_interval;
+	bool poll_coupons;
+	int poll_coupons_interval;
 	int poll_resources_horizon_days;
 	bool poll_resources_expired;
 	bool poll_only_main_resource;
@@ -107,6 +109,8 @@ struct config {
 	int al_unknown_level;	  /* 0-5: the level of a customer Huawei gave none */
 	char *al_deletion_stages; /* days before deletion; "" for none */
 	bool al_released;
+	char *al_coupon_stages; /* days before a coupon or a coupon quota expires */
+	bool al_coupon_reclaimed;
 	char *al_low_balance_threshold;
 	char *al_low_balance_margin;
 	bool al_arrears;
@@ -156,7 +160,7 @@ struct config {
 enum config_language { CONFIG_LANG_ZH, CONFIG_LANG_EN };
 
 /** The Huawei APIs [huawei] rate_limit_overrides may name, as Huawei names them. */
-#define CONFIG_HW_API_COUNT 5
+#define CONFIG_HW_API_COUNT 8
 extern const char *const config_hw_apis[CONFIG_HW_API_COUNT];
 /**
  * Reads "Name=N, Name=N" into rates (indexed as config_hw_apis); an API it

@@ -209,6 +209,9 @@ const char *const config_hw_apis[CONFIG_HW_API_COUNT] = {
 	"ListPayPerUseCustomerResources",
 	"ListPartnerBalances",
 	"KeystoneCreateUserTokenByPassword",
+	"ListIssuedPartnerCoupons",
+	"ListQuotaCoupons",
+	"ListPartnerCouponsRecord",
 };
 
 bool

@@ -25,6 +25,9 @@ enum hwc_api {
 	HWC_API_RESOURCES,	  /* ListPayPerUseCustomerResources */
 	HWC_API_PARTNER_BALANCES, /* ListPartnerBalances */
 	HWC_API_IAM_TOKEN,	  /* KeystoneCreateUserTokenByPassword */
+	HWC_API_COUPONS,	  /* ListIssuedPartnerCoupons */
+	HWC_API_QUOTAS,		  /* ListQuotaCoupons */
+	HWC_API_COUPON_RECORDS,	  /* ListPartnerCouponsRecord */
 	HWC_API_COUNT
 };
 

@@ -547,7 +547,9 @@ item_todo(const json_t *item)
 		return W_TOP_UP;
 	if (strcmp(kind, "partner_low_balance") == 0)
 		return W_TOP_UP_PARTNER;
-	if (strcmp(kind, "customer_frozen") == 0 || strcmp(kind, "customer_gone") == 0)
+	/* A customer's coupons about to expire: remind it to use them. */
+	if (strcmp(kind, "customer_frozen") == 0 || strcmp(kind, "customer_gone") == 0 ||
+	    strcmp(kind, "coupon_expiry") == 0)
 		return W_CONTACT;
 	return W_COUNT;
 }

@@ -1,4 +1,4 @@
-/* The poller's four jobs: what each asks Huawei and what it applies. */
+/* The poller's five jobs: what each asks Huawei and what it applies. */
 #include "poller/poller.h"
 
 #include <stdio.h>
@@ -12,18 +12,26 @@
 #define PATH_BALANCES "/v2/accounts/customer-accounts/balances/batch-query"
 #define PATH_RESOURCES "/v2/orders/suscriptions/resources/query"
 #define PATH_PARTNER "/v2/accounts/partner-accounts/balances"
+#define PATH_QUOTAS "/v2/partners/coupon-quotas/query"
+#define PATH_COUPONS "/v2/promotions/benefits/partner-coupons"
+#define PATH_COUPON_RECORDS "/v2/promotions/benefits/partner-coupons/records/query"
 
 #define CUSTOMERS_PAGE 100    /* ListSubCustomers allows at most 100 */
 #define BALANCES_BATCH 100    /* ListCustomersBalancesDetail takes 1 to 100 IDs */
 #define RESOURCE_IDS_BATCH 50 /* resource_ids holds at most 50 */
+/* The coupon APIs document no maximum page; their sibling ListIssuedCouponQuotas allows 100. */
+#define COUPONS_PAGE 100
 
 static const char *const job_names[POLL_JOB_COUNT] = {
 	"customers",
 	"balances",
 	"resources",
 	"partner",
+	"coupons",
 };
 
+static bool call_query(struct worker *w, enum hwc_api api, const char *method, const char *path,
+    const char *query, const json_t *body, json_t **ans, const char *what);
 static bool call(struct worker *w, enum hwc_api api, const char *method, const char *path,
     const json_t *body, json_t **ans, const char *what);
 static bool store_ok(struct worker *w, enum store_result sr, const char *err);
@@ -36,11 +44,20 @@ static bool resources_query(struct worker *w, const char *cid, json_t *filter);
 static void resources_item(struct worker *w, size_t i);
 static void job_resources(struct job_run *r, struct worker *w);
 static void job_partner(struct job_run *r, struct worker *w);
+static bool coupons_pages(struct worker *w, enum hwc_api api, const char *path, json_t *body,
+    const char *query, const char *key, enum store_coupons_page what);
+static void job_coupons(struct job_run *r, struct worker *w);
 
 const char *
 poll_job_name(enum poll_job job)
 {
 	return (unsigned)job < POLL_JOB_COUNT ? job_names[job] : "?";
+}
+
+bool
+poll_job_enabled(const struct config *cfg, enum poll_job job)
+{
+	return job != POLL_COUPONS || cfg->poll_coupons;
 }
 
 int
@@ -57,8 +74,15 @@ static bool
 call(struct worker *w, enum hwc_api api, const char *method, const char *path, const json_t *body,
     json_t **ans, const char *what)
 {
+	return call_query(w, api, method, path, NULL, body, ans, what);
+}
+
+static bool
+call_query(struct worker *w, enum hwc_api api, const char *method, const char *path,
+    const char *query, const json_t *body, json_t **ans, const char *what)
+{
 	struct hwc_error e;
-	enum hwc_status st = hwc_call(w->hs, api, method, path, NULL, body, ans, &w->raw, &e);
+	enum hwc_status st = hwc_call(w->hs, api, method, path, query, body, ans, &w->raw, &e);
 
 	if (st == HWC_OK)
 		return true;
@@ -360,6 +384,101 @@ job_partner(struct job_run *r, struct worker *w)
 	json_decref(ans);
 }
 
+/* ---- coupons ---- */
+
+/*
+ * Every page of one listing, one after another (a partner's coupons are few
+ * beside its resources): body is a POST's, else query a GET's, without the
+ * paging, which is added here. key names the answer's list.
+ */
+static bool
+coupons_pages(struct worker *w, enum hwc_api api, const char *path, json_t *body, const char *query,
+    const char *key, enum store_coupons_page what)
+{
+	struct job_run *r = w->run;
+	char err[STORE_ERR_LEN], what_s[96], q[512];
+
+	for (json_int_t offset = 0;; offset += COUPONS_PAGE) {
+		json_t *ans = NULL;
+		json_int_t total;
+		size_t n;
+		int items = 0;
+		bool ok;
+
+		if (run_stopping(r))
+			return false;
+		if (body) {
+			json_object_set_new(body, "offset", json_integer(offset));
+			json_object_set_new(body, "limit", json_integer(COUPONS_PAGE));
+		} else {
+			snprintf(q, sizeof(q), "%s%slimit=%d&offset=%lld", query, *query ? "&" : "",
+			    COUPONS_PAGE, (long long)offset);
+		}
+		snprintf(what_s, sizeof(what_s), "%s at offset %lld", hwc_api_name(api),
+		    (long long)offset);
+		if (!call_query(w, api, body ? "POST" : "GET", path, body ? NULL : q, body, &ans,
+			what_s))
+			return false;
+		ok = json_is_array(json_object_get(ans, key));
+		total = json_integer_value(json_object_get(ans, "total_count"));
+		n = json_array_size(json_object_get(ans, key));
+		json_decref(ans);
+		if (!ok) {
+			run_error(r, false, "%s: answer without %s", what_s, key);
+			return false;
+		}
+		if (!store_ok(w,
+			store_coupons_apply(w->st, what, r->run_id, w->raw.data, &items, err,
+			    sizeof(err)),
+			err))
+			return false;
+		atomic_fetch_add(&r->items, items);
+		if (what == STORE_COUPON_RECORDS)
+			atomic_fetch_add(&r->events, items);
+		if (n == 0 || offset + COUPONS_PAGE >= total)
+			return true;
+	}
+}
+
+/*
+ * The partner's coupon quotas (both kinds), the usable coupons it issued, and
+ * the coupons Huawei reclaimed when a customer dissociated. Only complete
+ * listings may conclude that a coupon is usable no more.
+ */
+static void
+job_coupons(struct job_run *r, struct worker *w)
+{
+	char err[STORE_ERR_LEN], since[32], query[160];
+	int unlisted = 0;
+	bool complete = true;
+
+	for (int type = 0; type <= 1 && complete; type++) {
+		json_t *body = json_pack("{s:i}", "quota_type", type);
+
+		complete = coupons_pages(w, HWC_API_QUOTAS, PATH_QUOTAS, body, NULL, "quotas",
+		    STORE_COUPON_QUOTAS);
+		json_decref(body);
+	}
+	complete = complete &&
+	    coupons_pages(w, HWC_API_COUPONS, PATH_COUPONS, NULL, "status=2", "user_coupons",
+		STORE_COUPONS);
+	if (complete &&
+	    store_ok(w, store_coupons_unlisted(w->st, r->run_id, &unlisted, err, sizeof(err)), err))
+		atomic_fetch_add(&r->events, unlisted);
+	else if (!complete)
+		run_error(r, false, "listing incomplete: no coupon marked unusable");
+	if (run_stopping(r) ||
+	    !store_ok(w, store_coupon_records_since(w->st, since, sizeof(since), err, sizeof(err)),
+		err))
+		return;
+	/* 3: reclaimed automatically when the customer dissociated. The time's colons escaped. */
+	snprintf(query, sizeof(query),
+	    "operation_types=3&operation_time_begin=%.10sT%.2s%%3A%.2s%%3A%.3s", since, since + 11,
+	    since + 14, since + 17);
+	(void)coupons_pages(w, HWC_API_COUPON_RECORDS, PATH_COUPON_RECORDS, NULL, query, "records",
+	    STORE_COUPON_RECORDS);
+}
+
 void
 poll_run_job(struct poll_crew *c, const char *instance, enum poll_job job, int interval,
     struct poll_summary *out)
@@ -390,6 +509,7 @@ poll_run_job(struct poll_crew *c, const char *instance, enum poll_job job, int i
 	case POLL_BALANCES: job_balances(&r, w); break;
 	case POLL_RESOURCES: job_resources(&r, w); break;
 	case POLL_PARTNER: job_partner(&r, w); break;
+	case POLL_COUPONS: job_coupons(&r, w); break;
 	case POLL_JOB_COUNT: break;
 	}
 	crew_settle(c, &r);

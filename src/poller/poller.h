@@ -1,5 +1,5 @@
 /*
- * The poller: four sync jobs that keep PostgreSQL in step with Huawei's
+ * The poller: five sync jobs that keep PostgreSQL in step with Huawei's
  * partner APIs (customers, their balances, their yearly/monthly resources,
  * the partner's own balance), and the schedule that runs them.
  *
@@ -22,7 +22,14 @@
 #include "hwc/hwc_client.h"
 #include "store/store.h"
 
-enum poll_job { POLL_CUSTOMERS, POLL_BALANCES, POLL_RESOURCES, POLL_PARTNER, POLL_JOB_COUNT };
+enum poll_job {
+	POLL_CUSTOMERS,
+	POLL_BALANCES,
+	POLL_RESOURCES,
+	POLL_PARTNER,
+	POLL_COUPONS,
+	POLL_JOB_COUNT
+};
 
 #define POLL_DETAIL_LEN 640
 
@@ -37,6 +44,8 @@ struct poll_summary {
 const char *poll_job_name(enum poll_job job);
 /** The job called name, or -1. */
 int poll_job_from_name(const char *name);
+/** Whether the configuration runs the job ([poller] coupons turns that one off). */
+bool poll_job_enabled(const struct config *cfg, enum poll_job job);
 
 struct poll_crew;
 

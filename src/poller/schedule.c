@@ -192,11 +192,11 @@ sched_main(void *arg)
 			for (int i = 0; i < POLL_JOB_COUNT; i++) {
 				struct sched_job *j = &p->jobs[i];
 
-				if (j->running || now < j->due)
+				if (j->running || now < j->due || !poll_job_enabled(p->cfg, j->job))
 					continue;
 				/* Balances and resources start from the customer list. */
 				if (j->job != POLL_CUSTOMERS && j->job != POLL_PARTNER &&
-				    !customers_known)
+				    j->job != POLL_COUPONS && !customers_known)
 					continue;
 				if (!sched_start_run(j))
 					log_error("poller: cannot start a thread for the %s job",
@@ -224,6 +224,7 @@ poller_start(const struct config *cfg, char *err, size_t errlen)
 			offsetof(struct config, poll_balances_interval),
 			offsetof(struct config, poll_resources_interval),
 			offsetof(struct config, poll_partner_interval),
+			offsetof(struct config, poll_coupons_interval),
 		};
 		struct sched_job *j = &p->jobs[i];
 

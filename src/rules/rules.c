@@ -4,7 +4,7 @@
 #include <string.h>
 
 extern const struct rule rule_expiry, rule_low_balance, rule_arrears, rule_runway,
-    rule_partner_low_balance, rule_customer_notices, rule_customer_bound, rule_self;
+    rule_partner_low_balance, rule_customer_notices, rule_customer_bound, rule_self, rule_coupons;
 extern const struct rule_kind rule_send_test_kind;
 
 /* The order of a run: hcwatch's own alerts last, so that they see this run's dead letters. */
@@ -14,6 +14,7 @@ const struct rule *const rules[] = {
 	&rule_arrears,
 	&rule_runway,
 	&rule_partner_low_balance,
+	&rule_coupons,
 	&rule_customer_notices,
 	&rule_customer_bound,
 	&rule_self,

@@ -72,7 +72,7 @@ sim_generate(int ncust, int per, uint64_t seed)
 	};
 	static const char *const regions[] = { "cn-north-4", "cn-east-3", "cn-south-1",
 		"ap-southeast-1" };
-	json_t *custs = json_array();
+	json_t *custs = json_array(), *data;
 	int64_t now = clock_wall_us() / 1000000;
 	uint64_t r = seed;
 
@@ -152,13 +152,15 @@ sim_generate(int ncust, int per, uint64_t seed)
 		json_object_set_new(c, "resources", res);
 		json_array_append_new(custs, c);
 	}
-	return json_pack(
+	data = json_pack(
 	    "{s:o,s:[{s:s,s:i,s:f,s:s,s:f,s:f,s:i,s:s},{s:s,s:i,s:f,s:s,s:f,s:f,s:i,s:s}]}",
 	    "customers", custs, "partner_balances", "account_id", "partner-balance-1",
 	    "account_type", 1, "amount", 1250000.5, "currency", "CNY", "designated_amount", 0.0,
 	    "credit_amount", 0.0, "measure_id", 1, "memo", "", "account_id", "partner-credit-1",
 	    "account_type", 2, "amount", 300000.0, "currency", "CNY", "designated_amount", 0.0,
 	    "credit_amount", 500000.0, "measure_id", 1, "memo", "");
+	sim_generate_coupons(data, seed);
+	return data;
 }
 
 json_int_t
@@ -278,11 +280,14 @@ sim_mutate(struct sim *s, json_t *op, char *err, size_t errlen)
 	json_t *set = json_object_get(op, "set");
 	json_t *custs = json_object_get(s->data, "customers");
 	json_t *c = sim_find_customer(s, cid), *r;
+	bool done;
 
 	if (name == NULL) {
 		snprintf(err, errlen, "each operation needs \"op\"");
 		return false;
 	}
+	if (sim_mutate_coupons(s, name, op, err, errlen, &done))
+		return done;
 	if (strcmp(name, "customer") == 0 || strcmp(name, "balance") == 0) {
 		if (c == NULL || !json_is_object(set)) {
 			snprintf(err, errlen,
@@ -322,6 +327,7 @@ sim_mutate(struct sim *s, json_t *op, char *err, size_t errlen)
 			snprintf(err, errlen, "remove_customer: unknown customer_id");
 			return false;
 		}
+		sim_reclaim_coupons(s, cid);
 		json_array_remove(custs, (size_t)json_integer_value(pos));
 		sim_reindex(s);
 		return true;

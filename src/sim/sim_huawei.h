@@ -25,6 +25,9 @@ enum api {
 	API_SEND_CODE,
 	API_CREATE_CUSTOMER,
 	API_OWN_BALANCE,
+	API_COUPONS,
+	API_QUOTAS,
+	API_COUPON_RECORDS,
 	API_COUNT
 };
 
@@ -76,6 +79,16 @@ bool sim_time_field(json_t *in, const char *key, int64_t *out, bool *present);
 bool sim_valid_account_name(const char *n);
 json_t *sim_generate(int ncust, int per, uint64_t seed);
 bool sim_mutate(struct sim *s, json_t *op, char *err, size_t errlen);
+
+/* Coupons, quotas and reclaims (sim_coupons.c). */
+void sim_generate_coupons(json_t *data, uint64_t seed);
+void sim_reclaim_coupons(struct sim *s, const char *customer_id);
+void sim_api_coupons(struct sim *s, struct evhttp_request *req, json_t *in);
+void sim_api_quotas(struct sim *s, struct evhttp_request *req, json_t *in);
+void sim_api_coupon_records(struct sim *s, struct evhttp_request *req, json_t *in);
+/** The coupon operations of /_sim/mutate: false when name is none of them, else *ok. */
+bool sim_mutate_coupons(struct sim *s, const char *name, json_t *op, char *err, size_t errlen,
+    bool *ok);
 
 /* Replies, as the gateway gives them, after any injected latency (sim_reply.c). */
 void sim_send_reply(struct sim *s, struct evhttp_request *req, int status, json_t *body,

@@ -16,6 +16,7 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
 #include "core/config.h"
@@ -35,6 +36,9 @@ const char *const sim_api_names[API_COUNT] = {
 	"SendVerificationMessageCode",
 	"CreateSubCustomer",
 	"ShowCustomerAccountBalances",
+	"ListIssuedPartnerCoupons",
+	"ListQuotaCoupons",
+	"ListPartnerCouponsRecord",
 };
 
 static char *body_text(struct evhttp_request *req, size_t *len);
@@ -129,6 +133,31 @@ h_admin(struct sim *s, struct evhttp_request *req, const char *path, json_t *in)
 	json_decref(ans);
 }
 
+/* A GET's query as an object of strings; a key given more than once, as an array of them. */
+static json_t *
+query_params(struct evhttp_request *req)
+{
+	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+	struct evkeyvalq kv;
+	struct evkeyval *e;
+	json_t *o = json_object();
+
+	if (q == NULL || evhttp_parse_query_str(q, &kv) != 0)
+		return o;
+	for (e = kv.tqh_first; e; e = e->next.tqe_next) {
+		json_t *old = json_object_get(o, e->key);
+
+		if (old == NULL)
+			json_object_set_new(o, e->key, json_string(e->value));
+		else if (json_is_array(old))
+			json_array_append_new(old, json_string(e->value));
+		else
+			json_object_set_new(o, e->key, json_pack("[O,s]", old, e->value));
+	}
+	evhttp_clear_headers(&kv);
+	return o;
+}
+
 static void
 on_request(struct evhttp_request *req, void *arg)
 {
@@ -176,6 +205,14 @@ on_request(struct evhttp_request *req, void *arg)
 	else if (cmd == EVHTTP_REQ_GET &&
 	    strcmp(path, "/v2/accounts/customer-accounts/balances") == 0)
 		api = API_OWN_BALANCE;
+	else if (cmd == EVHTTP_REQ_GET &&
+	    strcmp(path, "/v2/promotions/benefits/partner-coupons") == 0)
+		api = API_COUPONS;
+	else if (cmd == EVHTTP_REQ_POST && strcmp(path, "/v2/partners/coupon-quotas/query") == 0)
+		api = API_QUOTAS;
+	else if (cmd == EVHTTP_REQ_GET &&
+	    strcmp(path, "/v2/promotions/benefits/partner-coupons/records/query") == 0)
+		api = API_COUPON_RECORDS;
 	else {
 		sim_send_gateway_error(s, req, 404, "0101",
 		    "The API does not exist or has not been "
@@ -236,7 +273,7 @@ on_request(struct evhttp_request *req, void *arg)
 		goto out;
 	}
 	if (in == NULL)
-		in = json_object();
+		in = cmd == EVHTTP_REQ_GET ? query_params(req) : json_object();
 	switch (api) {
 	case API_CUSTOMERS: sim_api_customers(s, req, in); break;
 	case API_BALANCES: sim_api_balances(s, req, in); break;
@@ -247,6 +284,9 @@ on_request(struct evhttp_request *req, void *arg)
 	case API_SEND_CODE: sim_api_send_code(s, req, in); break;
 	case API_CREATE_CUSTOMER: sim_api_create_customer(s, req, in); break;
 	case API_OWN_BALANCE: sim_api_own_balance(s, req, identity); break;
+	case API_COUPONS: sim_api_coupons(s, req, in); break;
+	case API_QUOTAS: sim_api_quotas(s, req, in); break;
+	case API_COUPON_RECORDS: sim_api_coupon_records(s, req, in); break;
 	case API_COUNT: break;
 	}
 out:

@@ -238,8 +238,12 @@ enum store_result store_silences_list(struct store *s, const char *now, char **j
  */
 enum store_result store_alerts_pending(struct store *s, long *last_run, bool *events, char *err,
     size_t errlen);
-/** Whether every poll job has finished at least one run (an evaluation waits for it). */
-enum store_result store_alerts_swept(struct store *s, bool *swept, char *err, size_t errlen);
+/**
+ * Whether every poll job has finished at least one run (an evaluation waits
+ * for it); coupons: whether the coupons job runs at all.
+ */
+enum store_result store_alerts_swept(struct store *s, bool coupons, bool *swept, char *err,
+    size_t errlen);
 /** The notifications an alert produced (for render), as a JSON array of items. */
 enum store_result store_alert_items(struct store *s, const char *ref, char **json, char *err,
     size_t errlen);
@@ -381,6 +385,22 @@ enum store_result store_customers_list(struct store *s, int limit, char **json, 
     size_t errlen);
 /** *json NULL when no customer has that id or account name. */
 enum store_result store_customer_show(struct store *s, const char *ref, char **json, char *err,
+    size_t errlen);
+
+/*
+ * The coupons job (q_coupons.c). Each apply takes one page of an answer and
+ * counts what it wrote: quotas (ListQuotaCoupons), usable coupons
+ * (ListIssuedPartnerCoupons), reclaim records new to hcwatch
+ * (ListPartnerCouponsRecord).
+ */
+enum store_coupons_page { STORE_COUPON_QUOTAS, STORE_COUPONS, STORE_COUPON_RECORDS };
+enum store_result store_coupons_apply(struct store *s, enum store_coupons_page what, int64_t run_id,
+    const char *answer, int *items, char *err, size_t errlen);
+/** After complete listings by run_id: coupons not listed are usable no more, quotas gone. */
+enum store_result store_coupons_unlisted(struct store *s, int64_t run_id, int *n, char *err,
+    size_t errlen);
+/** Where to start reading reclaims (UTC, as the API takes it). */
+enum store_result store_coupon_records_since(struct store *s, char *since, size_t len, char *err,
     size_t errlen);
 
 /**

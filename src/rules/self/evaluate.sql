@@ -8,7 +8,9 @@
 -- A destination: a delivery to it became a dead letter since its last success.
 -- Dead letters: fires at the threshold, clears under half of it.
 WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), jobs AS (
-  SELECT unnest(ARRAY['customers', 'balances', 'resources', 'partner']) AS job
+  SELECT unnest(ARRAY['customers', 'balances', 'resources', 'partner']
+    || CASE WHEN (p.s->'self'->>'coupons')::boolean THEN ARRAY['coupons'] ELSE '{}' END) AS job
+  FROM p
 ), c AS (
   SELECT 'credentials_rejected/' || j.job AS fp, 'credentials_rejected' AS kind,
     'critical' AS severity, 'rejected' AS stage, r.auth_failed AS fire,

@@ -9,7 +9,7 @@
 -- about that have no [manager] and so took the default route, and names the first five.
 WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS r), n AS MATERIALIZED (
   SELECT n.id, a.kind IN ('partner_low_balance', 'credentials_rejected', 'poller_behind',
-    'channel_failing', 'dead_letters') AS partner, cm.manager AS account_manager, a.customer_id,
+    'channel_failing', 'dead_letters', 'coupon_quota_expiry') AS partner, cm.manager AS account_manager, a.customer_id,
     CASE WHEN a.kind = 'channel_failing' THEN a.facts->>'destination' END AS avoid
   FROM notifications n JOIN alerts a ON a.id = n.alert_id
   LEFT JOIN customer_managers cm ON cm.customer_id = a.customer_id
