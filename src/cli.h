@@ -25,7 +25,7 @@ struct cli_opts {
 	bool full; /* alerts evaluate --full: every resource, not only changes */
 	bool once;
 	/* customers set: a value, or "none" */
-	const char *manager, *threshold, *stages, *runway;
+	const char *manager, *threshold, *stages, *runway, *jump_factor, *jump_min;
 };
 
 struct keyring;

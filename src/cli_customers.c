@@ -74,6 +74,7 @@ print_customer(const struct config *cfg, const json_t *c)
 		    (long long)json_integer_value(json_object_get(c, "runway_days")));
 	else
 		printf("runway days  -\n");
+	printf("spend jump   factor %s, minimum %s\n", text(c, "jump_factor"), text(c, "jump_min"));
 	printf("open alerts  %zu\n", json_array_size(alerts));
 	json_array_foreach(alerts, i, a) {
 		printf("  %s %s %s %s %s\n", text(a, "id"), text(a, "kind"), text(a, "severity"),
@@ -188,7 +189,7 @@ check_manager(const struct config *cfg, const char *v)
 }
 
 static bool
-check_threshold(const char *v)
+check_amount(const char *flag, const char *v)
 {
 	const char *dot = strchr(v, '.');
 	size_t n = strlen(v);
@@ -199,9 +200,9 @@ check_threshold(const char *v)
 	    strcspn(v, "0123456789") < n)
 		return true;
 	fprintf(stderr,
-	    "hcwatch: --threshold: expected an amount such as 100 or 99.50, or none; "
+	    "hcwatch: %s: expected an amount such as 100 or 99.50, or none; "
 	    "got \"%s\"\n",
-	    v);
+	    flag, v);
 	return false;
 }
 
@@ -253,15 +254,18 @@ customers_set(const struct config *cfg, struct store *s, const char *ref, const 
 	bool done = false;
 	int rc = 2;
 
-	if (!o->manager && !o->threshold && !o->stages && !o->runway) {
+	if (!o->manager && !o->threshold && !o->stages && !o->runway && !o->jump_factor &&
+	    !o->jump_min) {
 		fprintf(stderr,
-		    "hcwatch: customers set ID needs --manager, --threshold, --stages "
-		    "or --runway (each a value, or none)\n");
+		    "hcwatch: customers set ID needs --manager, --threshold, --stages, --runway, "
+		    "--jump-factor or --jump-min (each a value, or none)\n");
 		return 2;
 	}
 	buf_init(&stages);
 	if ((o->manager && !check_manager(cfg, o->manager)) ||
-	    (o->threshold && !check_threshold(o->threshold)) ||
+	    (o->threshold && !check_amount("--threshold", o->threshold)) ||
+	    (o->jump_factor && !check_amount("--jump-factor", o->jump_factor)) ||
+	    (o->jump_min && !check_amount("--jump-min", o->jump_min)) ||
 	    (o->stages && !check_stages(o->stages, &stages)) ||
 	    (o->runway && !check_runway(o->runway)))
 		goto out;
@@ -279,6 +283,10 @@ customers_set(const struct config *cfg, struct store *s, const char *ref, const 
 	x.stages = stages.data ? stages.data : "";
 	x.set_runway = o->runway != NULL;
 	x.runway_days = o->runway && !is_none(o->runway) ? o->runway : "";
+	x.set_jump_factor = o->jump_factor != NULL;
+	x.jump_factor = o->jump_factor && !is_none(o->jump_factor) ? o->jump_factor : "";
+	x.set_jump_min = o->jump_min != NULL;
+	x.jump_min = o->jump_min && !is_none(o->jump_min) ? o->jump_min : "";
 	if (store_customer_set(s, &x, &done, err, sizeof(err)) != STORE_OK) {
 		log_error("%s", err);
 		goto out;
@@ -310,7 +318,8 @@ cmd_customers(const char *path, const struct cli_opts *o, int argc, char **argv)
 	    (strcmp(sub, "list") != 0 && strcmp(sub, "show") != 0 && strcmp(sub, "set") != 0)) {
 		fprintf(stderr,
 		    "hcwatch: customers [list | show ID | set ID --manager NAME "
-		    "--threshold AMOUNT --stages 60,30,7 --runway DAYS] (see hcwatch "
+		    "--threshold AMOUNT --stages 60,30,7 --runway DAYS --jump-factor N "
+		    "--jump-min AMOUNT] (see hcwatch "
 		    "--help)\n");
 		return 2;
 	}

@@ -47,7 +47,8 @@ usage(FILE *out)
 	    "  send-test --dest NAME\n"
 	    "                 send a sample message to one destination now\n"
 	    "  customers [list [--limit N] | show ID | set ID [--manager NAME] [--threshold AMOUNT]\n"
-	    "            [--stages 60,30,7] [--runway DAYS]]\n"
+	    "            [--stages 60,30,7] [--runway DAYS] [--jump-factor N]\n"
+	    "            [--jump-min AMOUNT]]\n"
 	    "                 customers, whose they are, and their overrides (none clears one)\n"
 	    "  rules [--write-templates DIR]\n"
 	    "                 list the alert rules, their settings, the kinds of alert and what\n"
@@ -94,6 +95,8 @@ main(int argc, char **argv)
 		{ "threshold", required_argument, NULL, 16 },
 		{ "stages", required_argument, NULL, 17 },
 		{ "runway", required_argument, NULL, 18 },
+		{ "jump-factor", required_argument, NULL, 19 },
+		{ "jump-min", required_argument, NULL, 20 },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_opts o;
@@ -133,6 +136,8 @@ main(int argc, char **argv)
 		case 16: o.threshold = optarg; break;
 		case 17: o.stages = optarg; break;
 		case 18: o.runway = optarg; break;
+		case 19: o.jump_factor = optarg; break;
+		case 20: o.jump_min = optarg; break;
 		default: usage(stderr); return 2;
 		}
 	}

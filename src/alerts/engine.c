@@ -138,8 +138,8 @@ evaluator_main(void *arg)
 
 		if (!swept) {
 			/* Day one told once: not from the first pages of a sweep, then again. */
-			if (store_alerts_swept(s, e->cfg->poll_coupons, &swept, err, sizeof(err)) !=
-				STORE_OK ||
+			if (store_alerts_swept(s, e->cfg->poll_coupons, e->cfg->poll_consumption,
+				&swept, err, sizeof(err)) != STORE_OK ||
 			    !swept) {
 				if (!waiting_told)
 					log_info(

@@ -85,6 +85,13 @@ struct config {
 	int poll_partner_interval;
 	bool poll_coupons;
 	int poll_coupons_interval;
+	bool poll_consumption;
+	int poll_consumption_interval;
+	int poll_consumption_backfill_days;
+	char *poll_billing_timezone; /* the zone of Huawei's billing days */
+	bool poll_renewals;
+	int poll_renewals_interval;
+	int poll_renewal_period_months; /* the period a renewal is priced for */
 	int poll_resources_horizon_days;
 	bool poll_resources_expired;
 	bool poll_only_main_resource;
@@ -111,6 +118,12 @@ struct config {
 	bool al_released;
 	char *al_coupon_stages; /* days before a coupon or a coupon quota expires */
 	bool al_coupon_reclaimed;
+	char *al_spend_jump_factor; /* a day above this times the median is a jump; 0: off */
+	char *al_spend_jump_min;
+	int al_spend_jump_days;
+	char *al_renewal_stages;    /* days before an auto-renewal's first charge */
+	int al_renewal_charge_days; /* Huawei charges this many days before expiry, at 03:00 */
+	int al_renewal_window_days; /* the charges summed against the balance */
 	char *al_low_balance_threshold;
 	char *al_low_balance_margin;
 	bool al_arrears;
@@ -146,6 +159,17 @@ struct config {
 	int web_per_minute;
 	int web_note_max;
 
+	/* [retention]: days kept, 0 for ever */
+	int rt_balance_snapshots_days;
+	int rt_partner_snapshots_days;
+	int rt_balance_days;
+	int rt_consumption_days;
+	int rt_renewal_charges_days;
+	int rt_events_days;
+	int rt_alerts_days;
+	int rt_runs_days;
+	int rt_batch;
+
 	/* [routing] */
 	char *rt_default;
 	char *rt_operator;
@@ -160,7 +184,7 @@ struct config {
 enum config_language { CONFIG_LANG_ZH, CONFIG_LANG_EN };
 
 /** The Huawei APIs [huawei] rate_limit_overrides may name, as Huawei names them. */
-#define CONFIG_HW_API_COUNT 8
+#define CONFIG_HW_API_COUNT 11
 extern const char *const config_hw_apis[CONFIG_HW_API_COUNT];
 /**
  * Reads "Name=N, Name=N" into rates (indexed as config_hw_apis); an API it

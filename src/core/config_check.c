@@ -212,6 +212,9 @@ const char *const config_hw_apis[CONFIG_HW_API_COUNT] = {
 	"ListIssuedPartnerCoupons",
 	"ListQuotaCoupons",
 	"ListPartnerCouponsRecord",
+	"ListSubCustomerBillDetail",
+	"ListConsumeSubCustomers",
+	"ListRenewRateOnPeriod",
 };
 
 bool

@@ -33,7 +33,12 @@ struct hwc_client {
 	pthread_mutex_t token_mu;
 	char *token;
 	int64_t token_renew_at; /* monotonic */
+	/* Customers' tokens by assume_role: domain -> {"t": token, "at": renew at, monotonic}. */
+	json_t *customer_tokens;
 };
+
+/* Customers' tokens kept at most; a token is some kilobytes, the cache is emptied when full. */
+#define CUSTOMER_TOKENS_MAX 1024
 
 struct hwc_session {
 	struct hwc_client *c;
@@ -41,6 +46,7 @@ struct hwc_session {
 	struct hwc_stats stats;
 	struct http_client *http;
 	unsigned int seed;
+	const char *as_token; /* a customer's token to call with instead of the partner's */
 };
 
 static bool split_endpoint(struct hwc_client *c, const char *url, char *err, size_t errlen);
@@ -214,6 +220,7 @@ hwc_client_new(const struct config *cfg, char *err, size_t errlen)
 	char path[2048];
 
 	pthread_mutex_init(&c->token_mu, NULL);
+	c->customer_tokens = json_object();
 	if (!split_endpoint(c, cfg->hw_endpoint, err, errlen))
 		goto fail;
 	snprintf(path, sizeof(path), "%s", cfg->hw_iam_endpoint);
@@ -259,6 +266,7 @@ hwc_client_free(struct hwc_client *c)
 	free(c->iam_domain);
 	free(c->domain_id);
 	free(c->token);
+	json_decref(c->customer_tokens);
 	pthread_mutex_destroy(&c->token_mu);
 	free(c);
 }
@@ -293,6 +301,54 @@ hwc_session_free(struct hwc_session *s)
 }
 
 /*
+ * One call to IAM's tokens (the partner's by password, a customer's by
+ * assume_role): on HWC_OK, *ans is the answer and tok (TOKEN_MAX_LEN) the
+ * token Huawei puts in X-Subject-Token.
+ */
+static enum hwc_status
+iam_tokens(struct hwc_session *s, const char *const *headers, const json_t *body, const char *what,
+    json_t **ans, char *tok, struct hwc_error *e)
+{
+	struct http_response resp;
+	char *doc = json_dumps(body, JSON_COMPACT), err[HTTP_CLIENT_ERR_LEN];
+	enum hwc_status st;
+	struct hwc_quota_slot slot;
+	bool sent;
+
+	*ans = NULL;
+	if (!hwc_quota_acquire(HWC_API_IAM_TOKEN, s->stop, &slot)) {
+		free(doc);
+		return HWC_STOPPED;
+	}
+	http_response_init(&resp);
+	COUNT(s, calls);
+	sent = http_client_request(s->http, "POST", s->c->iam_url, headers, doc, strlen(doc), &resp,
+	    err, sizeof(err));
+	hwc_quota_release(&slot, resp.sent_us);
+	if (!sent) {
+		memset(e, 0, sizeof(*e));
+		snprintf(e->message, sizeof(e->message), "%s: %s", what, err);
+		st = HWC_UNAVAILABLE;
+	} else {
+		st = hwc_classify(resp.status, resp.body.data, resp.body.len, ans, e);
+		if (st == HWC_OK &&
+		    (!http_response_header(&resp, "X-Subject-Token", tok, TOKEN_MAX_LEN) ||
+			!*tok)) {
+			memset(e, 0, sizeof(*e));
+			snprintf(e->message, sizeof(e->message),
+			    "%s: IAM answered %ld without "
+			    "X-Subject-Token",
+			    what, resp.status);
+			st = HWC_FAILED;
+		}
+	}
+	metrics_count(MC_POLL_CALLS, hwc_api_name(HWC_API_IAM_TOKEN), hwc_status_name(st), 1);
+	free(doc);
+	http_response_cleanup(&resp);
+	return st;
+}
+
+/*
  * The token is fetched under the lock, so that threads that find it missing
  * at the same moment make one IAM call between them.
  */
@@ -300,16 +356,11 @@ static enum hwc_status
 get_token(struct hwc_session *s, char **token, struct hwc_error *e)
 {
 	struct hwc_client *c = s->c;
-	struct http_response resp;
 	json_t *body = NULL, *ans = NULL;
-	char *doc = NULL, err[HTTP_CLIENT_ERR_LEN];
 	const char *headers[] = { "Content-Type: application/json;charset=utf8", NULL };
 	char *tok = xmalloc(TOKEN_MAX_LEN);
 	enum hwc_status st = HWC_FAILED;
-	struct hwc_quota_slot slot;
-	bool sent;
 
-	http_response_init(&resp);
 	pthread_mutex_lock(&c->token_mu);
 	if (c->token && clock_mono_us() < c->token_renew_at) {
 		*token = xstrdup(c->token);
@@ -320,33 +371,9 @@ get_token(struct hwc_session *s, char **token, struct hwc_error *e)
 	    "methods", "password", "password", "user", "name", c->iam_user, "password",
 	    c->iam_password, "domain", "name", c->iam_domain, "scope", "domain", "name",
 	    c->iam_domain);
-	doc = json_dumps(body, JSON_COMPACT);
-	if (!hwc_quota_acquire(HWC_API_IAM_TOKEN, s->stop, &slot)) {
-		st = HWC_STOPPED;
-		goto out;
-	}
-	COUNT(s, calls);
-	sent = http_client_request(s->http, "POST", c->iam_url, headers, doc, strlen(doc), &resp,
-	    err, sizeof(err));
-	hwc_quota_release(&slot, resp.sent_us);
-	if (!sent) {
-		memset(e, 0, sizeof(*e));
-		snprintf(e->message, sizeof(e->message), "IAM token: %s", err);
-		st = HWC_UNAVAILABLE;
-		metrics_count(MC_POLL_CALLS, hwc_api_name(HWC_API_IAM_TOKEN), hwc_status_name(st),
-		    1);
-		goto out;
-	}
-	st = hwc_classify(resp.status, resp.body.data, resp.body.len, &ans, e);
-	metrics_count(MC_POLL_CALLS, hwc_api_name(HWC_API_IAM_TOKEN), hwc_status_name(st), 1);
+	st = iam_tokens(s, headers, body, "IAM token", &ans, tok, e);
 	if (st != HWC_OK)
 		goto out;
-	if (!http_response_header(&resp, "X-Subject-Token", tok, TOKEN_MAX_LEN) || !*tok) {
-		snprintf(e->message, sizeof(e->message), "IAM answered %ld without X-Subject-Token",
-		    resp.status);
-		st = HWC_FAILED;
-		goto out;
-	}
 	{
 		const char *exp =
 		    json_string_value(json_object_get(json_object_get(ans, "token"), "expires_at"));
@@ -369,10 +396,86 @@ get_token(struct hwc_session *s, char **token, struct hwc_error *e)
 out:
 	pthread_mutex_unlock(&c->token_mu);
 	free(tok);
-	free(doc);
 	json_decref(body);
 	json_decref(ans);
-	http_response_cleanup(&resp);
+	return st;
+}
+
+/*
+ * A customer's token by assume_role (the partner's own token, then the
+ * agency the customer created, named after the platform's xAccountType),
+ * kept until shortly before it expires.
+ */
+static enum hwc_status
+customer_token(struct hwc_session *s, const char *domain, const char *agency, char **token,
+    struct hwc_error *e)
+{
+	struct hwc_client *c = s->c;
+	struct buf auth;
+	json_t *body = NULL, *ans = NULL, *hit;
+	char *partner = NULL, *tok = NULL;
+	const char *headers[3] = { "Content-Type: application/json;charset=utf8", NULL, NULL };
+	enum hwc_status st;
+
+	*token = NULL;
+	pthread_mutex_lock(&c->token_mu);
+	hit = json_object_get(c->customer_tokens, domain);
+	if (hit && clock_mono_us() < json_integer_value(json_object_get(hit, "at")))
+		*token = xstrdup(json_string_value(json_object_get(hit, "t")));
+	pthread_mutex_unlock(&c->token_mu);
+	if (*token)
+		return HWC_OK;
+	if ((st = get_token(s, &partner, e)) != HWC_OK)
+		return st;
+	buf_init(&auth);
+	buf_appendf(&auth, "X-Auth-Token: %s", partner);
+	headers[1] = auth.data;
+	body = json_pack("{s:{s:{s:[s],s:{s:s,s:s}},s:{s:{s:s}}}}", "auth", "identity", "methods",
+	    "assume_role", "assume_role", "domain_name", domain, "agency_name", agency, "scope",
+	    "domain", "name", domain);
+	tok = xmalloc(TOKEN_MAX_LEN);
+	st = iam_tokens(s, headers, body, "assume_role", &ans, tok, e);
+	if (st != HWC_OK)
+		goto out;
+	pthread_mutex_lock(&c->token_mu);
+	if (json_object_size(c->customer_tokens) >= CUSTOMER_TOKENS_MAX)
+		json_object_clear(c->customer_tokens);
+	/* Huawei's customer tokens last 24 hours; renewed an hour early. */
+	json_object_set_new(c->customer_tokens, domain,
+	    json_pack("{s:s,s:I}", "t", tok, "at",
+		(json_int_t)(clock_mono_us() + 23LL * 3600 * 1000000)));
+	pthread_mutex_unlock(&c->token_mu);
+	*token = xstrdup(tok);
+out:
+	free(tok);
+	free(partner);
+	json_decref(body);
+	json_decref(ans);
+	buf_cleanup(&auth);
+	return st;
+}
+
+enum hwc_status
+hwc_call_as(struct hwc_session *s, const char *domain, const char *agency, enum hwc_api api,
+    const char *method, const char *path, const char *query, const json_t *body, json_t **out,
+    struct buf *raw, struct hwc_error *e)
+{
+	char *token = NULL;
+	enum hwc_status st = customer_token(s, domain, agency, &token, e);
+
+	*out = NULL;
+	if (st != HWC_OK)
+		return st;
+	s->as_token = token;
+	st = hwc_call(s, api, method, path, query, body, out, raw, e);
+	s->as_token = NULL;
+	if (st == HWC_AUTH) {
+		/* Perhaps expired early: the next call asks IAM again. */
+		pthread_mutex_lock(&s->c->token_mu);
+		json_object_del(s->c->customer_tokens, domain);
+		pthread_mutex_unlock(&s->c->token_mu);
+	}
+	free(token);
 	return st;
 }
 
@@ -417,7 +520,11 @@ send_once(struct hwc_session *s, const char *method, const char *path, const cha
 	buf_append_str(&hv[nh], "Content-Type: application/json");
 	headers[nh] = hv[nh].data;
 	nh++;
-	if (c->token_auth) {
+	if (s->as_token) {
+		buf_appendf(&hv[nh], "X-Auth-Token: %s", s->as_token);
+		headers[nh] = hv[nh].data;
+		nh++;
+	} else if (c->token_auth) {
 		st = get_token(s, &token, e);
 		if (st != HWC_OK)
 			goto out;
@@ -533,7 +640,7 @@ hwc_call(struct hwc_session *s, enum hwc_api api, const char *method, const char
 		if (st == HWC_OK || st == HWC_STOPPED)
 			break;
 		/* An expired token is renewed once; a second refusal is the credentials. */
-		if (st == HWC_AUTH && c->token_auth && !token_renewed) {
+		if (st == HWC_AUTH && c->token_auth && !token_renewed && !s->as_token) {
 			token_renewed = true;
 			attempt--;
 			continue;

@@ -82,4 +82,14 @@ enum hwc_status hwc_call(struct hwc_session *s, enum hwc_api api, const char *me
     const char *path, const char *query, const json_t *body, json_t **out, struct buf *raw,
     struct hwc_error *e);
 
+/**
+ * hwc_call with the customer's own token: assume_role into the agency named
+ * agency that the customer (domain: its account name) created for the
+ * partner. For the APIs that take only a customer's credential. HWC_AUTH
+ * when IAM refuses the role (no such agency) or the API refuses the token.
+ */
+enum hwc_status hwc_call_as(struct hwc_session *s, const char *domain, const char *agency,
+    enum hwc_api api, const char *method, const char *path, const char *query, const json_t *body,
+    json_t **out, struct buf *raw, struct hwc_error *e);
+
 #endif

@@ -42,9 +42,12 @@ static struct pacer pacers[HWC_API_COUNT] = {
 	PACER_DEFAULT,
 	PACER_DEFAULT,
 	PACER_DEFAULT,
+	PACER_DEFAULT,
+	PACER_DEFAULT,
+	PACER_DEFAULT,
 };
 
-_Static_assert(HWC_API_COUNT == 8, "one PACER_DEFAULT per API");
+_Static_assert(HWC_API_COUNT == 11, "one PACER_DEFAULT per API");
 _Static_assert(HWC_API_COUNT == CONFIG_HW_API_COUNT, "config_hw_apis names hwc's APIs in order");
 
 static void ring_reset(struct pacer *p, int n);

@@ -20,14 +20,17 @@
 #include <stdint.h>
 
 enum hwc_api {
-	HWC_API_CUSTOMERS,	  /* ListSubCustomers */
-	HWC_API_BALANCES,	  /* ListCustomersBalancesDetail */
-	HWC_API_RESOURCES,	  /* ListPayPerUseCustomerResources */
-	HWC_API_PARTNER_BALANCES, /* ListPartnerBalances */
-	HWC_API_IAM_TOKEN,	  /* KeystoneCreateUserTokenByPassword */
-	HWC_API_COUPONS,	  /* ListIssuedPartnerCoupons */
-	HWC_API_QUOTAS,		  /* ListQuotaCoupons */
-	HWC_API_COUPON_RECORDS,	  /* ListPartnerCouponsRecord */
+	HWC_API_CUSTOMERS,	   /* ListSubCustomers */
+	HWC_API_BALANCES,	   /* ListCustomersBalancesDetail */
+	HWC_API_RESOURCES,	   /* ListPayPerUseCustomerResources */
+	HWC_API_PARTNER_BALANCES,  /* ListPartnerBalances */
+	HWC_API_IAM_TOKEN,	   /* KeystoneCreateUserTokenByPassword */
+	HWC_API_COUPONS,	   /* ListIssuedPartnerCoupons */
+	HWC_API_QUOTAS,		   /* ListQuotaCoupons */
+	HWC_API_COUPON_RECORDS,	   /* ListPartnerCouponsRecord */
+	HWC_API_BILL_RECORDS,	   /* ListSubCustomerBillDetail */
+	HWC_API_CONSUME_CUSTOMERS, /* ListConsumeSubCustomers */
+	HWC_API_RENEW_RATE,	   /* ListRenewRateOnPeriod */
 	HWC_API_COUNT
 };
 

@@ -1,9 +1,12 @@
 /*
  * The retention thread of `serve`: once at start and every hour after,
  * deletes the callback_events older than [bind] retention_days (accepted
- * and duplicate) and rejected_retention_days (rejected), in batches. It
- * owns its database connection. Several instances may run it at once: a
- * row is deleted once whoever gets there first.
+ * and duplicate) and rejected_retention_days (rejected), then what
+ * [retention] keeps for a time (balance history, rolled up by day first;
+ * consumption days; events; resolved alerts; runs), in batches of
+ * [retention] batch rows. It owns its database connection. Several
+ * instances may run it at once: a row is deleted once whoever gets there
+ * first.
  */
 #ifndef HCWATCH_INGEST_RETENTION_H
 #define HCWATCH_INGEST_RETENTION_H

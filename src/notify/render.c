@@ -543,7 +543,7 @@ item_todo(const json_t *item)
 	if (strcmp(kind, "expiry") == 0)
 		return stage && strcmp(stage, "notice") == 0 ? W_COUNT : W_RENEW;
 	if (strcmp(kind, "low_balance") == 0 || strcmp(kind, "arrears") == 0 ||
-	    strcmp(kind, "runway") == 0)
+	    strcmp(kind, "runway") == 0 || strcmp(kind, "renewal_short") == 0)
 		return W_TOP_UP;
 	if (strcmp(kind, "partner_low_balance") == 0)
 		return W_TOP_UP_PARTNER;

@@ -7,6 +7,7 @@
 
 #include "core/log.h"
 #include "poller/crew.h"
+#include "util/xalloc.h"
 
 #define PATH_CUSTOMERS "/v2/partners/sub-customers/query"
 #define PATH_BALANCES "/v2/accounts/customer-accounts/balances/batch-query"
@@ -15,12 +16,21 @@
 #define PATH_QUOTAS "/v2/partners/coupon-quotas/query"
 #define PATH_COUPONS "/v2/promotions/benefits/partner-coupons"
 #define PATH_COUPON_RECORDS "/v2/promotions/benefits/partner-coupons/records/query"
+#define PATH_BILL_RECORDS "/v2/bills/subcustomer-bills/res-fee-records"
+#define PATH_CONSUME_CUSTOMERS "/v2/bills/subcustomer-bills/res-fee-records/sub-customers/query"
+#define PATH_RENEW_RATE "/v2/bills/ratings/period-resources/renew-rate"
 
 #define CUSTOMERS_PAGE 100    /* ListSubCustomers allows at most 100 */
 #define BALANCES_BATCH 100    /* ListCustomersBalancesDetail takes 1 to 100 IDs */
 #define RESOURCE_IDS_BATCH 50 /* resource_ids holds at most 50 */
 /* The coupon APIs document no maximum page; their sibling ListIssuedCouponQuotas allows 100. */
 #define COUPONS_PAGE 100
+#define CONSUME_CUSTOMERS_PAGE 100 /* ListConsumeSubCustomers allows 1 to 100 */
+/* ListSubCustomerBillDetail's maximum is not documented (its retired variant allowed 1000). */
+#define BILL_PAGE 100
+#define RENEW_RATE_IDS 10 /* resource_ids holds 1 to 10 */
+/* A price is asked for again after this long. */
+#define RENEW_PRICE_MAX_AGE_HOURS 20
 
 static const char *const job_names[POLL_JOB_COUNT] = {
 	"customers",
@@ -28,6 +38,8 @@ static const char *const job_names[POLL_JOB_COUNT] = {
 	"resources",
 	"partner",
 	"coupons",
+	"consumption",
+	"renewals",
 };
 
 static bool call_query(struct worker *w, enum hwc_api api, const char *method, const char *path,
@@ -47,6 +59,11 @@ static void job_partner(struct job_run *r, struct worker *w);
 static bool coupons_pages(struct worker *w, enum hwc_api api, const char *path, json_t *body,
     const char *query, const char *key, enum store_coupons_page what);
 static void job_coupons(struct job_run *r, struct worker *w);
+static bool bill_pages(struct worker *w, const char *cid, const char *from, const char *to);
+static void consumption_item(struct worker *w, size_t i);
+static void job_consumption(struct job_run *r, struct worker *w);
+static void renewals_item(struct worker *w, size_t i);
+static void job_renewals(struct job_run *r, struct worker *w);
 
 const char *
 poll_job_name(enum poll_job job)
@@ -57,7 +74,13 @@ poll_job_name(enum poll_job job)
 bool
 poll_job_enabled(const struct config *cfg, enum poll_job job)
 {
-	return job != POLL_COUPONS || cfg->poll_coupons;
+	/* The renewal prices need the customer's own token: an IAM user to assume its role. */
+	if (job == POLL_RENEWALS)
+		return cfg->poll_renewals && cfg->hw_iam_user[0] && cfg->hw_iam_password[0] &&
+		    cfg->hw_iam_domain[0];
+	return job == POLL_COUPONS  ? cfg->poll_coupons :
+	    job == POLL_CONSUMPTION ? cfg->poll_consumption :
+				      true;
 }
 
 int
@@ -479,6 +502,256 @@ job_coupons(struct job_run *r, struct worker *w)
 	    STORE_COUPON_RECORDS);
 }
 
+/* ---- consumption ---- */
+
+/* Every page of one customer's records from one day to another of the same month. */
+static bool
+bill_pages(struct worker *w, const char *cid, const char *from, const char *to)
+{
+	struct job_run *r = w->run;
+	char err[STORE_ERR_LEN], what[200], q[400];
+
+	for (json_int_t offset = 0;; offset += BILL_PAGE) {
+		json_t *ans = NULL;
+		json_int_t total;
+		size_t n;
+		int records = 0;
+		bool ok;
+
+		if (run_stopping(r))
+			return false;
+		snprintf(q, sizeof(q),
+		    "bill_cycle=%.7s&customer_id=%s&bill_date_begin=%s&bill_date_end=%s&limit=%d"
+		    "&offset=%lld",
+		    from, cid, from, to, BILL_PAGE, (long long)offset);
+		snprintf(what, sizeof(what), "consumption of %s from %s at offset %lld", cid, from,
+		    (long long)offset);
+		if (!call_query(w, HWC_API_BILL_RECORDS, "GET", PATH_BILL_RECORDS, q, NULL, &ans,
+			what))
+			return false;
+		ok = json_is_array(json_object_get(ans, "fee_records"));
+		total = json_integer_value(json_object_get(ans, "total_count"));
+		n = json_array_size(json_object_get(ans, "fee_records"));
+		json_decref(ans);
+		if (!ok) {
+			run_error(r, false, "%s: answer without fee_records", what);
+			return false;
+		}
+		if (!store_ok(w,
+			store_consumption_page(w->st, r->run_id, cid, w->raw.data,
+			    r->cfg->poll_billing_timezone, &records, err, sizeof(err)),
+			err))
+			return false;
+		atomic_fetch_add(&r->items, records);
+		if (n == 0 || offset + BILL_PAGE >= total)
+			return true;
+	}
+}
+
+static int
+month_days(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	return m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) ? 29 : days[m - 1];
+}
+
+/*
+ * One customer: "ID FROM TO" from the plan. A bill_cycle holds one month, so
+ * the days go month by month; only when every page was read do they replace
+ * what the customer's days held.
+ */
+static void
+consumption_item(struct worker *w, size_t i)
+{
+	struct job_run *r = w->run;
+	char cid[128], from[11], to[11], err[STORE_ERR_LEN];
+	int y, m, d;
+	bool complete = true;
+
+	if (sscanf(r->ids[i], "%127s %10s %10s", cid, from, to) != 3 ||
+	    sscanf(from, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12) {
+		run_error(r, false, "consumption: a bad plan row \"%s\"", r->ids[i]);
+		return;
+	}
+	while (complete) {
+		char a[11], b[11];
+
+		snprintf(a, sizeof(a), "%04d-%02d-%02d", y, m, d);
+		snprintf(b, sizeof(b), "%04d-%02d-%02d", y, m, month_days(y, m));
+		if (strcmp(a, to) > 0)
+			break;
+		complete = bill_pages(w, cid, a, strcmp(b, to) < 0 ? b : to);
+		d = 1;
+		if (++m > 12) {
+			m = 1;
+			y++;
+		}
+	}
+	(void)store_ok(w,
+	    store_consumption_finish(w->st, r->run_id, cid, from, to, complete, err, sizeof(err)),
+	    err);
+}
+
+/*
+ * The customers that spent in the months that may be read, then, per
+ * customer, the days since the last read (ListSubCustomerBillDetail).
+ */
+static void
+job_consumption(struct job_run *r, struct worker *w)
+{
+	const struct config *cfg = r->cfg;
+	char err[STORE_ERR_LEN], what[96], **months = NULL, *doc;
+	size_t nmonths = 0;
+	json_t *ids = json_array();
+
+	if (!store_ok(w,
+		store_consumption_months(w->st, cfg->poll_consumption_backfill_days,
+		    cfg->poll_billing_timezone, &months, &nmonths, err, sizeof(err)),
+		err))
+		goto out;
+	for (size_t k = 0; k < nmonths; k++) {
+		for (json_int_t offset = 0;; offset += CONSUME_CUSTOMERS_PAGE) {
+			json_t *body = json_pack("{s:s,s:I,s:i}", "bill_cycle", months[k], "offset",
+				   offset, "limit", CONSUME_CUSTOMERS_PAGE),
+			       *ans = NULL, *list, *c;
+			json_int_t total;
+			size_t j;
+			bool ok;
+
+			snprintf(what, sizeof(what), "customers that spent in %s at offset %lld",
+			    months[k], (long long)offset);
+			ok = !run_stopping(r) &&
+			    call(w, HWC_API_CONSUME_CUSTOMERS, "POST", PATH_CONSUME_CUSTOMERS, body,
+				&ans, what);
+			json_decref(body);
+			if (!ok)
+				goto out;
+			list = json_object_get(ans, "sub_customers");
+			total = json_integer_value(json_object_get(ans, "total_count"));
+			if (!json_is_array(list)) {
+				run_error(r, false, "%s: answer without sub_customers", what);
+				json_decref(ans);
+				goto out;
+			}
+			json_array_foreach(list, j, c) {
+				if (json_is_string(json_object_get(c, "customer_id")))
+					json_array_append(ids, json_object_get(c, "customer_id"));
+			}
+			j = json_array_size(list);
+			json_decref(ans);
+			if (j == 0 || offset + CONSUME_CUSTOMERS_PAGE >= total)
+				break;
+		}
+	}
+	doc = json_dumps(ids, JSON_COMPACT);
+	if (store_ok(w,
+		store_consumption_plan(w->st, r->run_id, doc, cfg->poll_consumption_backfill_days,
+		    cfg->poll_billing_timezone, &r->ids, &r->nids, err, sizeof(err)),
+		err))
+		crew_fan_out(r, r->nids, consumption_item);
+	free(doc);
+out:
+	store_free_ids(months, nmonths);
+	json_decref(ids);
+}
+
+/* ---- renewal prices ---- */
+
+/*
+ * One customer: "ID ACCOUNT AGENCY RID,RID,…" from todo. Its renewal prices
+ * in batches of ten, with its own token. A customer that created no agency
+ * for the partner cannot be asked: its resources are recorded so, and the
+ * rules fall back on their last renewals' amounts.
+ */
+static void
+renewals_item(struct worker *w, size_t i)
+{
+	struct job_run *r = w->run;
+	const struct config *cfg = r->cfg;
+	char *row = xstrdup(r->ids[i]), *save = NULL, *isave = NULL, err[STORE_ERR_LEN];
+	char *cid = strtok_r(row, " ", &save), *domain = strtok_r(NULL, " ", &save);
+	char *agency = strtok_r(NULL, " ", &save), *list = strtok_r(NULL, " ", &save), *id;
+	bool months = cfg->poll_renewal_period_months % 12 != 0;
+
+	if (list == NULL) {
+		run_error(r, false, "renewals: a bad todo row \"%s\"", r->ids[i]);
+		free(row);
+		return;
+	}
+	id = strtok_r(list, ",", &isave);
+	while (id && !run_stopping(r)) {
+		json_t *ids = json_array(), *body, *ans = NULL;
+		struct hwc_error e;
+		enum hwc_status st;
+		char *asked;
+		int priced = 0;
+
+		for (int k = 0; id && k < RENEW_RATE_IDS; k++, id = strtok_r(NULL, ",", &isave))
+			json_array_append_new(ids, json_string(id));
+		body = json_pack("{s:O,s:i,s:i,s:b}", "resource_ids", ids, "period_type",
+		    months ? 2 : 3, "period_num",
+		    months ? cfg->poll_renewal_period_months : cfg->poll_renewal_period_months / 12,
+		    "include_relative_resources", false);
+		asked = json_dumps(ids, JSON_COMPACT);
+		st = hwc_call_as(w->hs, domain, agency, HWC_API_RENEW_RATE, "POST", PATH_RENEW_RATE,
+		    NULL, body, &ans, &w->raw, &e);
+		if (st == HWC_STOPPED) {
+			id = NULL;
+		} else if (st == HWC_OK) {
+			if (store_ok(w,
+				store_renewal_prices_apply(w->st, r->run_id, cid, w->raw.data,
+				    asked, NULL, &priced, err, sizeof(err)),
+				err))
+				atomic_fetch_add(&r->items, priced);
+		} else {
+			/* No agency, or a refusal: recorded, and not an error of the run. */
+			if (st != HWC_AUTH) {
+				log_warn("poller: renewals: prices of %s: %s (HTTP %ld %s %s)", cid,
+				    hwc_status_name(st), e.http_status, e.code, e.message);
+				run_error(r, false, "prices of %s: %s: HTTP %ld %s %s", cid,
+				    hwc_status_name(st), e.http_status, e.code, e.message);
+			}
+			(void)store_ok(w,
+			    store_renewal_prices_apply(w->st, r->run_id, cid, NULL, asked,
+				st == HWC_AUTH ? "no_agency" : (e.code[0] ? e.code : "failed"),
+				&priced, err, sizeof(err)),
+			    err);
+			if (st == HWC_AUTH)
+				id = NULL; /* the same refusal for every batch */
+		}
+		free(asked);
+		json_decref(ids);
+		json_decref(body);
+		json_decref(ans);
+	}
+	free(row);
+}
+
+/*
+ * The auto-renew resources that a renewal_short stage could reach, whose
+ * price is unknown or most of a day old: ListRenewRateOnPeriod, with each
+ * customer's own token (assume_role), since Huawei refuses the partner's.
+ */
+static void
+job_renewals(struct job_run *r, struct worker *w)
+{
+	const struct config *cfg = r->cfg;
+	char err[STORE_ERR_LEN];
+	int st[CONFIG_MAX_STAGES], n = 0, far = 0;
+
+	if (config_stages(cfg->al_renewal_stages, st, &n)) {
+		for (int k = 0; k < n; k++)
+			far = st[k] > far ? st[k] : far;
+	}
+	if (store_ok(w,
+		store_renewals_todo(w->st,
+		    cfg->al_renewal_charge_days + cfg->al_renewal_window_days + far + 1,
+		    RENEW_PRICE_MAX_AGE_HOURS, &r->ids, &r->nids, err, sizeof(err)),
+		err))
+		crew_fan_out(r, r->nids, renewals_item);
+}
+
 void
 poll_run_job(struct poll_crew *c, const char *instance, enum poll_job job, int interval,
     struct poll_summary *out)
@@ -510,6 +783,8 @@ poll_run_job(struct poll_crew *c, const char *instance, enum poll_job job, int i
 	case POLL_RESOURCES: job_resources(&r, w); break;
 	case POLL_PARTNER: job_partner(&r, w); break;
 	case POLL_COUPONS: job_coupons(&r, w); break;
+	case POLL_CONSUMPTION: job_consumption(&r, w); break;
+	case POLL_RENEWALS: job_renewals(&r, w); break;
 	case POLL_JOB_COUNT: break;
 	}
 	crew_settle(c, &r);

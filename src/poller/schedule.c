@@ -194,7 +194,8 @@ sched_main(void *arg)
 
 				if (j->running || now < j->due || !poll_job_enabled(p->cfg, j->job))
 					continue;
-				/* Balances and resources start from the customer list. */
+				/* Balances, resources and consumption start from the customer list.
+				 */
 				if (j->job != POLL_CUSTOMERS && j->job != POLL_PARTNER &&
 				    j->job != POLL_COUPONS && !customers_known)
 					continue;
@@ -225,6 +226,8 @@ poller_start(const struct config *cfg, char *err, size_t errlen)
 			offsetof(struct config, poll_resources_interval),
 			offsetof(struct config, poll_partner_interval),
 			offsetof(struct config, poll_coupons_interval),
+			offsetof(struct config, poll_consumption_interval),
+			offsetof(struct config, poll_renewals_interval),
 		};
 		struct sched_job *j = &p->jobs[i];
 

@@ -4,7 +4,8 @@
 #include <string.h>
 
 extern const struct rule rule_expiry, rule_low_balance, rule_arrears, rule_runway,
-    rule_partner_low_balance, rule_customer_notices, rule_customer_bound, rule_self, rule_coupons;
+    rule_partner_low_balance, rule_customer_notices, rule_customer_bound, rule_self, rule_coupons,
+    rule_spend_jump, rule_renewal_short;
 extern const struct rule_kind rule_send_test_kind;
 
 /* The order of a run: hcwatch's own alerts last, so that they see this run's dead letters. */
@@ -15,6 +16,8 @@ const struct rule *const rules[] = {
 	&rule_runway,
 	&rule_partner_low_balance,
 	&rule_coupons,
+	&rule_spend_jump,
+	&rule_renewal_short,
 	&rule_customer_notices,
 	&rule_customer_bound,
 	&rule_self,
@@ -52,6 +55,22 @@ rules_fact(const struct rule_kind *k, const char *name)
 }
 
 json_t *
+rules_stages_json(const char *value, int *max)
+{
+	int st[CONFIG_MAX_STAGES], n = 0;
+	json_t *a = json_array();
+
+	if (config_stages(value, st, &n)) {
+		for (int i = 0; i < n; i++) {
+			json_array_append_new(a, json_integer(st[i]));
+			if (max && st[i] > *max)
+				*max = st[i];
+		}
+	}
+	return a;
+}
+
+json_t *
 rules_manager_logins(const struct config *cfg)
 {
 	json_t *hw = json_object();
@@ -71,6 +90,12 @@ rules_settings_json(const struct config *cfg)
 
 	/* Every rule writes its times in this zone. */
 	json_object_set_new(s, "tz", json_string(cfg->al_timezone));
+	/* Huawei's billing days are in this zone. */
+	json_object_set_new(s, "billing_tz", json_string(cfg->poll_billing_timezone));
+	/* When Huawei charges auto-renewals, and how far ahead they are summed (renewal_short and
+	 * runway). */
+	json_object_set_new(s, "renewal_charge_days", json_integer(cfg->al_renewal_charge_days));
+	json_object_set_new(s, "renewal_window_days", json_integer(cfg->al_renewal_window_days));
 	/* Which [manager] stands for which of Huawei's account managers (manager_accounts). */
 	json_object_set_new(s, "huawei_managers", rules_manager_logins(cfg));
 	for (size_t i = 0; rules[i]; i++) {

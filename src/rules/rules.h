@@ -108,6 +108,9 @@ bool rules_kind_known(const char *kind);
 /** The fact of k named name, or NULL. */
 const struct rule_fact *rules_fact(const struct rule_kind *k, const char *name);
 
+/** Stages as written in the configuration ("30,7,1", validated at load) as a JSON array; *max,
+ * when not NULL, is raised to the furthest. */
+json_t *rules_stages_json(const char *value, int *max);
 /** {"huawei login": "manager"} of the [manager] sections that name one (new reference). */
 json_t *rules_manager_logins(const struct config *cfg);
 /** The settings document every rule's statements read (caller frees). */

@@ -410,6 +410,17 @@ sim_api_iam(struct sim *s, struct evhttp_request *req, json_t *in)
 		domain = sim_str_field(json_object_get(id, "assume_role"), "domain_name");
 		if (domain == NULL)
 			domain = sim_str_field(json_object_get(id, "assume_role"), "domain_id");
+		if (!sim_agency_allows(s, domain,
+			sim_str_field(json_object_get(id, "assume_role"), "agency_name"))) {
+			s->auth_failures++;
+			ans = json_pack("{s:{s:i,s:s,s:s}}", "error", "code", 403, "message",
+			    "The customer has not created this agency for the partner, or the "
+			    "caller is not its Agent Operator.",
+			    "title", "Forbidden");
+			sim_send_reply(s, req, 403, ans, NULL);
+			json_decref(ans);
+			return;
+		}
 	} else {
 		s->bad_requests++;
 		ans = json_pack("{s:{s:i,s:s,s:s}}", "error", "code", 400, "message",

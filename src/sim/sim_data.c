@@ -101,6 +101,9 @@ sim_generate(int ncust, int per, uint64_t seed)
 		    i % 4 == 3 ? json_array() : json_pack("[{s:s}]", "account_name", manager),
 		    "xaccount_id", xid, "xaccount_type", "partner_platform", "customer_level",
 		    level, "verified_status", "2");
+		/* One customer in five has not created the partner's agency: no assume_role. */
+		if (i % 5 == 4)
+			json_object_set_new(c, "agency", json_false());
 		if (!referral) {
 			bool debt = sim_rng_unit(&r) < 0.15;
 			long cents = debt ? 0 : (long)(sim_rng_unit(&r) * 5000000);

@@ -28,6 +28,10 @@ enum api {
 	API_COUPONS,
 	API_QUOTAS,
 	API_COUPON_RECORDS,
+	API_BILL_RECORDS,
+	API_CONSUME_CUSTOMERS,
+	API_RENEW_RATE,
+	API_IAM_AGENCY,
 	API_COUNT
 };
 
@@ -58,6 +62,7 @@ struct sim {
 	size_t nbuckets;
 	struct faults faults;
 	uint64_t rng;
+	int64_t started;       /* wall seconds when it started */
 	struct sim_chat *chat; /* the chat robots, webhook receiver and SMTP server */
 	/* counters for /_sim/stats */
 	long calls[API_COUNT], throttled, auth_failures, faults_injected, bad_requests, total;
@@ -89,6 +94,14 @@ void sim_api_coupon_records(struct sim *s, struct evhttp_request *req, json_t *i
 /** The coupon operations of /_sim/mutate: false when name is none of them, else *ok. */
 bool sim_mutate_coupons(struct sim *s, const char *name, json_t *op, char *err, size_t errlen,
     bool *ok);
+
+/* Consumption, made on demand (sim_consumption.c). */
+long sim_renew_price_cents(json_t *resource);
+void sim_api_bill_records(struct sim *s, struct evhttp_request *req, json_t *in);
+void sim_api_consume_customers(struct sim *s, struct evhttp_request *req, json_t *in);
+bool sim_agency_allows(struct sim *s, const char *domain, const char *agency);
+void sim_api_renew_rate(struct sim *s, struct evhttp_request *req, json_t *in,
+    const char *identity);
 
 /* Replies, as the gateway gives them, after any injected latency (sim_reply.c). */
 void sim_send_reply(struct sim *s, struct evhttp_request *req, int status, json_t *body,

@@ -22,6 +22,7 @@
 #include "core/config.h"
 #include "sim/sim.h"
 #include "sim/sim_huawei.h"
+#include "util/clock.h"
 #include "util/xalloc.h"
 
 #define MAX_BODY (1 << 20)
@@ -39,6 +40,10 @@ const char *const sim_api_names[API_COUNT] = {
 	"ListIssuedPartnerCoupons",
 	"ListQuotaCoupons",
 	"ListPartnerCouponsRecord",
+	"ListSubCustomerBillDetail",
+	"ListConsumeSubCustomers",
+	"ListRenewRateOnPeriod",
+	"KeystoneCreateAgencyToken",
 };
 
 static char *body_text(struct evhttp_request *req, size_t *len);
@@ -213,13 +218,31 @@ on_request(struct evhttp_request *req, void *arg)
 	else if (cmd == EVHTTP_REQ_GET &&
 	    strcmp(path, "/v2/promotions/benefits/partner-coupons/records/query") == 0)
 		api = API_COUPON_RECORDS;
+	else if (cmd == EVHTTP_REQ_GET &&
+	    strcmp(path, "/v2/bills/subcustomer-bills/res-fee-records") == 0)
+		api = API_BILL_RECORDS;
+	else if (cmd == EVHTTP_REQ_POST &&
+	    strcmp(path, "/v2/bills/subcustomer-bills/res-fee-records/sub-customers/query") == 0)
+		api = API_CONSUME_CUSTOMERS;
+	else if (cmd == EVHTTP_REQ_POST &&
+	    strcmp(path, "/v2/bills/ratings/period-resources/renew-rate") == 0)
+		api = API_RENEW_RATE;
 	else {
 		sim_send_gateway_error(s, req, 404, "0101",
 		    "The API does not exist or has not been "
 		    "published in the environment");
 		goto out;
 	}
-	if (api == API_IAM) {
+	/* assume_role is the same IAM call, counted apart from the partner's own tokens. */
+	if (api == API_IAM && in) {
+		json_t *id = json_object_get(json_object_get(in, "auth"), "identity");
+		const char *m =
+		    json_string_value(json_array_get(json_object_get(id, "methods"), 0));
+
+		if (m && strcmp(m, "assume_role") == 0)
+			api = API_IAM_AGENCY;
+	}
+	if (api == API_IAM || api == API_IAM_AGENCY) {
 		snprintf(identity, sizeof(identity), "iam");
 	} else if (!sim_check_auth(s, req, body, len, identity, sizeof(identity))) {
 		goto out;
@@ -241,19 +264,19 @@ on_request(struct evhttp_request *req, void *arg)
 		sim_send_error(s, req, 500, "CBC.0999", "Other error (injected by hcwatch-sim).");
 		goto out;
 	}
-	if (s->faults.rate_error200 > 0 && api != API_IAM &&
+	if (s->faults.rate_error200 > 0 && api != API_IAM && api != API_IAM_AGENCY &&
 	    sim_rng_unit(&s->rng) < s->faults.rate_error200) {
 		s->faults_injected++;
 		sim_send_error(s, req, 200, "CBC.0999", "Other error (injected by hcwatch-sim).");
 		goto out;
 	}
-	if (s->faults.rate_malformed > 0 && api != API_IAM &&
+	if (s->faults.rate_malformed > 0 && api != API_IAM && api != API_IAM_AGENCY &&
 	    sim_rng_unit(&s->rng) < s->faults.rate_malformed) {
 		s->faults_injected++;
 		sim_send_raw(s, req, 200, "{\"customer_infos\":[{\"customer_id\":", NULL);
 		goto out;
 	}
-	if (s->faults.rate_huge > 0 && api != API_IAM &&
+	if (s->faults.rate_huge > 0 && api != API_IAM && api != API_IAM_AGENCY &&
 	    sim_rng_unit(&s->rng) < s->faults.rate_huge) {
 		/* Well-formed JSON, too big to be believed: {"padding":"xxx...x"}. */
 		size_t n = (size_t)s->faults.huge_bytes;
@@ -279,7 +302,8 @@ on_request(struct evhttp_request *req, void *arg)
 	case API_BALANCES: sim_api_balances(s, req, in); break;
 	case API_RESOURCES: sim_api_resources(s, req, in); break;
 	case API_PARTNER: sim_api_partner(s, req); break;
-	case API_IAM: sim_api_iam(s, req, in); break;
+	case API_IAM:
+	case API_IAM_AGENCY: sim_api_iam(s, req, in); break;
 	case API_CHECK_IDENTITY: sim_api_check_identity(s, req, in); break;
 	case API_SEND_CODE: sim_api_send_code(s, req, in); break;
 	case API_CREATE_CUSTOMER: sim_api_create_customer(s, req, in); break;
@@ -287,6 +311,9 @@ on_request(struct evhttp_request *req, void *arg)
 	case API_COUPONS: sim_api_coupons(s, req, in); break;
 	case API_QUOTAS: sim_api_quotas(s, req, in); break;
 	case API_COUPON_RECORDS: sim_api_coupon_records(s, req, in); break;
+	case API_BILL_RECORDS: sim_api_bill_records(s, req, in); break;
+	case API_CONSUME_CUSTOMERS: sim_api_consume_customers(s, req, in); break;
+	case API_RENEW_RATE: sim_api_renew_rate(s, req, in, identity); break;
 	case API_COUNT: break;
 	}
 out:
@@ -447,6 +474,7 @@ sim_serve(int argc, char **argv)
 	s.tokens = json_object();
 	s.codes = json_object();
 	s.rng = seed ^ 0x5eed;
+	s.started = clock_wall_us() / 1000000;
 	sim_reindex(&s);
 
 	signal(SIGPIPE, SIG_IGN);

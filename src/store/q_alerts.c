@@ -272,9 +272,10 @@ store_alerts_pending(struct store *s, long *last_run, bool *events, char *err, s
 }
 
 enum store_result
-store_alerts_swept(struct store *s, bool coupons, bool *swept, char *err, size_t errlen)
+store_alerts_swept(struct store *s, bool coupons, bool consumption, bool *swept, char *err,
+    size_t errlen)
 {
-	const char *params[] = { coupons ? "t" : "f" };
+	const char *params[] = { coupons ? "t" : "f", consumption ? "t" : "f" };
 	enum store_result r;
 	PGresult *res = store_exec(s, SQL_ALERTS_SWEPT, params, err, errlen, &r);
 

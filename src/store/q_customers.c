@@ -45,7 +45,8 @@ store_customer_set(struct store *s, const struct store_customer_set *x, bool *do
 {
 	const char *params[] = { x->customer_id, x->set_manager ? "t" : "f", x->manager,
 		x->set_threshold ? "t" : "f", x->threshold, x->set_stages ? "t" : "f", x->stages,
-		x->set_runway ? "t" : "f", x->runway_days };
+		x->set_runway ? "t" : "f", x->runway_days, x->set_jump_factor ? "t" : "f",
+		x->jump_factor, x->set_jump_min ? "t" : "f", x->jump_min };
 	enum store_result r;
 	PGresult *res = store_exec(s, SQL_CUSTOMERS_SET, params, err, errlen, &r);
 

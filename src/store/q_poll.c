@@ -9,11 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/buf.h"
 #include "util/xalloc.h"
 
 static int int_at(const PGresult *res, int col);
-static enum store_result fetch_ids(struct store *s, enum store_sql q, const char *const *params,
-    char ***ids, size_t *n, char *err, size_t errlen);
 
 /* Executes statement q, preparing it on first use on this connection. */
 static int
@@ -140,9 +139,9 @@ store_customers_mark_gone(struct store *s, int64_t run_id, int *gone, char *err,
 	return STORE_OK;
 }
 
-static enum store_result
-fetch_ids(struct store *s, enum store_sql q, const char *const *params, char ***ids, size_t *n,
-    char *err, size_t errlen)
+enum store_result
+store_fetch_rows(struct store *s, enum store_sql q, const char *const *params, char ***ids,
+    size_t *n, char *err, size_t errlen)
 {
 	enum store_result r;
 	PGresult *res = store_exec(s, q, params, err, errlen, &r);
@@ -154,8 +153,14 @@ fetch_ids(struct store *s, enum store_sql q, const char *const *params, char ***
 		return r;
 	rows = PQntuples(res);
 	*ids = xcalloc((size_t)rows + 1, sizeof(char *));
-	for (int i = 0; i < rows; i++)
-		(*ids)[i] = xstrdup(PQgetvalue(res, i, 0));
+	for (int i = 0; i < rows; i++) {
+		struct buf b;
+
+		buf_init(&b);
+		for (int c = 0; c < PQnfields(res); c++)
+			buf_appendf(&b, "%s%s", c ? " " : "", PQgetvalue(res, i, c));
+		(*ids)[i] = buf_release(&b);
+	}
 	*n = (size_t)rows;
 	PQclear(res);
 	return STORE_OK;
@@ -177,7 +182,7 @@ store_customers_active(struct store *s, bool resale_only, char ***ids, size_t *n
 {
 	const char *params[] = { resale_only ? "true" : "false" };
 
-	return fetch_ids(s, SQL_POLL_CUSTOMERS_ACTIVE, params, ids, n, err, errlen);
+	return store_fetch_rows(s, SQL_POLL_CUSTOMERS_ACTIVE, params, ids, n, err, errlen);
 }
 
 enum store_result
@@ -258,7 +263,7 @@ store_resources_unseen(struct store *s, int64_t run_id, const char *customer_id,
 
 	snprintf(id, sizeof(id), "%lld", (long long)run_id);
 	snprintf(days, sizeof(days), "%d", horizon_days);
-	return fetch_ids(s, SQL_POLL_RESOURCES_UNSEEN, params, ids, n, err, errlen);
+	return store_fetch_rows(s, SQL_POLL_RESOURCES_UNSEEN, params, ids, n, err, errlen);
 }
 
 enum store_result

@@ -240,10 +240,10 @@ enum store_result store_alerts_pending(struct store *s, long *last_run, bool *ev
     size_t errlen);
 /**
  * Whether every poll job has finished at least one run (an evaluation waits
- * for it); coupons: whether the coupons job runs at all.
+ * for it); coupons, consumption: whether those jobs run at all.
  */
-enum store_result store_alerts_swept(struct store *s, bool coupons, bool *swept, char *err,
-    size_t errlen);
+enum store_result store_alerts_swept(struct store *s, bool coupons, bool consumption, bool *swept,
+    char *err, size_t errlen);
 /** The notifications an alert produced (for render), as a JSON array of items. */
 enum store_result store_alert_items(struct store *s, const char *ref, char **json, char *err,
     size_t errlen);
@@ -329,6 +329,12 @@ enum store_result store_destination_token(struct store *s, const char *destinati
  * Deletes up to batch callback_events older than days: the rejected ones,
  * or the others. *deleted says how many; fewer than batch means none is left.
  */
+/**
+ * One batch of retention statement q ($1 days, $2 batch): *deleted says how
+ * many rows went (the most of any one table the statement deletes from).
+ */
+enum store_result store_retention_expire(struct store *s, enum store_sql q, int days, int batch,
+    long *deleted, char *err, size_t errlen);
 enum store_result store_callbacks_expire(struct store *s, bool rejected, int days, int batch,
     long *deleted, char *err, size_t errlen);
 /** A send to destination left ago seconds since: the next waits one interval after it. */
@@ -403,6 +409,34 @@ enum store_result store_coupons_unlisted(struct store *s, int64_t run_id, int *n
 enum store_result store_coupon_records_since(struct store *s, char *since, size_t len, char *err,
     size_t errlen);
 
+/*
+ * The consumption job (q_consumption.c). Days are billing days in the zone
+ * tz. months: the cycles (YYYY-MM) from backfill days ago to today. plan: for
+ * each id of ids (a JSON array) hcwatch knows as associated, "ID FROM TO"
+ * (dates), the days to read. A page's sums wait in staging until finish
+ * makes them the customer's days (complete), or drops them.
+ */
+enum store_result store_consumption_months(struct store *s, int backfill, const char *tz,
+    char ***months, size_t *n, char *err, size_t errlen);
+enum store_result store_consumption_plan(struct store *s, int64_t run_id, const char *ids,
+    int backfill, const char *tz, char ***plan, size_t *n, char *err, size_t errlen);
+enum store_result store_consumption_page(struct store *s, int64_t run_id, const char *customer_id,
+    const char *answer, const char *tz, int *records, char *err, size_t errlen);
+enum store_result store_consumption_finish(struct store *s, int64_t run_id, const char *customer_id,
+    const char *from, const char *to, bool complete, char *err, size_t errlen);
+
+/*
+ * The renewals job (q_renewals.c). todo: a row per customer, "ID ACCOUNT
+ * AGENCY RID,RID,…", of the auto-renew resources expiring within days whose
+ * price is unknown or older than max_age_hours. apply: one answer (NULL:
+ * the call failed with error_code) for the IDs asked (a JSON array).
+ */
+enum store_result store_renewals_todo(struct store *s, int days, int max_age_hours, char ***rows,
+    size_t *n, char *err, size_t errlen);
+enum store_result store_renewal_prices_apply(struct store *s, int64_t run_id,
+    const char *customer_id, const char *answer, const char *asked, const char *error_code,
+    int *priced, char *err, size_t errlen);
+
 /**
  * How many associated customers each manager receives, as JSON
  * [{"manager": NAME or null (the default route), "customers": N}], under
@@ -414,8 +448,9 @@ enum store_result store_manager_counts(struct store *s, const char *logins, char
 /* An override: each value is set only when its flag is; "" clears it. */
 struct store_customer_set {
 	const char *customer_id;
-	bool set_manager, set_threshold, set_stages, set_runway;
-	const char *manager, *threshold, *stages /* a JSON array */, *runway_days;
+	bool set_manager, set_threshold, set_stages, set_runway, set_jump_factor, set_jump_min;
+	const char *manager, *threshold, *stages /* a JSON array */, *runway_days, *jump_factor,
+	    *jump_min;
 };
 /** *done false when no customer has that id. */
 enum store_result store_customer_set(struct store *s, const struct store_customer_set *x,

@@ -35,6 +35,12 @@ enum store_result store_exec_text(struct store *s, enum store_sql id, const char
 /** Executes id for its effect alone (BEGIN, an UPDATE without RETURNING). */
 enum store_result store_exec_command(struct store *s, enum store_sql id, const char *const *params,
     char *err, size_t errlen);
+/**
+ * Executes q and returns its rows as text, a row's columns joined by single
+ * spaces (the caller frees with store_free_ids).
+ */
+enum store_result store_fetch_rows(struct store *s, enum store_sql q, const char *const *params,
+    char ***rows, size_t *n, char *err, size_t errlen);
 /** Rolls back, if there is still a connection to do it on. */
 void store_rollback(struct store *s);
 /** After a failed call: was it the connection? Drops a broken one. */

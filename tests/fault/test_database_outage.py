@@ -58,8 +58,13 @@ def test_database_stopped_under_load(make_hcwatch, db, pg, keys, sim):
     statuses = {s for _, s, _ in load.answers}
     assert statuses <= {303, 503}, statuses
     # Said once per component, not per request or retry, and its end said too.
-    wait_until(lambda: all(f"{c}: the database works again" in h.logtext()
-                           for c in ("notifier", "poller")), 60, "the components' recovery")
+    try:
+        wait_until(lambda: all(f"{c}: the database works again" in h.logtext()
+                               for c in ("notifier", "poller")), 60, "the components' recovery")
+    except AssertionError:
+        said = [x for x in h.logtext().splitlines() if "database" in x or "poller" in x]
+        raise AssertionError("no recovery said; the log's poller and database lines:\n"
+                             + "\n".join(said[-40:]))
     log = h.logtext()
     assert log.count("database unavailable") == 1
     for component in ("notifier", "poller"):

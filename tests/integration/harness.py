@@ -327,6 +327,7 @@ def sim_body(key, *args):
 
 SIM_AK = "HCWATCHSIMACCESSKEY0"
 SIM_SK = "hcwatch-sim-secret-key-0000000000000000"
+SIM_IAM_USER, SIM_IAM_PASSWORD, SIM_IAM_DOMAIN = "hcwatch", "hcwatch-sim-password", "partner-demo"
 
 
 class HuaweiSim:

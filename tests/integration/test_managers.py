@@ -136,7 +136,7 @@ def test_customers_command_checks_every_value_and_needs_no_sql(make_hcwatch, sim
     refused(cid, "--stages", "sixty", says="--stages: expected days before expiry")
     refused(cid, "--threshold", "1.2.3", says="--threshold: expected an amount")
     refused(cid, "--runway", "0", says="--runway: expected days from 1 to 3650")
-    refused(cid, says="needs --manager, --threshold, --stages or --runway")
+    refused(cid, says="needs --manager, --threshold, --stages, --runway, --jump-factor or --jump-min")
 
     r = h.run("customers", "set", cid, "--manager", "alice", "--stages", "60,30,7",
               "--threshold", "99.50")

@@ -86,7 +86,7 @@ def test_poll_matches_the_dataset_row_for_row(make_hcwatch, sim, db):
         sum(1 for c in data["customers"] if c["association_type"] == "2")
     assert db.query("SELECT job, status FROM poll_runs ORDER BY id") == [
         ("customers", "ok"), ("balances", "ok"), ("resources", "ok"), ("partner", "ok"),
-        ("coupons", "ok")]
+        ("coupons", "ok"), ("consumption", "ok")]
     assert db.scalar("SELECT count(*) FROM customer_events WHERE kind = 'associated'") == 40
     assert db.scalar("SELECT count(*) FROM resource_events WHERE kind = 'appeared'") == len(want)
     assert sim.stats()["throttled"] == 0

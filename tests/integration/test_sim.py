@@ -96,7 +96,9 @@ def test_registration_apis(sim):
 def test_customer_balance_needs_the_customers_own_token(sim):
     st, body, _ = signed_call(sim, "GET", "/v2/accounts/customer-accounts/balances")
     assert (st, body["error_code"]) == (403, "CBC.0151")
-    referral = next(c for c in sim.dataset()["customers"] if c["association_type"] == "1")
+    referral = next(c for c in sim.dataset()["customers"]
+                    if c["association_type"] == "1" and c.get("agency", True))
+    without = next(c for c in sim.dataset()["customers"] if c.get("agency", True) is False)
 
     def iam(payload, token=None):
         c = http.client.HTTPConnection("127.0.0.1", sim.port, timeout=30)
@@ -114,6 +116,12 @@ def test_customer_balance_needs_the_customers_own_token(sim):
     st, _ = iam({"auth": {"identity": {"methods": ["password"], "password": {"user": {
         "name": "hcwatch", "password": "wrong", "domain": {"name": "partner-demo"}}}}}})
     assert st == 401
+    # Only where the customer created the agency, under the platform's xAccountType.
+    for domain, agency in ((without["account_name"], "partner_platform"),
+                           (referral["account_name"], "another_platform")):
+        st, _ = iam({"auth": {"identity": {"methods": ["assume_role"], "assume_role": {
+            "domain_name": domain, "agency_name": agency}}}}, partner)
+        assert st == 403, (domain, agency)
     st, customer = iam({"auth": {"identity": {"methods": ["assume_role"], "assume_role": {
         "domain_name": referral["account_name"], "agency_name": "partner_platform"}}}}, partner)
     assert st == 201

@@ -57,14 +57,7 @@ static const struct rule_kind kinds[] = {
 static void
 settings(const struct config *cfg, json_t *s)
 {
-	int st[CONFIG_MAX_STAGES], n = 0;
-	json_t *a = json_array();
-
-	if (config_stages(cfg->al_coupon_stages, st, &n)) {
-		for (int i = 0; i < n; i++)
-			json_array_append_new(a, json_integer(st[i]));
-	}
-	json_object_set_new(s, "coupon_stages", a);
+	json_object_set_new(s, "coupon_stages", rules_stages_json(cfg->al_coupon_stages, NULL));
 	json_object_set_new(s, "coupon_reclaimed", json_boolean(cfg->al_coupon_reclaimed));
 }
 

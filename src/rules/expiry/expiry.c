@@ -53,22 +53,6 @@ static const struct rule_kind kinds[] = {
 	{ NULL, NULL, NULL },
 };
 
-static json_t *
-stages_array(const char *value, int *max)
-{
-	int st[CONFIG_MAX_STAGES], n = 0;
-	json_t *a = json_array();
-
-	if (config_stages(value, st, &n)) {
-		for (int i = 0; i < n; i++) {
-			json_array_append_new(a, json_integer(st[i]));
-			if (st[i] > *max)
-				*max = st[i];
-		}
-	}
-	return a;
-}
-
 /* {"V0": 1, …, "V5": 7} (validated at load). */
 static json_t *
 level_days(const char *value)
@@ -94,7 +78,7 @@ settings(const struct config *cfg, json_t *s)
 	int max = 0;
 	char *copy, *save = NULL;
 
-	json_object_set_new(s, "stages", stages_array(cfg->al_expiry_stages, &max));
+	json_object_set_new(s, "stages", rules_stages_json(cfg->al_expiry_stages, &max));
 	/* "code: 14,7,1; code2: 30,7" (validated at load). */
 	copy = xstrdup(cfg->al_expiry_stages_by_service);
 	for (char *item = strtok_r(copy, ";", &save); item; item = strtok_r(NULL, ";", &save)) {
@@ -108,7 +92,7 @@ settings(const struct config *cfg, json_t *s)
 		end = code + strlen(code);
 		while (end > code && end[-1] == ' ')
 			*--end = '\0';
-		json_object_set_new(by, code, stages_array(colon + 1, &max));
+		json_object_set_new(by, code, rules_stages_json(colon + 1, &max));
 	}
 	free(copy);
 	json_object_set_new(s, "by_service", by);
@@ -120,8 +104,7 @@ settings(const struct config *cfg, json_t *s)
 	json_object_set_new(s, "grace", level_days(cfg->al_grace_days));
 	json_object_set_new(s, "retention", level_days(cfg->al_retention_days));
 	json_object_set_new(s, "unknown_level", json_sprintf("V%d", cfg->al_unknown_level));
-	max = 0;
-	json_object_set_new(s, "deletion_stages", stages_array(cfg->al_deletion_stages, &max));
+	json_object_set_new(s, "deletion_stages", rules_stages_json(cfg->al_deletion_stages, NULL));
 	json_object_set_new(s, "released", json_boolean(cfg->al_released));
 }
 

@@ -5,6 +5,7 @@
 static const char *const keys[] = { "runway_days", "runway_window_days", "runway_margin_days",
 	NULL };
 static const char *const stages[] = { "runway", "recovered", NULL };
+static const char *const sources[] = { "consumption", "balance", NULL };
 
 /* clang-format off */
 static const struct rule_fact facts[] = {
@@ -13,6 +14,10 @@ static const struct rule_fact facts[] = {
 	{ "daily_spend", FACT_MONEY, NULL, "the average daily spending over the window" },
 	{ "days_left", FACT_NUMBER, NULL, "whole days the balance lasts at that pace" },
 	{ "runway_days", FACT_NUMBER, NULL, "the days it fires below" },
+	{ "renewals", FACT_MONEY, NULL,
+	    "auto-renewals charged within [alerts] renewal_window_days, taken off first" },
+	{ "spend_source", FACT_CHOICE, sources,
+	    "consumption (the records' cash and debt) or balance (drops between snapshots)" },
 	{ NULL, FACT_TEXT, NULL, NULL },
 };
 /* clang-format on */

@@ -9,7 +9,9 @@
 -- Dead letters: fires at the threshold, clears under half of it.
 WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), jobs AS (
   SELECT unnest(ARRAY['customers', 'balances', 'resources', 'partner']
-    || CASE WHEN (p.s->'self'->>'coupons')::boolean THEN ARRAY['coupons'] ELSE '{}' END) AS job
+    || CASE WHEN (p.s->'self'->>'coupons')::boolean THEN ARRAY['coupons'] ELSE '{}' END
+    || CASE WHEN (p.s->'self'->>'consumption')::boolean THEN ARRAY['consumption'] ELSE '{}' END)
+    AS job
   FROM p
 ), c AS (
   SELECT 'credentials_rejected/' || j.job AS fp, 'credentials_rejected' AS kind,

@@ -65,9 +65,9 @@ settings(const struct config *cfg, json_t *s)
 	json_object_set_new(on, "dead_letters", json_boolean(cfg->al_dead_letters_threshold > 0));
 	json_object_set_new(on, "poller_behind", json_boolean(cfg->al_poller_behind_grace > 0));
 	json_object_set_new(s, "self",
-	    json_pack("{s:i, s:i, s:o, s:b}", "dead_letters", cfg->al_dead_letters_threshold,
-		"poller_grace", cfg->al_poller_behind_grace, "on", on, "coupons",
-		cfg->poll_coupons));
+	    json_pack("{s:i, s:i, s:o, s:b, s:b}", "dead_letters", cfg->al_dead_letters_threshold,
+		"poller_grace", cfg->al_poller_behind_grace, "on", on, "coupons", cfg->poll_coupons,
+		"consumption", cfg->poll_consumption));
 }
 
 /* Its statement reads no resolution: each of its alerts resolves as "recovered". */

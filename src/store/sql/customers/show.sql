@@ -8,6 +8,7 @@ SELECT json_build_object('customer_id', cu.customer_id, 'account_name', cu.accou
     'manager', cm.manager, 'source', COALESCE(cm.source, 'default'),
     'huawei_manager', cu.huawei_manager, 'threshold', cs.low_balance_threshold::text,
     'stages', array_to_string(cs.expiry_stages, ','), 'runway_days', cs.runway_days,
+    'jump_factor', cs.spend_jump_factor::text, 'jump_min', cs.spend_jump_min::text,
     'alerts', COALESCE((SELECT json_agg(json_build_object('id', a.id::text, 'kind', a.kind,
         'severity', a.severity, 'state', a.state, 'stage', a.stage) ORDER BY a.id)
       FROM alerts a WHERE a.customer_id = cu.customer_id AND a.resolved_at IS NULL), '[]'))

@@ -20,13 +20,10 @@ SELECT json_build_object('customer_id', cu.customer_id,
       'auto_renew', r.expire_policy = 3, 'status', r.status) ORDER BY r.expire_time NULLS LAST)
     FROM (SELECT * FROM resources r WHERE r.customer_id = cu.customer_id AND r.gone_at IS NULL
       ORDER BY r.expire_time NULLS LAST LIMIT 100) AS r), '[]'),
-  'balances', COALESCE((SELECT json_agg(json_build_object('day', to_char(b.d, 'MM-DD'),
-      'amount', b.amount::text) ORDER BY b.d)
-    FROM (SELECT DISTINCT ON ((s.taken_at AT TIME ZONE $2)::date)
-        (s.taken_at AT TIME ZONE $2)::date AS d, s.amount - s.debt_amount AS amount
-      FROM balance_snapshots s WHERE s.customer_id = cu.customer_id
-        AND s.taken_at > $3::timestamptz - interval '60 days'
-      ORDER BY (s.taken_at AT TIME ZONE $2)::date, s.taken_at DESC) AS b), '[]'),
+  'balances', COALESCE((SELECT json_agg(json_build_object('day', to_char(b.day, 'MM-DD'),
+      'amount', (b.close_amount - COALESCE(b.close_debt, 0))::text) ORDER BY b.day)
+    FROM balance_days b WHERE b.customer_id = cu.customer_id AND b.close_amount IS NOT NULL
+      AND b.day > ($3::timestamptz - interval '60 days')::date), '[]'),
   'told', COALESCE((SELECT json_agg(t ORDER BY t.nid DESC) FROM (
       SELECT n.id AS nid, a.id AS alert_id, a.kind, n.event, n.stage, n.severity, n.facts,
         rule_local_time(n.created_at, $2) AS at, n.suppressed,
