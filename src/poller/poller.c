@@ -524,8 +524,8 @@ bill_pages(struct worker *w, const char *cid, const char *from, const char *to)
 		    "bill_cycle=%.7s&customer_id=%s&bill_date_begin=%s&bill_date_end=%s&limit=%d"
 		    "&offset=%lld",
 		    from, cid, from, to, BILL_PAGE, (long long)offset);
-		snprintf(what, sizeof(what), "consumption of %s from %s at offset %lld", cid, from,
-		    (long long)offset);
+		snprintf(what, sizeof(what), "consumption of %.64s from %.10s at offset %lld", cid,
+		    from, (long long)offset);
 		if (!call_query(w, HWC_API_BILL_RECORDS, "GET", PATH_BILL_RECORDS, q, NULL, &ans,
 			what))
 			return false;
@@ -575,7 +575,7 @@ consumption_item(struct worker *w, size_t i)
 		return;
 	}
 	while (complete) {
-		char a[11], b[11];
+		char a[40], b[40]; /* room for any int, though dates need 11 */
 
 		snprintf(a, sizeof(a), "%04d-%02d-%02d", y, m, d);
 		snprintf(b, sizeof(b), "%04d-%02d-%02d", y, m, month_days(y, m));
