@@ -95,7 +95,7 @@ docker_check() {
 
 stage "formatting (clang-format -i FILE fixes it)" format_check
 stage "cppcheck" cppcheck_src
-stage "libFuzzer, 10 s per target (scripts/fuzz.sh SECONDS runs longer)" sh scripts/fuzz.sh 10
+stage "libFuzzer, 5 s per target (scripts/fuzz.sh SECONDS runs longer)" sh scripts/fuzz.sh 5
 stage "the container image, built and run (scripts/docker-check.sh)" docker_check
 
 if [ -n "$skipped" ]; then

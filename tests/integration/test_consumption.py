@@ -41,7 +41,7 @@ def texts(sim, target="zh"):
 
 
 def consumption_hcwatch(make_hcwatch, sim, **alerts):
-    settings = huawei_settings(sim)
+    settings = huawei_settings(sim, consumption_backfill_days=35)
     settings["huawei"]["rate_limit"] = "100"
     return alerting(make_hcwatch, sim,
                     dests={"zh": chat_destination(sim, "webhook", "zh", language="zh"),
