@@ -69,7 +69,8 @@ def test_renewals_priced_compared_escalated_and_resolved(make_hcwatch, sim, db):
             "coupon_id": "CP-A", "customer_id": "c-a", "coupon_type": 1, "status": 2,
             "face_value": 50, "balance": 50, "measure_id": 1, "is_frozen": "0",
             "expire_time": iso(t + dt.timedelta(days=60))}})
-    settings = huawei_settings(sim)
+    # The last renewals, a month back, are read from the consumption records.
+    settings = huawei_settings(sim, consumption_backfill_days=35)
     settings["huawei"].update(rate_limit="100", iam_user=SIM_IAM_USER,
                               iam_password=SIM_IAM_PASSWORD, iam_domain=SIM_IAM_DOMAIN)
     h = alerting(make_hcwatch, sim,

@@ -13,38 +13,43 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), st AS (
   WHERE co.usable_until IS NULL AND co.balance > 0 AND NOT co.frozen
     AND co.expire_time > p.now
     AND co.expire_time <= p.now + COALESCE(st.stages[cardinality(st.stages)], 0) * interval '1 day'
-), s AS (
-  SELECT c.*, st.stages[width_bucket(c.days_left - 1, st.stages) + 1] || 'd' AS stage,
-    jsonb_build_object('customer_id', c.customer_id,
-      'customer', COALESCE(cu.customer_name, cu.account_name, c.customer_id),
-      'account_name', cu.account_name, 'manager', cm.manager, 'coupon_id', c.coupon_id,
-      'coupon_type', CASE c.coupon_type WHEN 4 THEN 'flexi' ELSE 'cash' END,
-      'face_value', c.face_value::text, 'left', c.balance::text, 'currency', 'CNY',
-      'expire_time', to_char(c.expire_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-      'expire_local', rule_local_time(c.expire_time, p.s->>'tz'), 'days_left', c.days_left)
-      AS facts
-  FROM c CROSS JOIN p CROSS JOIN st
-  LEFT JOIN customers cu ON cu.customer_id = c.customer_id
-  LEFT JOIN customer_managers cm ON cm.customer_id = c.customer_id
-), o AS (
+), k AS (
+  SELECT c.*, st.stages[width_bucket(c.days_left - 1, st.stages) + 1] || 'd' AS stage
+  FROM c CROSS JOIN st
+), o AS MATERIALIZED (
   SELECT a.id, a.fingerprint, a.stage, a.facts FROM alerts a
   WHERE a.kind = 'coupon_expiry' AND a.resolved_at IS NULL
+), s AS (
+  -- Only what is new or moved a stage gets its facts written: an evaluation with nothing new
+  -- builds none.
+  SELECT k.*, o.id AS oid,
+    jsonb_build_object('customer_id', k.customer_id,
+      'customer', COALESCE(cu.customer_name, cu.account_name, k.customer_id),
+      'account_name', cu.account_name, 'manager', cm.manager, 'coupon_id', k.coupon_id,
+      'coupon_type', CASE k.coupon_type WHEN 4 THEN 'flexi' ELSE 'cash' END,
+      'face_value', k.face_value::text, 'left', k.balance::text, 'currency', 'CNY',
+      'expire_time', to_char(k.expire_time AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+      'expire_local', rule_local_time(k.expire_time, p.s->>'tz'), 'days_left', k.days_left)
+      AS facts
+  FROM k CROSS JOIN p LEFT JOIN o ON o.fingerprint = k.fp
+  LEFT JOIN customers cu ON cu.customer_id = k.customer_id
+  LEFT JOIN customer_managers cm ON cm.customer_id = k.customer_id
+  WHERE o.id IS NULL OR o.stage IS DISTINCT FROM k.stage
 ), fire AS (
   INSERT INTO alerts AS a (fingerprint, kind, severity, customer_id, stage, facts, started_at,
     updated_at)
   SELECT s.fp, 'coupon_expiry', 'warning', s.customer_id, s.stage, s.facts, p.now, p.now
-  FROM s CROSS JOIN p WHERE NOT EXISTS (SELECT 1 FROM o WHERE o.fingerprint = s.fp)
+  FROM s CROSS JOIN p WHERE s.oid IS NULL
   ON CONFLICT (fingerprint) WHERE resolved_at IS NULL DO NOTHING
   RETURNING a.id, a.stage, a.severity, a.facts
 ), moved AS (
   UPDATE alerts a SET stage = s.stage, updated_at = p.now, facts = s.facts
-  FROM o JOIN s ON s.fp = o.fingerprint, p
-  WHERE a.id = o.id AND o.stage IS DISTINCT FROM s.stage
+  FROM s CROSS JOIN p WHERE a.id = s.oid
   RETURNING a.id, a.stage, a.severity, a.facts
 ), gone AS (
   SELECT o.id, co.coupon_id, co.balance, co.expire_time, co.usable_until, co.frozen FROM o
   LEFT JOIN coupons co ON co.coupon_id = o.facts->>'coupon_id'
-  WHERE NOT EXISTS (SELECT 1 FROM s WHERE s.fp = o.fingerprint)
+  WHERE NOT EXISTS (SELECT 1 FROM k WHERE k.fp = o.fingerprint)
 ), res AS (
   UPDATE alerts a SET state = 'resolved', resolved_at = p.now, updated_at = p.now,
     resolution = r.resolution

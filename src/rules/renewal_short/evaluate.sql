@@ -32,8 +32,13 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), r AS (
         THEN (SELECT x || 'd' FROM unnest(rule_stages(p.s->'renewal_stages')) AS x
               WHERE x >= c.days ORDER BY x LIMIT 1) END AS stage
   FROM c CROSS JOIN p
+), o AS MATERIALIZED (
+  SELECT a.id, a.fingerprint, a.stage, a.customer_id FROM alerts a
+  WHERE a.kind = 'renewal_short' AND a.resolved_at IS NULL
 ), s AS (
-  SELECT st.*, CASE WHEN st.stage = 'failed' THEN 'critical'
+  -- Only what is new or moved a stage gets its facts written: an evaluation with nothing new
+  -- builds none.
+  SELECT st.*, o.id AS oid, CASE WHEN st.stage = 'failed' THEN 'critical'
       WHEN substr(st.stage, 1, length(st.stage) - 1)::int <= (p.s->>'critical_days')::int
       THEN 'critical' ELSE 'warning' END AS severity,
     jsonb_build_object('customer_id', st.customer_id,
@@ -46,24 +51,20 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), r AS (
       'first_resource', st.first_resource,
       'charge_local', rule_local_time(st.first_charge, p.s->>'tz'),
       'expire_local', rule_local_time(st.first_expiry, p.s->>'tz'), 'days', st.days) AS facts
-  FROM st CROSS JOIN p
+  FROM st CROSS JOIN p LEFT JOIN o ON o.fingerprint = st.fp
   LEFT JOIN customers cu ON cu.customer_id = st.customer_id
   LEFT JOIN customer_managers cm ON cm.customer_id = st.customer_id
-  WHERE st.stage IS NOT NULL
-), o AS (
-  SELECT a.id, a.fingerprint, a.stage, a.customer_id FROM alerts a
-  WHERE a.kind = 'renewal_short' AND a.resolved_at IS NULL
+  WHERE st.stage IS NOT NULL AND (o.id IS NULL OR o.stage IS DISTINCT FROM st.stage)
 ), fire AS (
   INSERT INTO alerts AS a (fingerprint, kind, severity, customer_id, stage, facts, started_at,
     updated_at)
   SELECT s.fp, 'renewal_short', s.severity, s.customer_id, s.stage, s.facts, p.now, p.now
-  FROM s CROSS JOIN p WHERE NOT EXISTS (SELECT 1 FROM o WHERE o.fingerprint = s.fp)
+  FROM s CROSS JOIN p WHERE s.oid IS NULL
   ON CONFLICT (fingerprint) WHERE resolved_at IS NULL DO NOTHING
   RETURNING a.id, a.stage, a.severity, a.facts
 ), moved AS (
   UPDATE alerts a SET stage = s.stage, severity = s.severity, facts = s.facts, updated_at = p.now
-  FROM o JOIN s ON s.fp = o.fingerprint, p
-  WHERE a.id = o.id AND o.stage IS DISTINCT FROM s.stage
+  FROM s CROSS JOIN p WHERE a.id = s.oid
   RETURNING a.id, a.stage, a.severity, a.facts
 ), res AS (
   -- Renewed: nothing is waiting for that charge day any more; else the money is there now.
@@ -71,7 +72,8 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), r AS (
     resolution = CASE WHEN c.fp IS DISTINCT FROM o.fingerprint THEN 'renewed'
       ELSE 'topped_up' END
   FROM o CROSS JOIN p LEFT JOIN c ON c.customer_id = o.customer_id
-  WHERE a.id = o.id AND NOT EXISTS (SELECT 1 FROM s WHERE s.fp = o.fingerprint)
+  WHERE a.id = o.id
+    AND NOT EXISTS (SELECT 1 FROM st WHERE st.fp = o.fingerprint AND st.stage IS NOT NULL)
   RETURNING a.id, a.resolution, a.facts || jsonb_build_object('need', c.need::text,
     'available', c.available::text) AS facts
 ), ins AS (
