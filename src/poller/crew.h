@@ -29,6 +29,9 @@ struct job_run {
 	int64_t run_id;
 	const atomic_bool *stop;
 	char now_utc[CLOCK_UTC_S_LEN], horizon_utc[CLOCK_UTC_S_LEN];
+	/* The consumption job's listing of one billing cycle: the cycle, and the IDs (under mu). */
+	const char *cycle;
+	json_t *found;
 
 	/* The work that crew_fan_out() hands out. */
 	atomic_size_t next;

@@ -56,11 +56,18 @@ static bool resources_query(struct worker *w, const char *cid, json_t *filter);
 static void resources_item(struct worker *w, size_t i);
 static void job_resources(struct job_run *r, struct worker *w);
 static void job_partner(struct job_run *r, struct worker *w);
+static bool coupons_page(struct worker *w, enum hwc_api api, const char *path, json_t *body,
+    const char *query, const char *key, enum store_coupons_page what, json_int_t offset,
+    json_int_t *total, size_t *n);
 static bool coupons_pages(struct worker *w, enum hwc_api api, const char *path, json_t *body,
     const char *query, const char *key, enum store_coupons_page what);
+static void usable_coupons_item(struct worker *w, size_t i);
+static bool usable_coupons(struct job_run *r, struct worker *w);
 static void job_coupons(struct job_run *r, struct worker *w);
 static bool bill_pages(struct worker *w, const char *cid, const char *from, const char *to);
 static void consumption_item(struct worker *w, size_t i);
+static bool spenders_page(struct worker *w, json_int_t offset, json_int_t *total);
+static void spenders_item(struct worker *w, size_t i);
 static void job_consumption(struct job_run *r, struct worker *w);
 static void renewals_item(struct worker *w, size_t i);
 static void job_renewals(struct job_run *r, struct worker *w);
@@ -410,57 +417,89 @@ job_partner(struct job_run *r, struct worker *w)
 /* ---- coupons ---- */
 
 /*
- * Every page of one listing, one after another (a partner's coupons are few
- * beside its resources): body is a POST's, else query a GET's, without the
- * paging, which is added here. key names the answer's list.
+ * One page of a coupon listing at offset: body is a POST's, else query a
+ * GET's, without the paging, which is added here. key names the answer's
+ * list; *total is the listing's size, *n the page's.
  */
+static bool
+coupons_page(struct worker *w, enum hwc_api api, const char *path, json_t *body, const char *query,
+    const char *key, enum store_coupons_page what, json_int_t offset, json_int_t *total, size_t *n)
+{
+	struct job_run *r = w->run;
+	char err[STORE_ERR_LEN], what_s[96], q[512];
+	json_t *ans = NULL;
+	int items = 0;
+	bool ok;
+
+	if (run_stopping(r))
+		return false;
+	if (body) {
+		json_object_set_new(body, "offset", json_integer(offset));
+		json_object_set_new(body, "limit", json_integer(COUPONS_PAGE));
+	} else {
+		snprintf(q, sizeof(q), "%s%slimit=%d&offset=%lld", query, *query ? "&" : "",
+		    COUPONS_PAGE, (long long)offset);
+	}
+	snprintf(what_s, sizeof(what_s), "%s at offset %lld", hwc_api_name(api), (long long)offset);
+	if (!call_query(w, api, body ? "POST" : "GET", path, body ? NULL : q, body, &ans, what_s))
+		return false;
+	ok = json_is_array(json_object_get(ans, key));
+	*total = json_integer_value(json_object_get(ans, "total_count"));
+	*n = json_array_size(json_object_get(ans, key));
+	json_decref(ans);
+	if (!ok) {
+		run_error(r, false, "%s: answer without %s", what_s, key);
+		return false;
+	}
+	if (!store_ok(w,
+		store_coupons_apply(w->st, what, r->run_id, w->raw.data, &items, err, sizeof(err)),
+		err))
+		return false;
+	atomic_fetch_add(&r->items, items);
+	if (what == STORE_COUPON_RECORDS)
+		atomic_fetch_add(&r->events, items);
+	return true;
+}
+
+/* Every page of one listing, one after another. */
 static bool
 coupons_pages(struct worker *w, enum hwc_api api, const char *path, json_t *body, const char *query,
     const char *key, enum store_coupons_page what)
 {
-	struct job_run *r = w->run;
-	char err[STORE_ERR_LEN], what_s[96], q[512];
-
 	for (json_int_t offset = 0;; offset += COUPONS_PAGE) {
-		json_t *ans = NULL;
-		json_int_t total;
-		size_t n;
-		int items = 0;
-		bool ok;
+		json_int_t total = 0;
+		size_t n = 0;
 
-		if (run_stopping(r))
+		if (!coupons_page(w, api, path, body, query, key, what, offset, &total, &n))
 			return false;
-		if (body) {
-			json_object_set_new(body, "offset", json_integer(offset));
-			json_object_set_new(body, "limit", json_integer(COUPONS_PAGE));
-		} else {
-			snprintf(q, sizeof(q), "%s%slimit=%d&offset=%lld", query, *query ? "&" : "",
-			    COUPONS_PAGE, (long long)offset);
-		}
-		snprintf(what_s, sizeof(what_s), "%s at offset %lld", hwc_api_name(api),
-		    (long long)offset);
-		if (!call_query(w, api, body ? "POST" : "GET", path, body ? NULL : q, body, &ans,
-			what_s))
-			return false;
-		ok = json_is_array(json_object_get(ans, key));
-		total = json_integer_value(json_object_get(ans, "total_count"));
-		n = json_array_size(json_object_get(ans, key));
-		json_decref(ans);
-		if (!ok) {
-			run_error(r, false, "%s: answer without %s", what_s, key);
-			return false;
-		}
-		if (!store_ok(w,
-			store_coupons_apply(w->st, what, r->run_id, w->raw.data, &items, err,
-			    sizeof(err)),
-			err))
-			return false;
-		atomic_fetch_add(&r->items, items);
-		if (what == STORE_COUPON_RECORDS)
-			atomic_fetch_add(&r->events, items);
 		if (n == 0 || offset + COUPONS_PAGE >= total)
 			return true;
 	}
+}
+
+static void
+usable_coupons_item(struct worker *w, size_t i)
+{
+	json_int_t total;
+	size_t n;
+
+	(void)coupons_page(w, HWC_API_COUPONS, PATH_COUPONS, NULL, "status=2", "user_coupons",
+	    STORE_COUPONS, (json_int_t)(i + 1) * COUPONS_PAGE, &total, &n);
+}
+
+/* The usable coupons: the first page gives the total, the others go out in parallel. */
+static bool
+usable_coupons(struct job_run *r, struct worker *w)
+{
+	json_int_t total = 0;
+	size_t n = 0;
+
+	if (!coupons_page(w, HWC_API_COUPONS, PATH_COUPONS, NULL, "status=2", "user_coupons",
+		STORE_COUPONS, 0, &total, &n))
+		return false;
+	if (total > COUPONS_PAGE)
+		crew_fan_out(r, (size_t)((total - 1) / COUPONS_PAGE), usable_coupons_item);
+	return atomic_load(&r->errors) == 0 && !run_stopping(r);
 }
 
 /*
@@ -482,9 +521,7 @@ job_coupons(struct job_run *r, struct worker *w)
 		    STORE_COUPON_QUOTAS);
 		json_decref(body);
 	}
-	complete = complete &&
-	    coupons_pages(w, HWC_API_COUPONS, PATH_COUPONS, NULL, "status=2", "user_coupons",
-		STORE_COUPONS);
+	complete = complete && usable_coupons(r, w);
 	if (complete &&
 	    store_ok(w, store_coupons_unlisted(w->st, r->run_id, &unlisted, err, sizeof(err)), err))
 		atomic_fetch_add(&r->events, unlisted);
@@ -594,57 +631,86 @@ consumption_item(struct worker *w, size_t i)
 }
 
 /*
- * The customers that spent in the months that may be read, then, per
- * customer, the days since the last read (ListSubCustomerBillDetail).
+ * One page of the customers that spent in r->cycle, their IDs added to
+ * r->found; *total, when asked, is the listing's size.
+ */
+static bool
+spenders_page(struct worker *w, json_int_t offset, json_int_t *total)
+{
+	struct job_run *r = w->run;
+	json_t *body = json_pack("{s:s,s:I,s:i}", "bill_cycle", r->cycle, "offset", offset, "limit",
+		   CONSUME_CUSTOMERS_PAGE),
+	       *ans = NULL, *list, *c;
+	char what[96];
+	size_t j;
+	bool ok;
+
+	snprintf(what, sizeof(what), "customers that spent in %s at offset %lld", r->cycle,
+	    (long long)offset);
+	ok = !run_stopping(r) &&
+	    call(w, HWC_API_CONSUME_CUSTOMERS, "POST", PATH_CONSUME_CUSTOMERS, body, &ans, what);
+	json_decref(body);
+	if (!ok)
+		return false;
+	list = json_object_get(ans, "sub_customers");
+	if (!json_is_array(list)) {
+		run_error(r, false, "%s: answer without sub_customers", what);
+		json_decref(ans);
+		return false;
+	}
+	if (total)
+		*total = json_integer_value(json_object_get(ans, "total_count"));
+	pthread_mutex_lock(&r->mu);
+	json_array_foreach(list, j, c) {
+		if (json_is_string(json_object_get(c, "customer_id")))
+			json_array_append(r->found, json_object_get(c, "customer_id"));
+	}
+	pthread_mutex_unlock(&r->mu);
+	json_decref(ans);
+	return true;
+}
+
+static void
+spenders_item(struct worker *w, size_t i)
+{
+	(void)spenders_page(w, (json_int_t)(i + 1) * CONSUME_CUSTOMERS_PAGE, NULL);
+}
+
+/*
+ * The customers that spent in the months that may be read (the first page
+ * gives the total, the others go out in parallel), then, per customer, the
+ * days since the last read (ListSubCustomerBillDetail). Only a complete
+ * listing plans the reading: a customer missed would look as if it spent
+ * nothing.
  */
 static void
 job_consumption(struct job_run *r, struct worker *w)
 {
 	const struct config *cfg = r->cfg;
-	char err[STORE_ERR_LEN], what[96], **months = NULL, *doc;
+	char err[STORE_ERR_LEN], **months = NULL, *doc;
 	size_t nmonths = 0;
-	json_t *ids = json_array();
 
+	r->found = json_array();
 	if (!store_ok(w,
 		store_consumption_months(w->st, cfg->poll_consumption_backfill_days,
 		    cfg->poll_billing_timezone, &months, &nmonths, err, sizeof(err)),
 		err))
 		goto out;
 	for (size_t k = 0; k < nmonths; k++) {
-		for (json_int_t offset = 0;; offset += CONSUME_CUSTOMERS_PAGE) {
-			json_t *body = json_pack("{s:s,s:I,s:i}", "bill_cycle", months[k], "offset",
-				   offset, "limit", CONSUME_CUSTOMERS_PAGE),
-			       *ans = NULL, *list, *c;
-			json_int_t total;
-			size_t j;
-			bool ok;
+		json_int_t total = 0;
 
-			snprintf(what, sizeof(what), "customers that spent in %s at offset %lld",
-			    months[k], (long long)offset);
-			ok = !run_stopping(r) &&
-			    call(w, HWC_API_CONSUME_CUSTOMERS, "POST", PATH_CONSUME_CUSTOMERS, body,
-				&ans, what);
-			json_decref(body);
-			if (!ok)
-				goto out;
-			list = json_object_get(ans, "sub_customers");
-			total = json_integer_value(json_object_get(ans, "total_count"));
-			if (!json_is_array(list)) {
-				run_error(r, false, "%s: answer without sub_customers", what);
-				json_decref(ans);
-				goto out;
-			}
-			json_array_foreach(list, j, c) {
-				if (json_is_string(json_object_get(c, "customer_id")))
-					json_array_append(ids, json_object_get(c, "customer_id"));
-			}
-			j = json_array_size(list);
-			json_decref(ans);
-			if (j == 0 || offset + CONSUME_CUSTOMERS_PAGE >= total)
-				break;
+		r->cycle = months[k];
+		if (!spenders_page(w, 0, &total))
+			goto out;
+		if (total > CONSUME_CUSTOMERS_PAGE)
+			crew_fan_out(r, (size_t)((total - 1) / CONSUME_CUSTOMERS_PAGE),
+			    spenders_item);
+		if (atomic_load(&r->errors) > 0 || run_stopping(r)) {
+			run_error(r, true, "spending customers' listing incomplete: nothing read");
+			goto out;
 		}
 	}
-	doc = json_dumps(ids, JSON_COMPACT);
+	doc = json_dumps(r->found, JSON_COMPACT);
 	if (store_ok(w,
 		store_consumption_plan(w->st, r->run_id, doc, cfg->poll_consumption_backfill_days,
 		    cfg->poll_billing_timezone, &r->ids, &r->nids, err, sizeof(err)),
@@ -652,8 +718,10 @@ job_consumption(struct job_run *r, struct worker *w)
 		crew_fan_out(r, r->nids, consumption_item);
 	free(doc);
 out:
+	r->cycle = NULL;
 	store_free_ids(months, nmonths);
-	json_decref(ids);
+	json_decref(r->found);
+	r->found = NULL;
 }
 
 /* ---- renewal prices ---- */
