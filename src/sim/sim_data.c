@@ -162,7 +162,6 @@ sim_generate(int ncust, int per, uint64_t seed)
 	    "credit_amount", 0.0, "measure_id", 1, "memo", "", "account_id", "partner-credit-1",
 	    "account_type", 2, "amount", 300000.0, "currency", "CNY", "designated_amount", 0.0,
 	    "credit_amount", 500000.0, "measure_id", 1, "memo", "");
-	sim_generate_coupons(data, seed);
 	return data;
 }
 
@@ -283,14 +282,11 @@ sim_mutate(struct sim *s, json_t *op, char *err, size_t errlen)
 	json_t *set = json_object_get(op, "set");
 	json_t *custs = json_object_get(s->data, "customers");
 	json_t *c = sim_find_customer(s, cid), *r;
-	bool done;
 
 	if (name == NULL) {
 		snprintf(err, errlen, "each operation needs \"op\"");
 		return false;
 	}
-	if (sim_mutate_coupons(s, name, op, err, errlen, &done))
-		return done;
 	if (strcmp(name, "customer") == 0 || strcmp(name, "balance") == 0) {
 		if (c == NULL || !json_is_object(set)) {
 			snprintf(err, errlen,
@@ -330,7 +326,6 @@ sim_mutate(struct sim *s, json_t *op, char *err, size_t errlen)
 			snprintf(err, errlen, "remove_customer: unknown customer_id");
 			return false;
 		}
-		sim_reclaim_coupons(s, cid);
 		json_array_remove(custs, (size_t)json_integer_value(pos));
 		sim_reindex(s);
 		return true;

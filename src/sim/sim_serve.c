@@ -47,6 +47,7 @@ const char *const sim_api_names[API_COUNT] = {
 };
 
 static char *body_text(struct evhttp_request *req, size_t *len);
+static bool apply_op(struct sim *s, json_t *op, char *err, size_t errlen);
 static void h_admin(struct sim *s, struct evhttp_request *req, const char *path, json_t *in);
 static void on_request(struct evhttp_request *req, void *arg);
 static void on_signal(evutil_socket_t sig, short what, void *arg);
@@ -118,7 +119,7 @@ h_admin(struct sim *s, struct evhttp_request *req, const char *path, json_t *in)
 		size_t i;
 
 		json_array_foreach(ops, i, op) {
-			if (!sim_mutate(s, op, err, sizeof(err))) {
+			if (!apply_op(s, op, err, sizeof(err))) {
 				json_decref(ops);
 				ans = json_pack("{s:s,s:I}", "error", err, "at", (json_int_t)i);
 				sim_send_reply(s, req, 400, ans, NULL);
@@ -161,6 +162,23 @@ query_params(struct evhttp_request *req)
 	}
 	evhttp_clear_headers(&kv);
 	return o;
+}
+
+/*
+ * One /_sim/mutate operation: the coupons' own, else the data's; removing a
+ * customer first reclaims its coupons, as Huawei does on dissociation.
+ */
+static bool
+apply_op(struct sim *s, json_t *op, char *err, size_t errlen)
+{
+	const char *name = sim_str_field(op, "op"), *cid = sim_str_field(op, "customer_id");
+	bool ok;
+
+	if (name && sim_mutate_coupons(s, name, op, err, errlen, &ok))
+		return ok;
+	if (name && strcmp(name, "remove_customer") == 0 && sim_find_customer(s, cid))
+		sim_reclaim_coupons(s, cid);
+	return sim_mutate(s, op, err, errlen);
 }
 
 static void
@@ -470,6 +488,7 @@ sim_serve(int argc, char **argv)
 		}
 	} else {
 		s.data = sim_generate(ncust, per, seed);
+		sim_generate_coupons(s.data, seed);
 	}
 	s.tokens = json_object();
 	s.codes = json_object();
