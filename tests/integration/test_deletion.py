@@ -2,7 +2,6 @@
 and the notice that a resource's data was released, from poll to the message's words."""
 
 import datetime as dt
-import json
 from zoneinfo import ZoneInfo
 
 import pytest
