@@ -30,7 +30,7 @@
  * Deliveries claimed at once. Their leases start together; one whose turn
  * comes late renews before it sends, or finds another worker has it.
  */
-#define CLAIM_BATCH 8
+#define CLAIM_BATCH 16
 
 struct worker {
 	const struct config *cfg;
@@ -44,6 +44,15 @@ struct worker {
 	int64_t leased_at; /* monotonic time the current delivery's lease was last set */
 	int64_t *noted_ok; /* per destination: when last_ok_at was last written */
 	const struct templates *templates;
+	/*
+	 * The current claim's deliveries whose last part arrived, not yet
+	 * recorded (indexes into claim), and when the oldest of their leases
+	 * was set.
+	 */
+	struct store_delivery *claim;
+	int done[CLAIM_BATCH];
+	int ndone;
+	int64_t done_leased_at;
 	bool track_waiting; /* deliver --once: remember what is left waiting */
 	long *waiting;	    /* ids scheduled for a retry and not settled since */
 	size_t n_waiting;
@@ -265,6 +274,8 @@ hand_back(struct worker *w, const struct store_delivery *del, int64_t us)
 	    &held, "handing it back", err);
 }
 
+static void record_delivered(struct worker *w);
+
 /*
  * Takes the destination's pace for one part. Waits at most MAX_PACE_WAIT_US
  * in all (other workers may take the slot it waited for); beyond that the
@@ -291,6 +302,8 @@ pace(struct worker *w, const struct config_dest *d, const struct store_delivery 
 		}
 		if (waited + (int64_t)(wait * 1e6) > MAX_PACE_WAIT_US || atomic_load(w->stop))
 			break;
+		/* Nothing sent waits unrecorded behind a pace: its lease runs meanwhile. */
+		record_delivered(w);
 		if (!clock_sleep_us((int64_t)(wait * 1e6), w->stop))
 			break;
 		waited += (int64_t)(wait * 1e6);
@@ -324,18 +337,13 @@ paced_from_send(struct worker *w, const struct config_dest *d, const struct send
 }
 
 /*
- * Renders the claimed deliveries that have no body yet and stores the
- * renderings in one statement. One whose claim was lost meanwhile is left
- * without a body, and process() passes it by.
+ * Renders the claimed deliveries that have no body yet. The rendering is
+ * stored with the first write about the delivery after its send, not
+ * before it: a message delivered at its first attempt costs one write.
  */
 static void
-render_and_store(struct worker *w, struct store_delivery *del, int n)
+render(struct worker *w, struct store_delivery *del, int n)
 {
-	json_t *batch = json_array();
-	char *text, err[STORE_ERR_LEN];
-	long held[CLAIM_BATCH];
-	int nheld = 0;
-
 	for (int i = 0; i < n; i++) {
 		const struct config_dest *d = config_dest_find(w->cfg, del[i].destination);
 		json_t *items, *parts;
@@ -355,38 +363,9 @@ render_and_store(struct worker *w, struct store_delivery *del, int n)
 		parts = notifier_render(w->cfg, w->templates, d, del[i].key, del[i].id, items);
 		json_decref(items);
 		del[i].body = json_dumps(parts, JSON_COMPACT);
-		json_array_append_new(batch,
-		    json_pack("{s:I, s:s, s:i, s:o}", "id", (json_int_t)del[i].id, "token",
-			del[i].token, "parts", (int)json_array_size(parts), "body", parts));
-	}
-	if (json_array_size(batch) == 0) {
-		json_decref(batch);
-		return;
-	}
-	text = json_dumps(batch, JSON_COMPACT);
-	json_decref(batch);
-	if (store_delivery_set_bodies(w->store, text, held, CLAIM_BATCH, &nheld, err,
-		sizeof(err)) != STORE_OK) {
-		log_store_error("storing renderings", err);
-		nheld = -1;
-	}
-	free(text);
-	for (int i = 0; i < n; i++) {
-		bool kept = false;
-
-		if (del[i].body == NULL || del[i].items == NULL)
-			continue; /* not rendered now */
-		for (int k = 0; k < nheld; k++)
-			kept = kept || held[k] == del[i].id;
-		if (!kept) {
-			if (nheld >= 0)
-				log_warn(
-				    "delivery %ld: another worker took it over (the lease ran out) "
-				    "before storing its rendering; leaving it to that one",
-				    del[i].id);
-			free(del[i].body);
-			del[i].body = NULL;
-		}
+		del[i].parts_total = (int)json_array_size(parts);
+		del[i].unstored = del[i].body != NULL;
+		json_decref(parts);
 	}
 }
 
@@ -446,7 +425,11 @@ failed(struct worker *w, const struct config_dest *d, struct store_delivery *del
 	}
 }
 
-static void
+/*
+ * Sends what is left of one delivery. True when its last part arrived: the
+ * claim's deliveries are then recorded delivered together (record_delivered).
+ */
+static bool
 process(struct worker *w, struct store_delivery *del)
 {
 	const struct config_dest *d = config_dest_find(w->cfg, del->destination);
@@ -454,13 +437,15 @@ process(struct worker *w, struct store_delivery *del)
 	const char *body = del->body;
 	json_t *parts;
 	size_t n;
+	bool done = false;
 
 	if (d == NULL)
-		return; /* not claimed: the claim names only our destinations */
+		return false; /* not claimed: the claim names only our destinations */
 	if (body == NULL)
-		return; /* not rendered and stored: the lease runs out, it is tried again */
+		return false; /* not rendered: the lease runs out, it is tried again */
 	parts = json_loads(body, 0, NULL);
 	n = json_array_size(parts);
+	del->parts_total = (int)n;
 	if (n == 0) {
 		/* Nothing sendable: say so once rather than claim it again at every lease. */
 		struct send_result res = { .outcome = SEND_PERMANENT, .code = "render" };
@@ -468,7 +453,7 @@ process(struct worker *w, struct store_delivery *del)
 		snprintf(res.error, sizeof(res.error), "the stored message has no parts");
 		failed(w, d, del, &res);
 		json_decref(parts);
-		return;
+		return false;
 	}
 	for (size_t i = (size_t)del->parts_sent; i < n; i++) {
 		struct send_result res;
@@ -505,6 +490,10 @@ process(struct worker *w, struct store_delivery *del)
 			break;
 		}
 		w->stats.parts++;
+		if (i + 1 == n) {
+			done = true;
+			break;
+		}
 		clock_format_rfc3339(instance_now_us(w->cfg) +
 			(int64_t)w->cfg->nt_lease * 1000000LL,
 		    lease, sizeof(lease));
@@ -514,28 +503,85 @@ process(struct worker *w, struct store_delivery *del)
 			    sizeof(err)),
 			&held, "recording a sent part", err))
 			break;
+		del->unstored = false;
 		w->leased_at = clock_mono_us();
-		if (i + 1 == n) {
-			int64_t *noted = &w->noted_ok[d - w->cfg->dests];
-
-			w->stats.delivered++;
-			waiting_set(w, del->id, false);
-			metrics_count(MC_DELIVERIES, del->channel, "delivered", 1);
-			/*
-			 * last_ok_at: once a few seconds is enough while all goes well;
-			 * after a failure, at once (channel_failing reads it).
-			 */
-			if (del->note_ok || clock_mono_us() - *noted > NOTE_OK_EVERY_US) {
-				(void)store_destination_note(w->store, d->name, true, NULL, err,
-				    sizeof(err));
-				*noted = clock_mono_us();
-			}
-			log_info(
-			    "delivery %ld to %s (%s) delivered: %zu part(s), attempt %d, key %s",
-			    del->id, d->name, del->channel, n, del->attempts, del->key);
-		}
 	}
 	json_decref(parts);
+	return done;
+}
+
+/* What a delivery whose last part arrived was recorded with. */
+static void
+delivered(struct worker *w, const struct store_delivery *del)
+{
+	const struct config_dest *d = config_dest_find(w->cfg, del->destination);
+	int64_t *noted = &w->noted_ok[d - w->cfg->dests];
+	char err[STORE_ERR_LEN];
+
+	w->stats.delivered++;
+	waiting_set(w, del->id, false);
+	metrics_count(MC_DELIVERIES, del->channel, "delivered", 1);
+	/*
+	 * last_ok_at: once a few seconds is enough while all goes well; after a
+	 * failure, at once (channel_failing reads it).
+	 */
+	if (del->note_ok || clock_mono_us() - *noted > NOTE_OK_EVERY_US) {
+		(void)store_destination_note(w->store, d->name, true, NULL, err, sizeof(err));
+		*noted = clock_mono_us();
+	}
+	log_info("delivery %ld to %s (%s) delivered: %d part(s), attempt %d, key %s", del->id,
+	    d->name, del->channel, del->parts_total, del->attempts, del->key);
+}
+
+/*
+ * Records the claim's deliveries whose last part arrived, in one statement.
+ * Until it commits they are sent but not recorded: after a crash their
+ * leases run out and they go again, with the same keys.
+ */
+static void
+record_delivered(struct worker *w)
+{
+	const struct store_delivery *del = w->claim;
+	const int *done = w->done;
+	int ndone = w->ndone;
+	struct buf b;
+	long held[CLAIM_BATCH];
+	int nheld = 0;
+	char err[STORE_ERR_LEN];
+
+	if (ndone == 0)
+		return;
+	w->ndone = 0;
+	buf_init(&b);
+	buf_append_char(&b, '[');
+	for (int k = 0; k < ndone; k++) {
+		const struct store_delivery *x = &del[done[k]];
+
+		/* body is JSON made by json_dumps (or read back from jsonb), token digits. */
+		buf_appendf(&b, "%s{\"id\":%ld,\"token\":%s,\"parts\":%d,\"body\":%s}",
+		    k ? "," : "", x->id, x->token, x->parts_total, x->unstored ? x->body : "null");
+	}
+	buf_append_char(&b, ']');
+	if (store_delivery_delivered(w->store, b.data, held, CLAIM_BATCH, &nheld, err,
+		sizeof(err)) != STORE_OK) {
+		log_store_error("recording deliveries", err);
+		buf_cleanup(&b);
+		return;
+	}
+	buf_cleanup(&b);
+	for (int k = 0; k < ndone; k++) {
+		const struct store_delivery *x = &del[done[k]];
+		bool kept = false;
+
+		for (int j = 0; j < nheld; j++)
+			kept = kept || held[j] == x->id;
+		if (kept)
+			delivered(w, x);
+		else
+			log_warn("delivery %ld: another worker took it over (the lease ran out) "
+				 "before it was recorded delivered; leaving it to that one",
+			    x->id);
+	}
 }
 
 /* One claim of up to CLAIM_BATCH deliveries, each sent; false when nothing was due. */
@@ -555,16 +601,30 @@ step(struct worker *w)
 	}
 	log_outage_ok(&db_outage);
 	claimed_at = clock_mono_us();
-	render_and_store(w, del, n);
+	render(w, del, n);
+	w->claim = del;
+	w->ndone = 0;
 	for (int i = 0; i < n; i++) {
 		w->leased_at = claimed_at;
+		/*
+		 * What arrived is recorded before the leases it holds could run
+		 * out: the next send may take up to a request timeout.
+		 */
+		if (w->ndone && clock_mono_us() - w->done_leased_at > renew_after_us(w->cfg))
+			record_delivered(w);
 		/* Stopping: the rest go back now rather than when their leases run out. */
-		if (atomic_load(w->stop))
+		if (atomic_load(w->stop)) {
 			hand_back(w, &del[i], 0);
-		else
-			process(w, &del[i]);
-		store_delivery_cleanup(&del[i]);
+		} else if (process(w, &del[i])) {
+			if (w->ndone == 0)
+				w->done_leased_at = w->leased_at;
+			w->done[w->ndone++] = i;
+		}
 	}
+	record_delivered(w);
+	w->claim = NULL;
+	for (int i = 0; i < n; i++)
+		store_delivery_cleanup(&del[i]);
 	return n > 0;
 }
 

@@ -2,7 +2,10 @@
  * The outbox. Workers of any instance claim due deliveries with FOR UPDATE
  * SKIP LOCKED; a claim is a lease (next_attempt_at moves past it), so a
  * delivery whose worker died is claimed again when the lease runs out, with
- * the same idempotency key and the same rendered bytes.
+ * the same idempotency key. The rendering is stored with the first write
+ * after a send (a part sent, a retry, dead, delivered), so a retry sends
+ * the same bytes; a send whose outcome was never written (a crash) goes
+ * again, rendered anew, with the same key.
  */
 #include "store/store_int.h"
 
@@ -56,6 +59,23 @@ store_delivery_cleanup(struct store_delivery *d)
 	d->body = d->items = NULL;
 }
 
+/* The rendering and its part count for a write that stores them: NULL (keep the row's) if stored.
+ */
+static const char *
+unstored_body(const struct store_delivery *d)
+{
+	return d->unstored ? d->body : NULL;
+}
+
+static const char *
+unstored_parts(const struct store_delivery *d, char *buf, size_t len)
+{
+	if (!d->unstored)
+		return NULL;
+	snprintf(buf, len, "%d", d->parts_total);
+	return buf;
+}
+
 /* A write by the claim holder; *held is false when the claim was lost to another worker. */
 static enum store_result
 held_write(struct store *s, int q, const char *const *params, bool *held, char *err, size_t errlen)
@@ -83,12 +103,12 @@ store_delivery_renew(struct store *s, const struct store_delivery *d, const char
 }
 
 enum store_result
-store_delivery_set_bodies(struct store *s, const char *bodies, long *held_ids, int max, int *nheld,
+store_delivery_delivered(struct store *s, const char *batch, long *held_ids, int max, int *nheld,
     char *err, size_t errlen)
 {
-	const char *params[] = { bodies };
+	const char *params[] = { batch };
 	enum store_result r;
-	PGresult *res = store_exec(s, SQL_OUTBOX_SET_BODIES, params, err, errlen, &r);
+	PGresult *res = store_exec(s, SQL_OUTBOX_DELIVERED, params, err, errlen, &r);
 
 	*nheld = 0;
 	if (res == NULL)
@@ -103,8 +123,9 @@ enum store_result
 store_delivery_part_sent(struct store *s, const struct store_delivery *d, int parts_sent,
     const char *lease_until, bool *held, char *err, size_t errlen)
 {
-	char ids[24], ps[16];
-	const char *params[] = { ids, ps, lease_until, d->token };
+	char ids[24], ps[16], pt[16];
+	const char *params[] = { ids, ps, lease_until, d->token, unstored_body(d),
+		unstored_parts(d, pt, sizeof(pt)) };
 
 	snprintf(ids, sizeof(ids), "%ld", d->id);
 	snprintf(ps, sizeof(ps), "%d", parts_sent);
@@ -115,8 +136,9 @@ enum store_result
 store_delivery_retry(struct store *s, const struct store_delivery *d, const char *next,
     const char *error, const char *code, bool *held, char *err, size_t errlen)
 {
-	char ids[24];
-	const char *params[] = { ids, next, error, code ? code : "", d->token };
+	char ids[24], pt[16];
+	const char *params[] = { ids, next, error, code ? code : "", d->token, unstored_body(d),
+		unstored_parts(d, pt, sizeof(pt)) };
 
 	snprintf(ids, sizeof(ids), "%ld", d->id);
 	return held_write(s, SQL_OUTBOX_RETRY, params, held, err, errlen);
@@ -139,8 +161,10 @@ store_delivery_dead(struct store *s, const struct store_delivery *d, const char 
     bool *held, char *err, size_t errlen)
 {
 	char ids[24];
+	char pt[16];
 	const char *params[] = { ids, error, code ? code : "", now, fallback ? fallback : "",
-		fallback_channel ? fallback_channel : "", d->token };
+		fallback_channel ? fallback_channel : "", d->token, unstored_body(d),
+		unstored_parts(d, pt, sizeof(pt)) };
 	enum store_result r;
 	PGresult *res;
 

@@ -266,6 +266,13 @@ struct store_delivery {
 	char token[24];	  /* the claim's lease token */
 	char *items;	  /* with no body yet: the items to render, a JSON array */
 	/*
+	 * body was rendered for this claim and is not in the row yet: the
+	 * first write about the delivery (a part sent, a retry, dead, delivered)
+	 * stores it, with parts_total.
+	 */
+	bool unstored;
+	int parts_total;
+	/*
 	 * The destination's last recorded outcome was a failure, by any worker:
 	 * a success must reach destination_state.last_ok_at at once, since the
 	 * channel_failing alert compares it with the failure.
@@ -291,15 +298,17 @@ void store_delivery_cleanup(struct store_delivery *d);
 enum store_result store_delivery_renew(struct store *s, const struct store_delivery *d,
     const char *lease_until, bool *held, char *err, size_t errlen);
 /**
- * Fixes the rendered parts at the first attempt, so that retries send the
- * same bytes. bodies is a JSON array of {id, token, parts, body}; held_ids
- * gets the ids whose claim still held (at most max), *nheld how many.
+ * Records deliveries whose last part arrived, in one statement. batch is a
+ * JSON array of {id, token, parts, body}, body null where the row has it;
+ * held_ids gets the ids whose claim still held (at most max), *nheld how
+ * many.
  */
-enum store_result store_delivery_set_bodies(struct store *s, const char *bodies, long *held_ids,
+enum store_result store_delivery_delivered(struct store *s, const char *batch, long *held_ids,
     int max, int *nheld, char *err, size_t errlen);
 /**
- * Part parts_sent-1 arrived; the last one makes the delivery delivered,
- * otherwise the lease runs on to lease_until.
+ * Part parts_sent of several arrived, and not the last: the lease runs on
+ * to lease_until. An unstored rendering is stored with it, so that retries
+ * send the parts left of the same bytes.
  */
 enum store_result store_delivery_part_sent(struct store *s, const struct store_delivery *d,
     int parts_sent, const char *lease_until, bool *held, char *err, size_t errlen);

@@ -565,8 +565,9 @@ def test_killed_during_delivery_loses_nothing(make_hcwatch, sim, db):
     ids = Counter(m["id"] for m in msgs)
     keys = {k for (k,) in db.query("SELECT idempotency_key FROM deliveries")}
     assert set(ids) == keys                     # nothing lost
-    # A repeat is possible only for what was in flight at the kill, and it carries the same id.
-    assert sum(ids.values()) - len(ids) <= 2          # [notifier] workers = 2
+    # A repeat is possible only for what a worker had sent and not yet recorded at the kill (one
+    # claim of at most 16), and it carries the same id.
+    assert sum(ids.values()) - len(ids) <= 2 * 16     # [notifier] workers = 2
 
 
 def test_platform_quotas_are_never_exceeded(make_hcwatch, sim, db):

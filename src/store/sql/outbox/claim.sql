@@ -1,6 +1,7 @@
 -- Up to $5 due deliveries at once, with the items of those not yet rendered: one round trip for
 -- what took four per delivery.
--- Items in the order a digest lists them, most urgent customer first (delivery_items).
+-- Items in the order a digest lists them, most urgent customer first (delivery_items, which
+-- PostgreSQL inlines here: planned once with the statement, not at every row).
 -- Whether the destination's last recorded outcome is a failure (or none): see note_ok.
 WITH c AS (
   SELECT d.id FROM deliveries d
@@ -18,7 +19,8 @@ WITH c AS (
     d.body::text AS body, COALESCE(d.fallback_of, 0) AS fallback_of,
     extract(epoch FROM $1::timestamptz - d.retry_from) AS age, d.lease_token,
     d.notification_ids) SELECT u.id, u.idempotency_key, u.destination, u.channel, u.attempts, u.parts_sent,
-  u.body, u.fallback_of, u.age, u.lease_token,
-  CASE WHEN u.body IS NULL THEN delivery_items(u.notification_ids) END,
-  COALESCE((SELECT s.last_ok_at IS NULL OR s.last_error_at > s.last_ok_at
-    FROM destination_state s WHERE s.destination = u.destination), true) FROM u ORDER BY u.id
+  u.body, u.fallback_of, u.age, u.lease_token, di.items,
+  COALESCE((SELECT s.last_ok_at IS NULL OR s.last_error_at > s.last_ok_at IS TRUE
+    FROM destination_state s WHERE s.destination = u.destination), true)
+  FROM u LEFT JOIN LATERAL (SELECT i.items FROM delivery_items(u.notification_ids) AS i
+    WHERE u.body IS NULL) AS di ON true ORDER BY u.id

@@ -1,6 +1,8 @@
+-- A dead letter keeps its rendering ($8, $9), so that alerts replay sends the same text.
 WITH d AS (
   UPDATE deliveries SET state = 'dead', last_error = $2, platform_code = NULLIF($3, ''),
-    dead_at = clock_timestamp()
+    dead_at = clock_timestamp(), body = COALESCE($8::jsonb, body),
+    parts_total = COALESCE($9::int, parts_total)
   WHERE id = $1 AND lease_token = $7 RETURNING id, notification_ids, items
 ), f AS (
   INSERT INTO deliveries (destination, channel, notification_ids, items, created_at,

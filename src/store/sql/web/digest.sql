@@ -5,6 +5,7 @@ SELECT json_build_object('id', d.id, 'destination', d.destination, 'channel', d.
   'delivered', rule_local_time(d.delivered_at, $3),
   'items', COALESCE((SELECT json_agg(e.item::jsonb || jsonb_build_object('state', a.state,
       'acked_by', a.acked_by, 'alert_stage', a.stage) ORDER BY e.n)
-    FROM json_array_elements(delivery_items(d.notification_ids)) WITH ORDINALITY AS e(item, n)
+    FROM delivery_items(d.notification_ids) AS di,
+      json_array_elements(di.items) WITH ORDINALITY AS e(item, n)
     JOIN alerts a ON a.id = (e.item->>'alert_id')::bigint), '[]'))
   FROM deliveries d WHERE d.id = $1::bigint AND d.destination = $2
