@@ -179,7 +179,6 @@ h_bind(struct http_server *srv, struct evhttp_request *req)
 		cb->xaccount_id = bj->notice.x_account_id;
 		cb->xuser_id = bj->notice.x_user_id;
 		cb->bind_action = bj->notice.bind_action;
-		cb->payload = bj->notice.payload;
 	} else {
 		cb->reason = bind_reason_code(bj->reason);
 		cb->detail = bj->detail;

@@ -1,5 +1,6 @@
 #include "store/store_int.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,10 @@
 #include "util/xalloc.h"
 
 static PGresult *exec_prepared(struct store *s, enum store_sql id, const char *const *params,
-    char *err, size_t errlen);
+    const int *lengths, const int *formats, char *err, size_t errlen);
 static void prepare_all_begin(struct store *s);
 static void one_line(char *err, size_t errlen);
-static json_t *callback_json(const struct store_callback *cb, size_t ord);
+static json_t *callback_json(const struct store_callback *cb, size_t ord, size_t body_off);
 static void set_opt_string(json_t *o, const char *key, const char *v);
 static void set_visible_string(json_t *o, const char *key, const char *v);
 
@@ -135,10 +136,10 @@ store_ensure_connected(struct store *s, char *err, size_t errlen)
 	PQsetNoticeProcessor(s->conn, notice, NULL);
 	snprintf(stmt_timeout, sizeof(stmt_timeout), "%d", s->statement_timeout_ms);
 	params[0] = stmt_timeout;
-	res = exec_prepared(s, SQL_STORE_STATEMENT_TIMEOUT, params, err, errlen);
+	res = exec_prepared(s, SQL_STORE_STATEMENT_TIMEOUT, params, NULL, NULL, err, errlen);
 	if (res != NULL && s->async_commit) {
 		PQclear(res);
-		res = exec_prepared(s, SQL_STORE_ASYNC_COMMIT, NULL, err, errlen);
+		res = exec_prepared(s, SQL_STORE_ASYNC_COMMIT, NULL, NULL, NULL, err, errlen);
 	}
 	if (res == NULL) {
 		PQfinish(s->conn);
@@ -156,13 +157,14 @@ store_set_async_commit(struct store *s)
 
 	s->async_commit = true;
 	if (s->conn)
-		PQclear(exec_prepared(s, SQL_STORE_ASYNC_COMMIT, NULL, err, sizeof(err)));
+		PQclear(
+		    exec_prepared(s, SQL_STORE_ASYNC_COMMIT, NULL, NULL, NULL, err, sizeof(err)));
 }
 
 /* Prepares id on this connection unless it has been, then executes it; NULL on failure. */
 static PGresult *
-exec_prepared(struct store *s, enum store_sql id, const char *const *params, char *err,
-    size_t errlen)
+exec_prepared(struct store *s, enum store_sql id, const char *const *params, const int *lengths,
+    const int *formats, char *err, size_t errlen)
 {
 	const struct store_sql_stmt *stmt = &store_sql[id];
 	uint64_t bit = (uint64_t)1 << (id % 64);
@@ -182,7 +184,7 @@ exec_prepared(struct store *s, enum store_sql id, const char *const *params, cha
 		PQclear(res);
 		s->prepared[id / 64] |= bit;
 	}
-	res = PQexecPrepared(s->conn, stmt->name, stmt->nparams, params, NULL, NULL, 0);
+	res = PQexecPrepared(s->conn, stmt->name, stmt->nparams, params, lengths, formats, 0);
 	st = PQresultStatus(res);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		store_set_error(s, res, stmt->name, err, errlen);
@@ -203,7 +205,25 @@ store_exec(struct store *s, enum store_sql id, const char *const *params, char *
 		*r = STORE_CONN_FAILED;
 		return NULL;
 	}
-	res = exec_prepared(s, id, params, err, errlen);
+	res = exec_prepared(s, id, params, NULL, NULL, err, errlen);
+	if (res == NULL)
+		*r = store_classify_failure(s);
+	return res;
+}
+
+/* store_exec with some parameters in binary: lengths and formats as PQexecParams takes them. */
+static PGresult *
+store_exec_binary(struct store *s, enum store_sql id, const char *const *params, const int *lengths,
+    const int *formats, char *err, size_t errlen, enum store_result *r)
+{
+	PGresult *res;
+
+	*r = STORE_OK;
+	if (!store_ensure_connected(s, err, errlen)) {
+		*r = STORE_CONN_FAILED;
+		return NULL;
+	}
+	res = exec_prepared(s, id, params, lengths, formats, err, errlen);
 	if (res == NULL)
 		*r = store_classify_failure(s);
 	return res;
@@ -240,7 +260,7 @@ store_rollback(struct store *s)
 	char err[STORE_ERR_LEN];
 
 	if (s->conn)
-		PQclear(exec_prepared(s, SQL_TX_ROLLBACK, NULL, err, sizeof(err)));
+		PQclear(exec_prepared(s, SQL_TX_ROLLBACK, NULL, NULL, NULL, err, sizeof(err)));
 }
 
 /*
@@ -253,14 +273,14 @@ prepare_all_begin(struct store *s)
 {
 	char ignored[STORE_ERR_LEN];
 
-	PQclear(exec_prepared(s, SQL_TX_BEGIN, NULL, ignored, sizeof(ignored)));
+	PQclear(exec_prepared(s, SQL_TX_BEGIN, NULL, NULL, NULL, ignored, sizeof(ignored)));
 	for (int id = 0; id < SQL_COUNT; id++) {
 		const char *name = store_sql[id].name;
 		size_t len = strlen(name);
 
 		if (strncmp(name, "rules/", 6) == 0 && strcmp(name + len - 6, "_table") == 0)
-			PQclear(
-			    exec_prepared(s, (enum store_sql)id, NULL, ignored, sizeof(ignored)));
+			PQclear(exec_prepared(s, (enum store_sql)id, NULL, NULL, NULL, ignored,
+			    sizeof(ignored)));
 	}
 }
 
@@ -335,8 +355,13 @@ set_visible_string(json_t *o, const char *key, const char *v)
 	buf_cleanup(&b);
 }
 
+/*
+ * One callback's fields. Its body is not in the JSON: the bodies travel end
+ * to end as one binary parameter, and body_off/body_len locate each, so
+ * that PostgreSQL neither parses them as JSON strings nor decodes Base64.
+ */
 static json_t *
-callback_json(const struct store_callback *cb, size_t ord)
+callback_json(const struct store_callback *cb, size_t ord, size_t body_off)
 {
 	char ts[CLOCK_RFC3339_LEN];
 	char rule[2] = { cb->sig_rule, '\0' };
@@ -359,15 +384,11 @@ callback_json(const struct store_callback *cb, size_t ord)
 	set_opt_string(o, "xuser_id", cb->xuser_id);
 	set_opt_string(o, "bind_action", cb->bind_action);
 	set_visible_string(o, "content_type", cb->content_type);
-	if (cb->payload)
-		json_object_set(o, "payload", cb->payload);
 	if (cb->body) {
-		char *b64 = b64_encode(cb->body, cb->body_len);
-
-		json_object_set_new(o, "body", json_string(b64));
+		json_object_set_new(o, "body_off", json_integer((json_int_t)body_off));
+		json_object_set_new(o, "body_len", json_integer((json_int_t)cb->body_len));
 		json_object_set_new(o, "body_bytes",
 		    json_integer((json_int_t)(cb->body_bytes ? cb->body_bytes : cb->body_len)));
-		free(b64);
 	}
 	return o;
 }
@@ -378,19 +399,27 @@ store_callbacks_record(struct store *s, struct store_callback *const *cbs, size_
 {
 	json_t *arr = json_array();
 	char *doc = NULL;
-	const char *params[1];
+	const char *params[2];
+	int lengths[2] = { 0, 0 }, formats[2] = { 0, 1 };
+	struct buf bodies;
 	PGresult *res = NULL;
 	enum store_result r = STORE_QUERY_FAILED;
 
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, callback_json(cbs[i], i));
+	buf_init(&bodies);
+	for (size_t i = 0; i < n; i++) {
+		json_array_append_new(arr, callback_json(cbs[i], i, bodies.len));
+		if (cbs[i]->body)
+			buf_append(&bodies, cbs[i]->body, cbs[i]->body_len);
+	}
 	doc = json_dumps(arr, JSON_COMPACT);
-	if (doc == NULL) {
-		snprintf(err, errlen, "cannot encode the batch as JSON");
+	if (doc == NULL || bodies.len > INT_MAX) {
+		snprintf(err, errlen, "cannot encode the batch");
 		goto out;
 	}
 	params[0] = doc;
-	res = store_exec(s, SQL_CALLBACKS_RECORD, params, err, errlen, &r);
+	params[1] = bodies.data ? bodies.data : "";
+	lengths[1] = (int)bodies.len;
+	res = store_exec_binary(s, SQL_CALLBACKS_RECORD, params, lengths, formats, err, errlen, &r);
 	if (res == NULL)
 		goto out;
 	r = STORE_QUERY_FAILED;
@@ -413,6 +442,7 @@ store_callbacks_record(struct store *s, struct store_callback *const *cbs, size_
 out:
 	PQclear(res);
 	free(doc);
+	buf_cleanup(&bodies);
 	json_decref(arr);
 	return r;
 }

@@ -54,7 +54,6 @@ struct store_callback {
 	const char *xaccount_id;
 	const char *xuser_id;
 	const char *bind_action;
-	json_t *payload; /* borrowed */
 	const unsigned char *body;
 	size_t body_len;   /* what is stored of it */
 	size_t body_bytes; /* its size as received; 0: body_len */

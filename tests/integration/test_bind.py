@@ -1,5 +1,6 @@
 """The binding-result notification end to end: real hcwatch, real PostgreSQL, hcwatch-sim as the browser."""
 
+import json
 import os
 import socket
 import stat
@@ -31,16 +32,24 @@ def test_valid_callback_redirects_and_persists(hcwatch, db, keys):
     row = db.query("SELECT customer_id, account_name, xaccount_id, xuser_id, bind_action, "
                    "first_bound_at IS NOT NULL, last_callback_at = first_bound_at FROM customers")
     assert row == [("0bb43f81c000d3a1", "yongzhi", "acct-7", "user-7", "1", True, True)]
-    ev = db.query("SELECT channel, status, reason, sig_rule, customer_id, payload, "
-                  "length(idempotency_key), remote_addr, content_type, body IS NOT NULL "
-                  "FROM callback_events")
+    ev = db.query("SELECT channel, status, reason, sig_rule, customer_id, "
+                  "callback_payload(body), length(idempotency_key), remote_addr, content_type, "
+                  "body IS NOT NULL, payload IS NULL FROM callback_events")
     assert len(ev) == 1
-    channel, st, reason, rule, cid, payload, keylen, addr, ctype, has_body = ev[0]
+    channel, st, reason, rule, cid, payload, keylen, addr, ctype, has_body, once = ev[0]
     assert (channel, st, reason, rule, cid) == ("bind", "accepted", None, "A", "0bb43f81c000d3a1")
+    assert once                                    # the body is stored once, not again as JSON
     assert payload["futureField"] == {"n": 1}      # unknown fields are kept
     assert payload["bindAction"] == 1
     assert keylen == 64 and addr == "127.0.0.1" and has_body
     assert ctype == "application/x-www-form-urlencoded"
+    # The binding notice (the serve's evaluation after the event) tells what the bindRequest
+    # said, read from the row's own columns.
+    wait_until(lambda: db.scalar("SELECT count(*) FROM alerts WHERE kind = 'customer_bound'"),
+               30, "the binding notice")
+    facts = db.scalar("SELECT facts FROM alerts WHERE kind = 'customer_bound'")
+    assert (facts["xaccount_id"], facts["bind_action"], facts["account_name"]) == (
+        "acct-7", "1", "yongzhi")
 
 
 def test_replay_is_idempotent(hcwatch, db, keys):
@@ -216,3 +225,27 @@ def test_bytes_that_are_not_utf8_are_kept_visible(hcwatch, db, keys):
     log = open(hcwatch.logpath, "rb").read()
     assert "text/\\xFF\\u{202E}plain" in log.decode("utf-8")   # valid UTF-8 throughout
     assert "\u202e".encode() not in log and b"\xff" not in log
+
+
+def test_callback_payload_reads_any_body(make_hcwatch, db):
+    """callback_payload() decodes a stored body as hcwatch does, and answers NULL, never an
+    error, for what is not a bindRequest."""
+    import base64
+
+    make_hcwatch(start=False)
+    import urllib.parse
+
+    doc = {"domainId": "d1", "name": "客户 <b>&amp;\u200b~~~>>>???", "n": [1, 2]}
+    b64 = base64.b64encode(json.dumps(doc, ensure_ascii=False).encode()).decode()
+    assert "+" in b64 and "/" in b64
+    quoted = urllib.parse.quote(b64, safe="")
+    for form in (f"SigAlg=x&bindRequest={quoted}&Signature=s",   # percent escapes
+                 f"bindRequest={b64}&SigAlg=x",                   # a raw '+' (a space in a form)
+                 f"bindRequest={b64.replace('+', '%20')}"):       # an escaped space
+        got = db.scalar("SELECT callback_payload(%s::bytea)", (form.encode(),))
+        assert got["domainId"] == "d1" and got["name"] == doc["name"], form
+    for junk in (b"", b"\xff\xfe\x00", b"bindRequest=", b"bindRequest=%%%41", b"bindRequest=!!",
+                 b"bindRequest=" + base64.b64encode(b"[1,2"), b"xbindRequest=e30=",
+                 b"bindRequest=" + base64.b64encode(b"\xff\xfe")):
+        assert db.scalar("SELECT callback_payload(%s::bytea)", (junk,)) is None, junk
+    assert db.scalar("SELECT callback_payload(NULL)") is None

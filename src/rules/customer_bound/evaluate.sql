@@ -2,7 +2,9 @@
 WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), ev AS (
   UPDATE callback_events c SET notified_at = p.now FROM p
   WHERE c.notified_at IS NULL AND c.status = 'accepted'
-  RETURNING c.id, c.customer_id, c.account_name, c.payload, c.received_at
+  RETURNING c.id, c.customer_id, c.account_name,
+    COALESCE(c.xaccount_id, c.payload->>'xAccountId') AS xaccount_id,
+    COALESCE(c.bind_action, c.payload->>'bindAction') AS bind_action, c.received_at
 ), al AS (
   INSERT INTO alerts (fingerprint, kind, severity, state, customer_id, facts, started_at,
     updated_at, resolved_at, resolution)
@@ -10,8 +12,8 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), ev AS (
     'customer_bound', 'info', 'resolved', ev.customer_id,
     jsonb_build_object('customer_id', ev.customer_id,
       'customer', COALESCE(cu.customer_name, ev.account_name, ev.customer_id),
-      'account_name', ev.account_name, 'xaccount_id', ev.payload->>'xAccountId',
-      'bind_action', ev.payload->>'bindAction',
+      'account_name', ev.account_name, 'xaccount_id', ev.xaccount_id,
+      'bind_action', ev.bind_action,
       'at_local', rule_local_time(ev.received_at, p.s->>'tz'), 'manager', cm.manager),
     p.now, p.now, p.now, 'notice'
   FROM ev CROSS JOIN p

@@ -7,12 +7,15 @@
 -- batch fail rather than accept twice, and the caller retries it. Identical rejections (same
 -- channel, body hash and reason) in the same hour are one row: a batch's own are grouped, and a
 -- group whose hour already has a row adds to its repeats instead of inserting.
+-- $1 holds the fields; the raw bodies come end to end in $2 (bytea, sent binary), each at its
+-- body_off for body_len bytes. The body is stored once, as received: the bindRequest's JSON is
+-- read from it by callback_payload() when wanted, not stored a second time.
 WITH inp AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
     ord int, received_at timestamptz, channel text, request_id text, remote_addr text,
     content_type text, verified boolean, reason text, detail text, sig_rule text,
     idem_key text, customer_id text, account_name text, xaccount_id text, xuser_id text,
-    bind_action text, payload jsonb, body text, body_bytes int)
+    bind_action text, body_off int, body_len int, body_bytes int)
 ), classified AS (
   SELECT inp.*, CASE
     WHEN NOT inp.verified THEN 'rejected'
@@ -38,11 +41,13 @@ WITH inp AS (
   RETURNING rej.first_ord
 ), events AS (
   INSERT INTO callback_events (received_at, channel, request_id, remote_addr, content_type,
-    status, reason, detail, sig_rule, idempotency_key, customer_id, account_name, payload, body,
-    body_bytes, repeats, last_received_at)
+    status, reason, detail, sig_rule, idempotency_key, customer_id, account_name, xaccount_id,
+    bind_action, body, body_bytes, repeats, last_received_at)
   SELECT c.received_at, c.channel, c.request_id, c.remote_addr, c.content_type, c.status,
     CASE WHEN c.status = 'rejected' THEN c.reason END, c.detail, c.sig_rule, c.idem_key,
-    c.customer_id, c.account_name, c.payload, decode(c.body, 'base64'), c.body_bytes,
+    c.customer_id, c.account_name, c.xaccount_id, c.bind_action,
+    substring($2::bytea FROM c.body_off + 1 FOR c.body_len),
+    c.body_bytes,
     COALESCE(r.n, 1), CASE WHEN r.n > 1 THEN r.last END
   FROM classified c LEFT JOIN rej r ON c.status = 'rejected' AND r.first_ord = c.ord
   WHERE c.status <> 'rejected'
