@@ -254,10 +254,11 @@ cmd_alerts(const char *path, const struct cli_opts *o, int argc, char **argv)
 		if (alerts_evaluate(cfg, s, now_us, o->full, &c, err, sizeof(err))) {
 			printf("evaluated for %s (%s): %ld fired, %ld resolved, %ld notices, "
 			       "%ld notifications, %ld deliveries, %ld joined a waiting digest, "
-			       "%ld without a destination\n",
+			       "%ld without a destination, %ld rules not run (nothing they read "
+			       "had moved)\n",
 			    now, c.full_pass ? "every resource" : "changed resources", c.fired,
 			    c.resolved, c.notices, c.notifications, c.deliveries, c.appended,
-			    c.unrouted);
+			    c.unrouted, c.gated);
 			rc = 0;
 		} else {
 			log_error("alerts evaluate: %s", err);

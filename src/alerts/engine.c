@@ -101,7 +101,9 @@ alerts_evaluate(const struct config *cfg, struct store *s, int64_t now_us, bool 
 				    "suppressed = 'no_route')" :
 				    "");
 	else
-		log_debug("alerts evaluated for %s in %.2f s: nothing new", now, seconds_since(t0));
+		log_debug("alerts evaluated for %s in %.2f s: nothing new (%ld rules not run: "
+			  "nothing they read had moved)",
+		    now, seconds_since(t0), out->gated);
 	if (out->fallback)
 		log_info("alerts: %ld customer(s) told about have no account manager in the "
 			 "configuration and took the default route: %s%s (hcwatch customers list "

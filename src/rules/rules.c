@@ -134,19 +134,65 @@ run_notice(const struct rule *r, struct rule_run *x)
 	return res;
 }
 
+static enum store_result
+run_rule(const struct rule *r, struct rule_run *x)
+{
+	if (r->run)
+		return r->run(r, x);
+	return r->notice ? run_notice(r, x) : run_alarm(r, x);
+}
+
+/*
+ * A rule with inputs runs only when its gate moved since its last run
+ * (migration 0020): an evaluation with nothing new does not read every
+ * customer again. --full runs it whatever the gate says.
+ */
+static enum store_result
+run_gated(const struct rule *r, struct rule_run *x)
+{
+	json_t *a = json_array();
+	char *inputs, version[24];
+	long g[2] = { 0, 0 };
+	enum store_result res;
+
+	for (size_t i = 0; r->inputs[i]; i++)
+		json_array_append_new(a, json_string(r->inputs[i]));
+	inputs = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	{
+		const char *params[] = { r->name, x->e->now, x->e->settings, inputs };
+
+		res = rule_step(x, SQL_ALERTS_GATE, params, g, 2);
+	}
+	free(inputs);
+	if (res != STORE_OK)
+		return res;
+	if (!g[0] && r->has_crossed && !x->e->full) {
+		const char *params[] = { r->name, x->e->now, x->e->settings };
+
+		if ((res = rule_step(x, r->crossed, params, &g[0], 1)) != STORE_OK)
+			return res;
+	}
+	if (!g[0] && !x->e->full) {
+		x->e->counts.gated++;
+		return STORE_OK;
+	}
+	if ((res = run_rule(r, x)) != STORE_OK)
+		return res;
+	snprintf(version, sizeof(version), "%ld", g[1]);
+	{
+		const char *params[] = { r->name, version, x->e->settings, x->e->now };
+
+		return rule_step(x, SQL_ALERTS_GATE_SET, params, NULL, 0);
+	}
+}
+
 enum store_result
 rules_run(struct rule_run *x)
 {
 	for (size_t i = 0; rules[i]; i++) {
 		const struct rule *r = rules[i];
-		enum store_result res;
-
-		if (r->run)
-			res = r->run(r, x);
-		else if (r->notice)
-			res = run_notice(r, x);
-		else
-			res = run_alarm(r, x);
+		enum store_result res = r->inputs ? run_gated(r, x) : run_rule(r, x);
 
 		if (res != STORE_OK)
 			return res;

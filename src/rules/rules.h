@@ -89,6 +89,16 @@ struct rule {
 	const char *resolution; /* an alarm's: what a resolved alert's stage says */
 	bool notice;
 	enum store_result (*run)(const struct rule *r, struct rule_run *x);
+	/*
+	 * The tables it reads (rule_inputs), NULL-terminated. When set, an
+	 * evaluation that is not --full runs it only if its gate moved: one of
+	 * them changed, the settings changed, an hour passed, or crossed (run
+	 * with the rule's name, now and the settings) says the clock passed a
+	 * moment one of its rows names.
+	 */
+	const char *const *inputs;
+	bool has_crossed;
+	enum store_sql crossed;
 };
 
 /** One statement of a rule's run: counts[] gets the first ncounts columns of its first row. */

@@ -172,6 +172,7 @@ struct store_eval_counts {
 	long fallback;	    /* customers told about that have no [manager]: the default route */
 	char fallback_names[256]; /* the first five of them, by account name */
 	bool full_pass;		  /* the ladder read every resource, not only changes */
+	long gated;		  /* rules not run: their gate said nothing moved */
 };
 
 /*

@@ -23,6 +23,9 @@ settings(const struct config *cfg, json_t *s)
 	json_object_set_new(s, "arrears", json_boolean(cfg->al_arrears));
 }
 
+/* What it reads: it runs when one of them changed (rules.c, run_gated). */
+static const char *const inputs[] = { "customers", "customer_settings", "manager_accounts", NULL };
+
 const struct rule rule_arrears = {
 	.name = "arrears",
 	.kinds = kinds,
@@ -30,4 +33,5 @@ const struct rule rule_arrears = {
 	.settings = settings,
 	.sql = SQL_RULE_ARREARS_EVALUATE,
 	.resolution = "paid",
+	.inputs = inputs,
 };

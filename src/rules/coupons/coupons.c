@@ -88,10 +88,17 @@ run(const struct rule *r, struct rule_run *x)
 	return res;
 }
 
+/* What it reads: it runs when one of them changed (rules.c, run_gated). */
+static const char *const inputs[] = { "customers", "customer_settings", "manager_accounts",
+	"coupons", "coupon_quotas", "coupon_records", "poll_runs", NULL };
+
 const struct rule rule_coupons = {
 	.name = "coupons",
 	.kinds = kinds,
 	.keys = keys,
 	.settings = settings,
 	.run = run,
+	.inputs = inputs,
+	.has_crossed = true,
+	.crossed = SQL_RULE_COUPONS_GATE,
 };

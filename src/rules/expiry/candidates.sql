@@ -16,11 +16,16 @@ WITH p AS (SELECT $1::timestamptz AS now, $2::jsonb AS s), cfg AS MATERIALIZED (
   CROSS JOIN cfg
   UNION ALL
   -- Past expiry, a deletion stage moves where the deletion date (grace plus retention days of
-  -- some level after the expiry, in [alerts] timezone: an hour either way for daylight saving)
-  -- less the stage's days is a moment in ($3, now].
-  SELECT $3::timestamptz + (s.d - t.t) * interval '1 day' - interval '1 hour',
-    cfg.now + (s.d - t.t) * interval '1 day' + interval '1 hour'
+  -- some level after the expiry, in [alerts] timezone: an hour either way where that zone keeps
+  -- daylight saving, i.e. its offset half a year on differs) less the stage's days is a moment
+  -- in ($3, now].
+  SELECT $3::timestamptz + (s.d - t.t) * interval '1 day' - dst.pad,
+    cfg.now + (s.d - t.t) * interval '1 day' + dst.pad
   FROM cfg CROSS JOIN p CROSS JOIN unnest(rule_stages(p.s->'deletion_stages')) AS s(d)
+  CROSS JOIN LATERAL (SELECT CASE WHEN (p.now AT TIME ZONE (p.s->>'tz')) - (p.now AT TIME ZONE 'UTC')
+      = ((p.now + interval '182 days') AT TIME ZONE (p.s->>'tz'))
+        - ((p.now + interval '182 days') AT TIME ZONE 'UTC')
+    THEN interval '0' ELSE interval '1 hour' END AS pad) AS dst
   CROSS JOIN (SELECT DISTINCT rule_level_days(p.s, 'grace', l)
       + rule_level_days(p.s, 'retention', l) AS t
     FROM p CROSS JOIN unnest(ARRAY['V0', 'V1', 'V2', 'V3', 'V4', 'V5']) AS l) AS t

@@ -26,6 +26,9 @@ settings(const struct config *cfg, json_t *s)
 	json_object_set_new(s, "margin", json_string(cfg->al_low_balance_margin));
 }
 
+/* What it reads: it runs when one of them changed (rules.c, run_gated). */
+static const char *const inputs[] = { "customers", "customer_settings", "manager_accounts", NULL };
+
 const struct rule rule_low_balance = {
 	.name = "low_balance",
 	.kinds = kinds,
@@ -33,4 +36,5 @@ const struct rule rule_low_balance = {
 	.settings = settings,
 	.sql = SQL_RULE_LOW_BALANCE_EVALUATE,
 	.resolution = "recovered",
+	.inputs = inputs,
 };

@@ -38,6 +38,10 @@ settings(const struct config *cfg, json_t *s)
 	json_object_set_new(s, "renewal_stages", rules_stages_json(cfg->al_renewal_stages, NULL));
 }
 
+/* What it reads: it runs when one of them changed (rules.c, run_gated). */
+static const char *const inputs[] = { "customers", "customer_settings", "manager_accounts",
+	"resources", "renewal_prices", "renewal_charges", "coupons", NULL };
+
 const struct rule rule_renewal_short = {
 	.name = "renewal_short",
 	.kinds = kinds,
@@ -45,4 +49,7 @@ const struct rule rule_renewal_short = {
 	.settings = settings,
 	.sql = SQL_RULE_RENEWAL_SHORT_EVALUATE,
 	.resolution = "topped_up",
+	.inputs = inputs,
+	.has_crossed = true,
+	.crossed = SQL_ALERTS_GATE_RENEWALS,
 };

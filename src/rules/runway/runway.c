@@ -35,6 +35,11 @@ settings(const struct config *cfg, json_t *s)
 	json_object_set_new(s, "runway_margin", json_integer(cfg->al_runway_margin_days));
 }
 
+/* What it reads: it runs when one of them changed (rules.c, run_gated). */
+static const char *const inputs[] = { "customers", "customer_settings", "manager_accounts",
+	"balance_days", "consumption_daily", "resources", "renewal_prices", "renewal_charges",
+	NULL };
+
 const struct rule rule_runway = {
 	.name = "runway",
 	.kinds = kinds,
@@ -42,4 +47,7 @@ const struct rule rule_runway = {
 	.settings = settings,
 	.sql = SQL_RULE_RUNWAY_EVALUATE,
 	.resolution = "recovered",
+	.inputs = inputs,
+	.has_crossed = true,
+	.crossed = SQL_ALERTS_GATE_RENEWALS,
 };

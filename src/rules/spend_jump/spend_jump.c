@@ -32,6 +32,10 @@ settings(const struct config *cfg, json_t *s)
 	json_object_set_new(s, "spend_jump_days", json_integer(cfg->al_spend_jump_days));
 }
 
+/* What it reads: it runs when one of them changed (rules.c, run_gated). */
+static const char *const inputs[] = { "customers", "customer_settings", "manager_accounts",
+	"consumption_daily", NULL };
+
 const struct rule rule_spend_jump = {
 	.name = "spend_jump",
 	.kinds = kinds,
@@ -39,4 +43,5 @@ const struct rule rule_spend_jump = {
 	.settings = settings,
 	.sql = SQL_RULE_SPEND_JUMP_EVALUATE,
 	.resolution = "passed",
+	.inputs = inputs,
 };
