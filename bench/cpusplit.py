@@ -9,11 +9,12 @@ the living children's own time plus what the postmaster has reaped
 counted too. A process's figure includes all of its threads.
 
 The load generator runs as a child of the benchmark and is waited for, so
-its CPU is the growth of RUSAGE_CHILDREN around it (`Timed`).
+its CPU is the growth of RUSAGE_CHILDREN over the window (Window.load).
 """
 
 import os
 import resource
+import time
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -81,11 +82,6 @@ def postgres_parts(pm):
     return parts
 
 
-def postgres_cpu(pm):
-    """CPU seconds of the postmaster, its living backends and those it has reaped."""
-    return sum(postgres_parts(pm).values())
-
-
 def backends(pm):
     """The pids of the postmaster's children now."""
     return set(_children(pm))
@@ -94,7 +90,6 @@ def backends(pm):
 def settle(pm, before, timeout=10.0):
     """Waits until the client backends started since `before` (a backends() set) have exited
     and been reaped, so that their CPU does not land in a window that starts next."""
-    import time
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if not [p for p in _children(pm) if p not in before and _kind(p) in ("backends", "exited")]:

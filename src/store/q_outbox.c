@@ -59,8 +59,7 @@ store_delivery_cleanup(struct store_delivery *d)
 	d->body = d->items = NULL;
 }
 
-/* The rendering and its part count for a write that stores them: NULL (keep the row's) if stored.
- */
+/* The rendering and its part count for the write that stores them; NULL once stored. */
 static const char *
 unstored_body(const struct store_delivery *d)
 {

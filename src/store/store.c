@@ -194,24 +194,10 @@ exec_prepared(struct store *s, enum store_sql id, const char *const *params, con
 	return res;
 }
 
-PGresult *
-store_exec(struct store *s, enum store_sql id, const char *const *params, char *err, size_t errlen,
-    enum store_result *r)
-{
-	PGresult *res;
-
-	*r = STORE_OK;
-	if (!store_ensure_connected(s, err, errlen)) {
-		*r = STORE_CONN_FAILED;
-		return NULL;
-	}
-	res = exec_prepared(s, id, params, NULL, NULL, err, errlen);
-	if (res == NULL)
-		*r = store_classify_failure(s);
-	return res;
-}
-
-/* store_exec with some parameters in binary: lengths and formats as PQexecParams takes them. */
+/*
+ * store_exec, with some parameters in binary where lengths and formats say
+ * so (as PQexecParams takes them; both NULL: every parameter text).
+ */
 static PGresult *
 store_exec_binary(struct store *s, enum store_sql id, const char *const *params, const int *lengths,
     const int *formats, char *err, size_t errlen, enum store_result *r)
@@ -227,6 +213,13 @@ store_exec_binary(struct store *s, enum store_sql id, const char *const *params,
 	if (res == NULL)
 		*r = store_classify_failure(s);
 	return res;
+}
+
+PGresult *
+store_exec(struct store *s, enum store_sql id, const char *const *params, char *err, size_t errlen,
+    enum store_result *r)
+{
+	return store_exec_binary(s, id, params, NULL, NULL, err, errlen, r);
 }
 
 enum store_result

@@ -1,10 +1,12 @@
 """The binding-result notification end to end: real hcwatch, real PostgreSQL, hcwatch-sim as the browser."""
 
+import base64
 import json
 import os
 import socket
 import stat
 import subprocess
+import urllib.parse
 
 import pytest
 
@@ -230,11 +232,7 @@ def test_bytes_that_are_not_utf8_are_kept_visible(hcwatch, db, keys):
 def test_callback_payload_reads_any_body(make_hcwatch, db):
     """callback_payload() decodes a stored body as hcwatch does, and answers NULL, never an
     error, for what is not a bindRequest."""
-    import base64
-
     make_hcwatch(start=False)
-    import urllib.parse
-
     doc = {"domainId": "d1", "name": "客户 <b>&amp;\u200b~~~>>>???", "n": [1, 2]}
     b64 = base64.b64encode(json.dumps(doc, ensure_ascii=False).encode()).decode()
     assert "+" in b64 and "/" in b64

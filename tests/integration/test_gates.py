@@ -11,6 +11,10 @@ import pytest
 from harness import Database, Hcwatch, HuaweiSim
 from test_alerts import T0, alerting, evaluate, iso
 
+# A spike on the billing day before the step's.
+SPIKE = ("INSERT INTO consumption_daily (customer_id, day, amount, cash, records)"
+         " VALUES (%s, (%s::timestamptz AT TIME ZONE 'Asia/Shanghai')::date - 1, 5000, 5000, 1)"
+         " ON CONFLICT (customer_id, day) DO UPDATE SET cash = 5000, amount = 5000")
 MONEY = ("runway", "renewal_short", "spend_jump", "coupon_expiry", "coupon_quota_expiry",
          "low_balance", "arrears")
 
@@ -53,6 +57,14 @@ def setup_rows(rnd):
     rows.append(("INSERT INTO coupon_quotas (quota_id, quota_type, quota_value, balance,"
                  " quota_status, currency, expire_time) VALUES ('q1', 0, 1000, 500, 0, 'CNY', %s)",
                  (T0 + dt.timedelta(days=6, minutes=7, seconds=3),)))
+    # Stages crossed in the walk's first hour, between two evaluations five minutes apart: the
+    # coupon's 1-day stage at 00:32:17 and the quota's 7-day stage at 00:41:03.
+    rows.append(("INSERT INTO coupons (coupon_id, customer_id, coupon_type, status, face_value,"
+                 " balance, expire_time) VALUES ('cp-soon', 'c1', 1, 2, 100, 60, %s)",
+                 (T0 + dt.timedelta(days=1, minutes=32, seconds=17),)))
+    rows.append(("INSERT INTO coupon_quotas (quota_id, quota_type, quota_value, balance,"
+                 " quota_status, currency, expire_time) VALUES ('q2', 0, 1000, 500, 0, 'CNY', %s)",
+                 (T0 + dt.timedelta(days=7, minutes=41, seconds=3),)))
     return rows
 
 
@@ -63,10 +75,7 @@ def changes(rnd, times):
         ("UPDATE customers SET balance_amount = balance_amount + 900 WHERE customer_id = %s", "c"),
         ("UPDATE customers SET balance_amount = greatest(balance_amount - 400, 0)"
          " WHERE customer_id = %s", "c"),
-        # A spike on the billing day before this step's.
-        ("INSERT INTO consumption_daily (customer_id, day, amount, cash, records)"
-         " VALUES (%s, (%s::timestamptz AT TIME ZONE 'Asia/Shanghai')::date - 1, 5000, 5000, 1)"
-         " ON CONFLICT (customer_id, day) DO UPDATE SET cash = 5000, amount = 5000", "day"),
+        (SPIKE, "day"),
         ("UPDATE coupons SET balance = 0 WHERE coupon_id = %s || '-0'", "cp"),
         ("UPDATE coupons SET usable_until = now() WHERE coupon_id = %s || '-1'", "cp"),
         ("UPDATE resources SET expire_time = expire_time + interval '31 days'"
@@ -97,12 +106,16 @@ def test_gated_rules_tell_what_a_full_evaluation_tells(make_hcwatch, sim, db, pg
     for sql, args in setup_rows(rnd):
         db.query(sql, args)
         full_db.query(sql, args)
-    steps, times, now = 160, [], T0
-    for _ in range(steps):
-        # Mostly a few minutes apart, as the service evaluates; now and then hours or a day.
+    steps = 160
+    # The first hour in steps of five minutes, then mostly a few minutes apart, as the service
+    # evaluates, and now and then hours or a day.
+    times = [T0 + dt.timedelta(minutes=5 * k) for k in range(1, 13)]
+    now = times[-1]
+    for _ in range(steps - len(times)):
         now += dt.timedelta(minutes=rnd.choice([5, 5, 5, 5, 5, 11, 47, 180, 1440, 1440]))
         times.append(now)
     edits = changes(rnd, times)
+    edits.setdefault(20, []).append((SPIKE, ("c2", times[20])))
     not_run = []
     for step, now in enumerate(times):
         for sql, args in edits.get(step, []):
